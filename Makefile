@@ -29,7 +29,12 @@ endif
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -Ilib/include -Ilib $(PKG_CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
-B := build
+# Sanitized builds live apart so objects of both kinds never mix.
+ifneq ($(SANITIZE),)
+B ?= build/san
+else
+B ?= build
+endif
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 CMD_SRC := $(sort $(wildcard cmd/*.c))
@@ -94,7 +99,7 @@ unit: $(UNIT)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT)
-	@tests/run.sh
+	@BUILD=$(B) SANITIZE=$(SANITIZE) tests/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

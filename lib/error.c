@@ -59,13 +59,18 @@ int wp_error(int code, const char *fmt, ...)
 int wp_error_prefix(const char *fmt, ...)
 {
 	char prefix[WP_ERROR_MAX];
-	char old[WP_ERROR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	int n = vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, last_message, sizeof(old));
-	snprintf(last_message, sizeof(last_message), "%s%s", prefix, old);
+	size_t plen = n < 0 ? 0 : (size_t)n < sizeof(prefix) ? (size_t)n : sizeof(prefix) - 1;
+	size_t olen = strlen(last_message);
+	/* Shift the old message right, cutting its end if both do not fit. */
+	if (plen + olen >= WP_ERROR_MAX)
+		olen = WP_ERROR_MAX - 1 - plen;
+	memmove(last_message + plen, last_message, olen);
+	memcpy(last_message, prefix, plen);
+	last_message[plen + olen] = '\0';
 	return last_code ? last_code : WASMPACK_ERROR;
 }
 

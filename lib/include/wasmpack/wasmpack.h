@@ -13,5 +13,8 @@
 #include "reference.h"
 #include "oci.h"
 #include "wasm.h"
+#include "layer.h"
+#include "store.h"
+#include "image.h"
 
 #endif

@@ -1,0 +1,281 @@
+/* wasmpack build: pack a module into an image in the store and tag it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+enum {
+	B_TAG = 1, B_PLATFORM, B_FORMAT, B_ENTRYPOINT, B_ANNOTATION, B_ANNOTATION_FILE,
+	B_LABEL, B_ENV, B_CREATED, B_COMPRESSION, B_LEVEL, B_DENY,
+};
+
+static const cli_option build_options[] = {
+	{"tag", 't', "REF", "name and tag the image (repeatable)", B_TAG},
+	{"platform", 0, "OS/ARCH", "platform in the config (default wasi/wasm32)", B_PLATFORM},
+	{"format", 0, "FMT", "image (runnable, default) or artifact (CNCF Wasm OCI artifact)", B_FORMAT},
+	{"entrypoint", 0, "PATH", "config Entrypoint (default /NAME.wasm)", B_ENTRYPOINT},
+	{"annotation", 0, "K=V", "manifest annotation (repeatable)", B_ANNOTATION},
+	{"annotation-file", 0, "FILE", "manifest annotations, one K=V per line", B_ANNOTATION_FILE},
+	{"label", 0, "K=V", "config label (repeatable)", B_LABEL},
+	{"env", 'e', "K=V", "config environment variable (repeatable)", B_ENV},
+	{"created", 0, "TIME", "creation time: RFC 3339, seconds, or 'now' (default $SOURCE_DATE_EPOCH, else 1970)", B_CREATED},
+	{"compression", 0, "ALG", "layer compression: gzip (default) or none", B_COMPRESSION},
+	{"level", 0, "N", "gzip level 1-9 (default 6)", B_LEVEL},
+	{"deny", 0, "CAPS", "refuse a module importing these (filesystem,network,...)", B_DENY},
+	{0},
+};
+
+typedef struct build_args {
+	wasmpack_build_options opts;
+	wasmpack_kvlist annotations, labels, env;
+	const char *tags[32];
+	size_t tags_count;
+	const char *created;
+	char os[64], arch[64], variant[64];
+} build_args;
+
+/* "a,b" capability names to bits; 0 and a message when one is unknown. */
+static int parse_caps(const cli_ctx *ctx, const char *text, unsigned *out)
+{
+	char *copy = strdup(text), *save = NULL;
+	int rc = 0;
+	*out = 0;
+	if (!copy)
+		return cli_usage_error(ctx, "out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned bit = wasmpack_wasm_capability_from_name(t);
+		if (!bit) {
+			rc = cli_usage_error(ctx, "unknown capability '%s' (filesystem, network, environment, clocks, random, exit)", t);
+			break;
+		}
+		*out |= bit;
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_platform(const cli_ctx *ctx, build_args *a, const char *text)
+{
+	const char *slash = strchr(text, '/');
+	if (!slash || slash == text || !slash[1])
+		return cli_usage_error(ctx, "platform '%s' must be OS/ARCH[/VARIANT]", text);
+	const char *slash2 = strchr(slash + 1, '/');
+	size_t os_len = (size_t)(slash - text);
+	size_t arch_len = slash2 ? (size_t)(slash2 - slash - 1) : strlen(slash + 1);
+	if (os_len >= sizeof(a->os) || arch_len == 0 || arch_len >= sizeof(a->arch) ||
+	    (slash2 && (strlen(slash2 + 1) == 0 || strlen(slash2 + 1) >= sizeof(a->variant))))
+		return cli_usage_error(ctx, "platform '%s' is not OS/ARCH[/VARIANT]", text);
+	memcpy(a->os, text, os_len);
+	a->os[os_len] = '\0';
+	memcpy(a->arch, slash + 1, arch_len);
+	a->arch[arch_len] = '\0';
+	a->opts.os = a->os;
+	a->opts.architecture = a->arch;
+	if (slash2) {
+		snprintf(a->variant, sizeof(a->variant), "%s", slash2 + 1);
+		a->opts.variant = a->variant;
+	}
+	return 0;
+}
+
+static int read_annotation_file(const cli_ctx *ctx, build_args *a, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "wasmpack: cannot open annotation file '%s': %s\n", path, strerror(errno));
+		return EXIT_ERROR;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+	while (!rc && (n = getline(&line, &cap, f)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		rc = cli_add_kv(ctx, &a->annotations, line, "annotation");
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
+{
+	build_args *a = payload;
+	switch (id) {
+	case B_TAG:
+		if (a->tags_count == sizeof(a->tags) / sizeof(a->tags[0]))
+			return cli_usage_error(ctx, "too many tags");
+		a->tags[a->tags_count++] = v;
+		return 0;
+	case B_PLATFORM: return parse_platform(ctx, a, v);
+	case B_FORMAT:
+		if (strcmp(v, "image") == 0)
+			a->opts.format = WASMPACK_FORMAT_IMAGE;
+		else if (strcmp(v, "artifact") == 0)
+			a->opts.format = WASMPACK_FORMAT_ARTIFACT;
+		else
+			return cli_usage_error(ctx, "format '%s' is not image or artifact", v);
+		return 0;
+	case B_ENTRYPOINT: a->opts.entrypoint = v; return 0;
+	case B_ANNOTATION: return cli_add_kv(ctx, &a->annotations, v, "annotation");
+	case B_ANNOTATION_FILE: return read_annotation_file(ctx, a, v);
+	case B_LABEL: return cli_add_kv(ctx, &a->labels, v, "label");
+	case B_ENV: return cli_add_kv(ctx, &a->env, v, "env");
+	case B_CREATED: a->created = v; return 0;
+	case B_COMPRESSION:
+		if (strcmp(v, "gzip") == 0)
+			a->opts.compression = WASMPACK_COMPRESSION_GZIP;
+		else if (strcmp(v, "none") == 0)
+			a->opts.compression = WASMPACK_COMPRESSION_NONE;
+		else
+			return cli_usage_error(ctx, "compression '%s' is not gzip or none", v);
+		return 0;
+	case B_LEVEL: {
+		char *end;
+		long l = strtol(v, &end, 10);
+		if (*end || l < 1 || l > 9)
+			return cli_usage_error(ctx, "level '%s' is not 1-9", v);
+		a->opts.level = (int)l;
+		return 0;
+	}
+	case B_DENY: return parse_caps(ctx, v, &a->opts.deny);
+	default: return EXIT_USAGE;
+	}
+}
+
+/* --created, else $SOURCE_DATE_EPOCH, else the epoch, so builds are
+ * reproducible unless asked otherwise. */
+static int resolve_created(const cli_ctx *ctx, build_args *a)
+{
+	const char *text = a->created;
+	const char *from = "--created";
+	if (!text) {
+		text = getenv("SOURCE_DATE_EPOCH");
+		from = "SOURCE_DATE_EPOCH";
+	}
+	if (!text || !*text)
+		return 0;
+	if (strcmp(text, "now") == 0) {
+		a->opts.created = (int64_t)time(NULL);
+		return 0;
+	}
+	if (wasmpack_time_parse(&a->opts.created, text) != 0)
+		return cli_usage_error(ctx, "%s: %s", from, wasmpack_error_last());
+	return 0;
+}
+
+static json_t *descriptor_json(const wasmpack_descriptor *d)
+{
+	return json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
+			 "size", (json_int_t)d->size);
+}
+
+static int run(cli_ctx *ctx, int argc, char **argv)
+{
+	build_args a;
+	wasmpack_store *store = NULL;
+	wasmpack_build_result r;
+	wasmpack_reference *refs[32] = {0};
+	int first = 0, rc = 0, nargs = argc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	a.opts.version = WASMPACK_BUILD_OPTIONS_VERSION;
+	/* Everything after "--" is the module's arguments, not ours. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			nargs = i;
+			break;
+		}
+	if ((rc = cli_parse(ctx, &cmd_build, nargs, argv, &first, on_option, &a)))
+		goto done;
+	if (nargs - first != 1) {
+		rc = nargs == first ? cli_usage_error(ctx, "expected a module file")
+				    : cli_usage_error(ctx, "expected one module, got %d arguments",
+						      nargs - first);
+		goto done;
+	}
+	const char *path = argv[first];
+	if (nargs < argc) {
+		a.opts.args = (const char *const *)argv + nargs + 1;
+		a.opts.args_count = (size_t)(argc - nargs - 1);
+	}
+	if (a.tags_count == 0) {
+		rc = cli_usage_error(ctx, "give the image a name with -t REF");
+		goto done;
+	}
+	for (size_t i = 0; i < a.tags_count; i++) {
+		if (wasmpack_reference_parse(&refs[i], a.tags[i]) != 0) {
+			rc = cli_usage_error(ctx, "%s", wasmpack_error_last());
+			goto done;
+		}
+		if (!refs[i]->tag) {
+			rc = cli_usage_error(ctx, "'%s' names a digest; a build needs a tag", a.tags[i]);
+			goto done;
+		}
+	}
+	if ((rc = resolve_created(ctx, &a)))
+		goto done;
+	a.opts.annotations = &a.annotations;
+	a.opts.labels = &a.labels;
+	a.opts.env = &a.env;
+	if ((rc = cli_open_store(ctx, &store)))
+		goto done;
+	int err = wasmpack_image_build(&r, store, path, &a.opts);
+	if (err) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	if (r.wasm->kind == WASMPACK_WASM_COMPONENT && a.opts.format == WASMPACK_FORMAT_IMAGE)
+		cli_note(ctx, "warning: '%s' is a component; crun and WasmEdge run core modules only", path);
+	for (size_t i = 0; i < a.tags_count; i++) {
+		if ((err = wasmpack_store_tag(store, refs[i], &r.manifest))) {
+			rc = cli_fail(ctx, err);
+			goto done;
+		}
+	}
+	if (ctx->json) {
+		json_t *names = json_array();
+		for (size_t i = 0; i < a.tags_count; i++) {
+			char *full = NULL;
+			if (wasmpack_reference_format(&full, refs[i]) == 0)
+				json_array_append_new(names, json_string(full));
+			free(full);
+		}
+		char reach[160];
+		cli_reach_sentence(reach, sizeof(reach), r.wasm->capabilities);
+		rc = cli_print_json(json_pack(
+			"{s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "digest", r.manifest.digest,
+			"size", (json_int_t)r.manifest.size, "mediaType", r.manifest.media_type,
+			"references", names, "manifest", descriptor_json(&r.manifest), "config",
+			descriptor_json(&r.config), "layer", descriptor_json(&r.layer), "diffId",
+			r.diff_id, "format",
+			a.opts.format == WASMPACK_FORMAT_ARTIFACT ? "artifact" : "image", "wasi",
+			cli_wasi_name(r.wasm->wasi)));
+		goto done;
+	}
+	for (size_t i = 0; i < a.tags_count; i++)
+		cli_note(ctx, "tagged %s", a.tags[i]);
+	printf("%s\n", r.manifest.digest);
+done:
+	for (size_t i = 0; i < a.tags_count; i++)
+		wasmpack_reference_free(refs[i]);
+	wasmpack_build_result_dispose(&r);
+	wasmpack_kvlist_dispose(&a.annotations);
+	wasmpack_kvlist_dispose(&a.labels);
+	wasmpack_kvlist_dispose(&a.env);
+	wasmpack_store_free(store);
+	return rc;
+}
+
+const cli_command cmd_build = {
+	"build", run, "-t REF [OPTIONS] FILE.wasm [-- ARG...]",
+	"Pack a wasm module into a single-layer image in the store and tag it.\n"
+	"Prints the manifest digest as the last line of stdout.",
+	build_options,
+};

@@ -1,0 +1,94 @@
+/* Shared pieces of the wasmpack command-line tool: the command and option
+ * tables that drive parsing and --help, the run context, output helpers. */
+#ifndef WASMPACK_CLI_H
+#define WASMPACK_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "wasmpack/wasmpack.h"
+
+/* Exit codes other tools and scripts rely on (architecture.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTFOUND = 3,
+	EXIT_AUTH = 4,
+	EXIT_NETWORK = 5,
+	EXIT_INTEGRITY = 6,
+};
+
+/* Global state of one run, filled from global options and the env. */
+typedef struct cli_ctx {
+	const char *store_path; /* resolved store directory */
+	const char *config_dir; /* --config, or NULL for the default */
+	int quiet;
+	int verbose;
+	int json;
+	const char *command;    /* the running command's name */
+} cli_ctx;
+
+/* One option of a command. `arg` names its value in help ("REF"), NULL for
+ * a flag; `id` is what the command's handler switches on. */
+typedef struct cli_option {
+	const char *name;  /* long name without "--" */
+	char short_name;   /* 0 when none */
+	const char *arg;
+	const char *help;
+	int id;
+} cli_option;
+
+/* Options every command also accepts (ids below 0). */
+enum { OPT_STORE = -1, OPT_CONFIG = -2, OPT_QUIET = -3, OPT_VERBOSE = -4, OPT_JSON = -5, OPT_HELP = -6 };
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(cli_ctx *ctx, int argc, char **argv);
+	const char *usage;   /* after "wasmpack NAME " */
+	const char *summary;
+	const cli_option *options; /* terminated by a zero entry */
+} cli_command;
+
+/* Called for each option found; returns 0, or an exit code to stop. */
+typedef int (*cli_option_fn)(cli_ctx *ctx, int id, const char *value, void *payload);
+
+/* Parses argv (argv[0] is the command name) against cmd's options and the
+ * global ones. Positional arguments are left in argv[*first..argc-1].
+ * Returns 0, EXIT_USAGE after printing a usage error, or -1 after printing
+ * help (the caller then exits 0). */
+int cli_parse(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first,
+	      cli_option_fn fn, void *payload);
+
+/* Prints a command's help, generated from its table, to `out`. */
+void cli_help(FILE *out, const cli_command *cmd);
+
+/* Prints "wasmpack CMD: MESSAGE" for a usage problem; returns EXIT_USAGE. */
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the library's last error ("wasmpack: <message>") and returns the
+ * exit code for the library code `rc`. */
+int cli_fail(const cli_ctx *ctx, int rc);
+
+/* Prints a one-line message to stderr unless -q ("wasmpack: ..."). */
+void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Opens the store named by the context. */
+int cli_open_store(const cli_ctx *ctx, wasmpack_store **out);
+
+/* Writes j to stdout as indented JSON plus a newline, and releases j. */
+int cli_print_json(json_t *j);
+
+/* Collects "K=V" into list; returns EXIT_USAGE with a message when malformed. */
+int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, const char *what);
+
+/* The commands, each defined beside its code. */
+extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi;
+
+/* Shared renderings of OCI and wasm facts for inspect and images. */
+const char *cli_wasm_kind(const wasmpack_wasm *w);
+const char *cli_wasi_name(wasmpack_wasi_version v);
+/* "filesystem, clocks; no network" style capability sentence into buf. */
+void cli_reach_sentence(char *buf, size_t size, unsigned caps);
+
+#endif

@@ -1,0 +1,89 @@
+/* wasmpack images: list the tagged images of the store. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "image_info.h"
+
+static const cli_option images_options[] = {{0}};
+
+static void human_size(char *buf, size_t size, int64_t n)
+{
+	if (n < 1024)
+		snprintf(buf, size, "%lldB", (long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, size, "%.1fkB", (double)n / 1024.0);
+	else
+		snprintf(buf, size, "%.1fMB", (double)n / (1024.0 * 1024.0));
+}
+
+/* Splits "host/repo:tag" at the tag's colon (the last one after the
+ * last slash). */
+static void split_name(const char *name, char *repo, size_t rsize, const char **tag)
+{
+	const char *slash = strrchr(name, '/');
+	const char *colon = strrchr(slash ? slash : name, ':');
+	size_t n = colon ? (size_t)(colon - name) : strlen(name);
+	snprintf(repo, rsize, "%.*s", (int)n, name);
+	*tag = colon ? colon + 1 : "-";
+}
+
+static int run(cli_ctx *ctx, int argc, char **argv)
+{
+	wasmpack_store *store = NULL;
+	wasmpack_store_image *list = NULL;
+	size_t count = 0;
+	int first = 0, rc = 0, err;
+
+	if ((rc = cli_parse(ctx, &cmd_images, argc, argv, &first, NULL, NULL)))
+		return rc;
+	if (first != argc)
+		return cli_usage_error(ctx, "takes no arguments");
+	if ((rc = cli_open_store(ctx, &store)))
+		return rc;
+	if ((err = wasmpack_store_list(&list, &count, store))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	json_t *arr = ctx->json ? json_array() : NULL;
+	if (!ctx->json && !ctx->quiet)
+		printf("%-40s %-16s %-19s %-14s %s\n", "REPOSITORY", "TAG", "DIGEST", "PLATFORM", "SIZE");
+	for (size_t i = 0; i < count; i++) {
+		const wasmpack_store_image *im = &list[i];
+		const char *name = im->name ? im->name : "<none>";
+		char repo[512], platform[128], size[32];
+		const char *tag;
+		image_info info;
+		int64_t total = im->descriptor.size;
+		split_name(name, repo, sizeof(repo), &tag);
+		snprintf(platform, sizeof(platform), "?");
+		if (image_info_load(&info, store, &im->descriptor) == 0) {
+			image_info_platform(platform, sizeof(platform), &info);
+			total = info.total_size;
+			image_info_dispose(&info);
+		}
+		if (ctx->json) {
+			json_array_append_new(arr, json_pack("{s:s?, s:s, s:s, s:s, s:I, s:s}", "name",
+							     im->name, "digest", im->descriptor.digest,
+							     "mediaType", im->descriptor.media_type,
+							     "platform", platform, "size", (json_int_t)total,
+							     "tag", tag));
+		} else if (ctx->quiet) {
+			printf("%s\n", name);
+		} else {
+			human_size(size, sizeof(size), total);
+			const char *hex = wasmpack_digest_hex(im->descriptor.digest);
+			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", repo, tag, hex ? hex : "?",
+			       platform, size);
+		}
+	}
+	if (ctx->json)
+		rc = cli_print_json(json_pack("{s:o}", "images", arr));
+done:
+	wasmpack_store_images_free(list, count);
+	wasmpack_store_free(store);
+	return rc;
+}
+
+const cli_command cmd_images = {
+	"images", run, "", "List the images in the store.", images_options,
+};

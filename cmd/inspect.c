@@ -1,0 +1,275 @@
+/* wasmpack inspect: what a stored image or a .wasm file is and can reach. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "image_info.h"
+
+enum { I_RAW = 1, I_CONFIG };
+
+static const cli_option inspect_options[] = {
+	{"raw", 0, NULL, "print the manifest's exact bytes", I_RAW},
+	{"config", 0, NULL, "print the config's exact bytes", I_CONFIG},
+	{0},
+};
+
+typedef struct inspect_args {
+	int raw, config;
+} inspect_args;
+
+static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
+{
+	(void)ctx;
+	(void)v;
+	inspect_args *a = payload;
+	if (id == I_RAW)
+		a->raw = 1;
+	else if (id == I_CONFIG)
+		a->config = 1;
+	else
+		return EXIT_USAGE;
+	return 0;
+}
+
+static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s?, s:s, s:s}", "module", e[i].module, "name",
+						     e[i].name, "kind", e[i].kind));
+	return arr;
+}
+
+static json_t *caps_json(unsigned caps)
+{
+	json_t *arr = json_array();
+	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1)
+		if (caps & bit)
+			json_array_append_new(arr, json_string(wasmpack_wasm_capability_name(bit)));
+	return arr;
+}
+
+static void print_externs(const char *title, const wasmpack_wasm_extern *e, size_t n)
+{
+	printf("%s (%zu):\n", title, n);
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].module)
+			printf("  %s.%s (%s)\n", e[i].module, e[i].name, e[i].kind);
+		else
+			printf("  %s (%s)\n", e[i].name, e[i].kind);
+	}
+}
+
+static int inspect_module(cli_ctx *ctx, const char *path)
+{
+	wasmpack_wasm *w = NULL;
+	int err = wasmpack_wasm_parse_file(&w, path);
+	if (err)
+		return cli_fail(ctx, err);
+	char reach[200];
+	cli_reach_sentence(reach, sizeof(reach), w->capabilities);
+	const char *role = w->is_command ? "command" : w->is_reactor ? "reactor" : "library";
+	struct {
+		const char *key, *value;
+	} meta[] = {
+		{"name", w->name}, {"authors", w->authors}, {"description", w->description},
+		{"licenses", w->licenses}, {"source", w->source}, {"homepage", w->homepage},
+		{"revision", w->revision}, {"version", w->version},
+	};
+	size_t nmeta = sizeof(meta) / sizeof(meta[0]);
+	if (ctx->json) {
+		json_t *m = json_object(), *prod = json_array();
+		for (size_t i = 0; i < nmeta; i++)
+			if (meta[i].value)
+				json_object_set_new(m, meta[i].key, json_string(meta[i].value));
+		for (size_t i = 0; i < w->producers_count; i++)
+			json_array_append_new(prod, json_pack("{s:s, s:s, s:s}", "field",
+							      w->producers[i].field, "name",
+							      w->producers[i].name, "version",
+							      w->producers[i].version));
+		err = cli_print_json(json_pack(
+			"{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "file", path, "kind",
+			w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
+			(json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "role", role,
+			"capabilities", caps_json(w->capabilities), "reach", reach, "imports",
+			externs_json(w->imports, w->imports_count), "exports",
+			externs_json(w->exports, w->exports_count), "metadata", m, "producers", prod));
+		wasmpack_wasm_free(w);
+		return err;
+	}
+	printf("File:       %s\n", path);
+	printf("Kind:       %s, %llu bytes\n", cli_wasm_kind(w), (unsigned long long)w->size);
+	printf("WASI:       %s (%s)\n", cli_wasi_name(w->wasi), role);
+	printf("Can reach:  %s\n", reach);
+	for (size_t i = 0; i < nmeta; i++)
+		if (meta[i].value)
+			printf("%-11s %s\n", meta[i].key, meta[i].value);
+	for (size_t i = 0; i < w->producers_count; i++)
+		printf("Producer:   %s %s %s\n", w->producers[i].field, w->producers[i].name,
+		       w->producers[i].version);
+	print_externs("Imports", w->imports, w->imports_count);
+	print_externs("Exports", w->exports, w->exports_count);
+	wasmpack_wasm_free(w);
+	return 0;
+}
+
+static void print_strv(const char *title, const wasmpack_strv *v)
+{
+	if (!v->count)
+		return;
+	printf("%-12s", title);
+	for (size_t i = 0; i < v->count; i++)
+		printf("%s%s", i ? " " : "", v->items[i]);
+	printf("\n");
+}
+
+static json_t *strv_json(const wasmpack_strv *v)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < v->count; i++)
+		json_array_append_new(arr, json_string(v->items[i]));
+	return arr;
+}
+
+static json_t *kv_json(const wasmpack_kvlist *l)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < l->count; i++)
+		json_object_set_new(o, l->items[i].key, json_string(l->items[i].value));
+	return o;
+}
+
+static int show_image(cli_ctx *ctx, const char *name, const image_info *info)
+{
+	char platform[128];
+	image_info_platform(platform, sizeof(platform), info);
+	const wasmpack_manifest *m = info->manifest;
+	if (ctx->json) {
+		json_t *layers = json_array();
+		for (size_t i = 0; m && i < m->layers_count; i++)
+			json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType",
+								m->layers[i].media_type, "digest",
+								m->layers[i].digest, "size",
+								(json_int_t)m->layers[i].size));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "name", name, "digest",
+				      info->desc.digest, "mediaType", info->desc.media_type, "size",
+				      (json_int_t)info->total_size, "platform", platform, "layers",
+				      layers, "annotations",
+				      kv_json(m ? &m->annotations : &info->index->annotations));
+		if (o && m)
+			json_object_set_new(o, "config", json_pack("{s:s, s:s, s:I}", "mediaType",
+								   m->config.media_type, "digest",
+								   m->config.digest, "size",
+								   (json_int_t)m->config.size));
+		const wasmpack_image_config *c = info->config;
+		if (o && c) {
+			json_object_set_new(o, "entrypoint", strv_json(&c->entrypoint));
+			json_object_set_new(o, "cmd", strv_json(&c->cmd));
+			json_object_set_new(o, "env", strv_json(&c->env));
+			if (c->created)
+				json_object_set_new(o, "created", json_string(c->created));
+		}
+		return cli_print_json(o);
+	}
+	printf("Name:        %s\n", name);
+	printf("Digest:      %s\n", info->desc.digest);
+	printf("MediaType:   %s\n", info->desc.media_type);
+	printf("Platform:    %s\n", platform);
+	printf("Size:        %lld bytes (manifest, config and layers)\n", (long long)info->total_size);
+	if (info->index) {
+		printf("Manifests:\n");
+		for (size_t i = 0; i < info->index->manifests_count; i++) {
+			const wasmpack_descriptor *d = &info->index->manifests[i];
+			printf("  %s %s/%s\n", d->digest, d->platform ? d->platform->os : "?",
+			       d->platform ? d->platform->architecture : "?");
+		}
+		return 0;
+	}
+	if (info->config) {
+		if (info->config->created)
+			printf("Created:     %s\n", info->config->created);
+		print_strv("Entrypoint:", &info->config->entrypoint);
+		print_strv("Cmd:", &info->config->cmd);
+		print_strv("Env:", &info->config->env);
+	}
+	printf("Config:      %s %s %lld\n", m->config.digest, m->config.media_type,
+	       (long long)m->config.size);
+	printf("Layers:\n");
+	for (size_t i = 0; i < m->layers_count; i++)
+		printf("  %s %s %lld\n", m->layers[i].digest, m->layers[i].media_type,
+		       (long long)m->layers[i].size);
+	if (m->annotations.count) {
+		printf("Annotations:\n");
+		for (size_t i = 0; i < m->annotations.count; i++)
+			printf("  %s: %s\n", m->annotations.items[i].key, m->annotations.items[i].value);
+	}
+	return 0;
+}
+
+static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
+{
+	wasmpack_store *store = NULL;
+	wasmpack_reference *ref = NULL;
+	wasmpack_descriptor desc;
+	image_info info;
+	char *name = NULL;
+	int rc = 0, err;
+
+	memset(&desc, 0, sizeof(desc));
+	memset(&info, 0, sizeof(info));
+	if (wasmpack_reference_parse(&ref, text) != 0)
+		return cli_usage_error(ctx, "'%s' is neither a file nor a valid reference: %s", text,
+				       wasmpack_error_last());
+	if ((rc = cli_open_store(ctx, &store)))
+		goto done;
+	if ((err = wasmpack_store_resolve(&desc, store, ref)) ||
+	    (err = image_info_load(&info, store, &desc)) ||
+	    (err = wasmpack_reference_format(&name, ref))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	if (a->raw || a->config) {
+		const wasmpack_buf *b = a->raw ? &info.manifest_raw : &info.config_raw;
+		if (!b->data) {
+			fprintf(stderr, "wasmpack: '%s' has no config\n", text);
+			rc = EXIT_ERROR;
+			goto done;
+		}
+		fwrite(b->data, 1, b->size, stdout);
+		goto done;
+	}
+	rc = show_image(ctx, name, &info);
+done:
+	free(name);
+	image_info_dispose(&info);
+	wasmpack_descriptor_dispose(&desc);
+	wasmpack_reference_free(ref);
+	wasmpack_store_free(store);
+	return rc;
+}
+
+static int run(cli_ctx *ctx, int argc, char **argv)
+{
+	inspect_args a = {0, 0};
+	int first = 0, rc;
+	if ((rc = cli_parse(ctx, &cmd_inspect, argc, argv, &first, on_option, &a)))
+		return rc;
+	if (argc - first != 1)
+		return cli_usage_error(ctx, "expected one image reference or .wasm file");
+	const char *target = argv[first];
+	struct stat st;
+	/* A path that exists is a module; anything else is a reference. */
+	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (a.raw || a.config)
+			return cli_usage_error(ctx, "--raw and --config are for images, not files");
+		return inspect_module(ctx, target);
+	}
+	return inspect_image(ctx, target, &a);
+}
+
+const cli_command cmd_inspect = {
+	"inspect", run, "[--raw | --config] REF|FILE.wasm",
+	"Show a stored image (manifest, config, platform, size) or a .wasm file\n"
+	"(kind, WASI version, what it can reach, imports, exports, metadata).",
+	inspect_options,
+};

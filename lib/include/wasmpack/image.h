@@ -1,0 +1,87 @@
+/* Building images from a wasm module into a store, in two formats:
+ * `image` (a runnable wasi OCI image for Docker+Wasm, runwasi, crun) and
+ * `artifact` (the CNCF Wasm OCI artifact for wkg, wasmCloud, Spin). */
+#ifndef WASMPACK_IMAGE_H
+#define WASMPACK_IMAGE_H
+
+#include "common.h"
+#include "layer.h"
+#include "oci.h"
+#include "store.h"
+#include "wasm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum wasmpack_format {
+	WASMPACK_FORMAT_IMAGE = 0,
+	WASMPACK_FORMAT_ARTIFACT = 1,
+} wasmpack_format;
+
+/* Manifest annotations wasmpack adds from what it read in the module. */
+#define WASMPACK_ANNOTATION_VARIANT "module.wasm.image/variant"
+#define WASMPACK_ANNOTATION_WASI "dev.wasmpack.wasi.version"
+#define WASMPACK_ANNOTATION_CAPABILITIES "dev.wasmpack.wasi.capabilities"
+
+#define WASMPACK_BUILD_OPTIONS_VERSION 1
+/* Every pointer is borrowed for the duration of the call; NULL or zero
+ * means the default written beside the field. */
+typedef struct wasmpack_build_options {
+	unsigned version;             /* WASMPACK_BUILD_OPTIONS_VERSION */
+	wasmpack_format format;       /* default image */
+	const char *os;               /* "wasi" (image); wasip1/wasip2 (artifact) */
+	const char *architecture;     /* "wasm32" (image); "wasm" (artifact) */
+	const char *variant;          /* none */
+	const char *file_name;        /* name in the layer: basename of the path */
+	const char *entrypoint;       /* "/" + file_name */
+	const char *const *args;      /* config Cmd (image format) */
+	size_t args_count;
+	const wasmpack_kvlist *env;        /* config Env, in order */
+	const wasmpack_kvlist *labels;     /* config Labels */
+	const wasmpack_kvlist *annotations; /* manifest annotations; win over
+					       those read from the module */
+	int64_t created;              /* seconds since the epoch; default 0 */
+	wasmpack_compression compression; /* image layer; default gzip */
+	int level;                    /* gzip level; 0 = 6 */
+	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
+					 import; refused with WASMPACK_EINVALID */
+} wasmpack_build_options;
+#define WASMPACK_BUILD_OPTIONS_INIT {WASMPACK_BUILD_OPTIONS_VERSION}
+
+/* What a build made: descriptors of the manifest, config and the one layer,
+ * the layer's diff_id, and the module as read. Owned by the struct; free
+ * with wasmpack_build_result_dispose. */
+typedef struct wasmpack_build_result {
+	wasmpack_descriptor manifest;
+	wasmpack_descriptor config;
+	wasmpack_descriptor layer;
+	char diff_id[WASMPACK_DIGEST_MAX];
+	wasmpack_wasm *wasm;
+} wasmpack_build_result;
+
+/* Reads and validates the module at wasm_path, then writes its layer,
+ * config and manifest into store (in that order, each verified) and fills
+ * *out. Nothing is tagged: tag out->manifest with wasmpack_store_tag. The
+ * module is streamed, so memory stays small whatever its size. The same
+ * module and options give the same manifest digest on any machine. */
+WASMPACK_EXTERN int wasmpack_image_build(wasmpack_build_result *out,
+					 wasmpack_store *store,
+					 const char *wasm_path,
+					 const wasmpack_build_options *opts);
+
+/* Frees what r owns and zeroes it. NULL-safe. */
+WASMPACK_EXTERN void wasmpack_build_result_dispose(wasmpack_build_result *r);
+
+/* Formats seconds since the epoch as RFC 3339 UTC ("1970-01-01T00:00:00Z")
+ * into out (at least 32 bytes). */
+WASMPACK_EXTERN int wasmpack_time_format(char *out, size_t out_size, int64_t seconds);
+
+/* Parses RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed)
+ * or a plain number of seconds into *out. */
+WASMPACK_EXTERN int wasmpack_time_parse(int64_t *out, const char *text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
