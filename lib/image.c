@@ -355,7 +355,7 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 	wasmpack_blob_writer *bw = NULL;
 	char created[32];
 	char *file_name = NULL;
-	int fd = -1;
+	int fd = -1, prefixed = 0;
 	int error = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -370,9 +370,12 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 	if ((error = wasmpack_time_format(created, sizeof(created), opts->created)))
 		goto done;
 	/* Validate everything before the first blob is written. */
+	/* These errors name the module already: no prefix. */
 	if ((error = wasmpack_wasm_parse_file(&r.wasm, wasm_path)) ||
-	    (error = deny_check(r.wasm, opts->deny, wasm_path)))
+	    (error = deny_check(r.wasm, opts->deny, wasm_path))) {
+		prefixed = 1;
 		goto done;
+	}
 	if (!(file_name = layer_file_name(wasm_path, opts->file_name))) {
 		error = WASMPACK_ENOMEM;
 		goto done;
@@ -427,7 +430,7 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 	*out = r;
 	memset(&r, 0, sizeof(r));
 done:
-	if (error)
+	if (error && !prefixed)
 		wp_error_prefix("cannot build '%s': ", wasm_path);
 	wasmpack_kvlist_dispose(&m.annotations);
 	wasmpack_blob_writer_free(bw);

@@ -27,6 +27,7 @@ typedef struct layer_state {
 	int64_t blob_size;
 	int gzip;
 	z_stream z;
+	gz_header gz_head; /* zlib reads it during the first deflate() */
 	unsigned char *zout;
 	wasmpack_write_cb sink;
 	void *payload;
@@ -155,10 +156,8 @@ int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd, const char *entry
 		}
 		zinit = 1;
 		/* No name, mtime 0, OS "unknown": the same bytes on every host. */
-		gz_header gh;
-		memset(&gh, 0, sizeof(gh));
-		gh.os = 255;
-		if (deflateSetHeader(&st.z, &gh) != Z_OK) {
+		st.gz_head.os = 255;
+		if (deflateSetHeader(&st.z, &st.gz_head) != Z_OK) {
 			error = wp_error(WASMPACK_ERROR, "cannot write layer: gzip header");
 			goto done;
 		}

@@ -11,6 +11,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/wasmpack-${SUITE:-test}.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 OUT=$WORK/out
 ERR=$WORK/err
+LAST_ERR=$WORK/last_err # stderr of the last check_exit, kept for later checks
 
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 not_ok() {
@@ -33,6 +34,7 @@ check_exit() {
 	shift 2
 	"$@" >"$OUT" 2>"$ERR"
 	local rc=$?
+	cp "$ERR" "$LAST_ERR"
 	if [[ $rc -eq $code ]]; then ok "$desc"; else not_ok "$desc (exit $rc, wanted $code)" "$OUT" "$ERR"; fi
 }
 
@@ -41,6 +43,8 @@ jget() { node -e 'const o=JSON.parse(require("fs").readFileSync(process.argv[1],
 
 # The path of a blob in a store.
 blob() { echo "$1/blobs/sha256/${2#sha256:}"; }
+
+export -f jget blob
 
 finish() {
 	echo "$SUITE: $pass passed, $fails failed"

@@ -27,7 +27,7 @@ before=$(snapshot)
 head -c 100 "$HELLO" >"$WORK/truncated.wasm"
 check_exit 6 "a truncated module is refused with exit 6" wp build -t demo/bad:1 "$WORK/truncated.wasm"
 check "the refusal is one line naming the file and the offset" bash -c "
-	[[ \$(wc -l < '$ERR') == 1 ]] && grep -q 'truncated.wasm' '$ERR' && grep -q 'offset' '$ERR'"
+	[[ \$(wc -l < '$LAST_ERR') == 1 ]] && grep -q 'truncated.wasm' '$LAST_ERR' && grep -q 'offset' '$LAST_ERR'"
 printf 'not wasm at all' >"$WORK/text.wasm"
 check_exit 6 "a file without the wasm magic is refused with exit 6" wp build -t demo/bad:1 "$WORK/text.wasm"
 check_exit 3 "a missing module file exits 3" wp build -t demo/bad:1 "$WORK/nope.wasm"
@@ -77,7 +77,7 @@ check "rmi of one name keeps the blobs another name uses" bash -c "
 check_exit 3 "rmi of a name that is gone exits 3" wp rmi demo/app:1
 check "rmi of the last name deletes the image's blobs" bash -c "
 	'$WASMPACK' --store '$S' rmi localhost:5000/other/app:2 && [[ -z \$(ls -A '$S/blobs/sha256') ]]"
-check "the emptied store is still a valid layout" oci-image-tool validate --type imageLayout "$S"
+check "the emptied store is still a valid layout" oci-image-tool validate --type image "$S"
 
 # A corrupted blob is caught, not trusted.
 wp build -t demo/app:1 "$HELLO" >/dev/null 2>&1
@@ -85,7 +85,7 @@ MD=$(wp inspect --json demo/app:1 | node -e 'let s="";process.stdin.on("data",d=
 chmod u+w "$(blob "$S" "$MD")"
 printf 'x' >>"$(blob "$S" "$MD")"
 check_exit 6 "inspect of an image with a corrupted config exits 6" wp inspect demo/app:1
-check "the corruption is named" grep -q 'corrupt' "$ERR"
+check "the corruption is named" grep -q 'corrupt' "$LAST_ERR"
 
 # Help comes from the command table.
 check "wasmpack --help lists the commands" bash -c "'$WASMPACK' --help | grep -q '^  build '"

@@ -47,7 +47,7 @@ typedef struct wasmpack_build_options {
 	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
 					 import; refused with WASMPACK_EINVALID */
 } wasmpack_build_options;
-#define WASMPACK_BUILD_OPTIONS_INIT {WASMPACK_BUILD_OPTIONS_VERSION}
+#define WASMPACK_BUILD_OPTIONS_INIT {.version = WASMPACK_BUILD_OPTIONS_VERSION}
 
 /* What a build made: descriptors of the manifest, config and the one layer,
  * the layer's diff_id, and the module as read. Owned by the struct; free

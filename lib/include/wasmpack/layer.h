@@ -27,7 +27,7 @@ typedef struct wasmpack_layer_options {
 	int64_t mtime;                    /* tar entry time; default 0 */
 	unsigned mode;                    /* file mode; 0 = 0755 */
 } wasmpack_layer_options;
-#define WASMPACK_LAYER_OPTIONS_INIT {WASMPACK_LAYER_OPTIONS_VERSION, WASMPACK_COMPRESSION_GZIP, 0, 0, 0}
+#define WASMPACK_LAYER_OPTIONS_INIT {.version = WASMPACK_LAYER_OPTIONS_VERSION}
 
 /* What a written layer is: `digest`/`size` of the bytes written (the blob),
  * `diff_id`/`diff_size` of the uncompressed tar. Equal when uncompressed. */
