@@ -83,7 +83,8 @@ int cli_print_json(json_t *j);
 int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, const char *what);
 
 /* The commands, each defined beside its code. */
-extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi;
+extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push,
+	cmd_pull, cmd_login, cmd_logout;
 
 /* Shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);

@@ -4,25 +4,32 @@
 #include <sys/stat.h>
 
 #include "image_info.h"
+#include "remote.h"
 
-enum { I_RAW = 1, I_CONFIG };
+enum { I_RAW = 1, I_CONFIG, I_REMOTE };
 
 static const cli_option inspect_options[] = {
 	{"raw", 0, NULL, "print the manifest's exact bytes", I_RAW},
 	{"config", 0, NULL, "print the config's exact bytes", I_CONFIG},
+	{"remote", 0, NULL, "ask the registry instead of the store", I_REMOTE},
+	REMOTE_OPTIONS,
 	{0},
 };
 
 typedef struct inspect_args {
-	int raw, config;
+	int raw, config, remote;
+	wasmpack_registry_options ropts;
 } inspect_args;
 
 static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
 	(void)ctx;
-	(void)v;
 	inspect_args *a = payload;
-	if (id == I_RAW)
+	if (remote_option(&a->ropts, id, v) == 0)
+		return 0;
+	if (id == I_REMOTE)
+		a->remote = 1;
+	else if (id == I_RAW)
 		a->raw = 1;
 	else if (id == I_CONFIG)
 		a->config = 1;
@@ -248,15 +255,121 @@ done:
 	return rc;
 }
 
+/* Collects a blob fetched from a registry into memory, capped. */
+typedef struct mem_sink {
+	wasmpack_buf buf;
+	size_t max;
+} mem_sink;
+
+static int mem_write(const void *data, size_t len, void *payload)
+{
+	mem_sink *m = payload;
+	if (m->buf.size + len > m->max)
+		return WASMPACK_ETOOLARGE;
+	unsigned char *g = realloc(m->buf.data, m->buf.size + len + 1);
+	if (!g)
+		return WASMPACK_ENOMEM;
+	memcpy(g + m->buf.size, data, len);
+	m->buf.data = g;
+	m->buf.size += len;
+	g[m->buf.size] = '\0';
+	return 0;
+}
+
+static int inspect_remote(cli_ctx *ctx, const char *text, inspect_args *a)
+{
+	wasmpack_reference *ref = NULL;
+	wasmpack_registry *reg = NULL;
+	wasmpack_buf raw = WASMPACK_BUF_INIT;
+	wasmpack_manifest *m = NULL;
+	mem_sink config = {WASMPACK_BUF_INIT, WASMPACK_CONFIG_MAX};
+	char *media_type = NULL, *name = NULL;
+	char digest[WASMPACK_DIGEST_MAX];
+	int rc, err;
+
+	remote_defaults(ctx, &a->ropts);
+	if ((rc = remote_parse_ref(ctx, &ref, text)))
+		return rc;
+	if ((err = wasmpack_registry_new(&reg, ref->registry, &a->ropts)) ||
+	    (err = wasmpack_registry_manifest_get(&raw, &media_type, digest, reg, ref->repository,
+						  wasmpack_reference_target(ref))) ||
+	    (err = wasmpack_reference_format(&name, ref))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	if (a->raw) {
+		fwrite(raw.data, 1, raw.size, stdout);
+		goto done;
+	}
+	if (wasmpack_media_type_is_manifest(media_type)) {
+		if ((err = wasmpack_manifest_parse(&m, raw.data, raw.size))) {
+			rc = cli_fail(ctx, err);
+			goto done;
+		}
+		if (a->config) {
+			char cd[WASMPACK_DIGEST_MAX];
+			if ((err = wasmpack_registry_blob_get(reg, ref->repository, m->config.digest, 0,
+							      mem_write, &config)) ||
+			    (err = wasmpack_digest_of(cd, config.buf.data, config.buf.size))) {
+				rc = cli_fail(ctx, err);
+				goto done;
+			}
+			if (!wasmpack_digest_equal(cd, m->config.digest)) {
+				fprintf(stderr, "wasmpack: the registry sent a config that does not match '%s'\n",
+					m->config.digest);
+				rc = EXIT_INTEGRITY;
+				goto done;
+			}
+			fwrite(config.buf.data, 1, config.buf.size, stdout);
+			goto done;
+		}
+	} else if (a->config) {
+		rc = cli_usage_error(ctx, "'%s' is an index: it has no config", text);
+		goto done;
+	}
+	if (ctx->json) {
+		rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:I}", "name", name, "digest", digest,
+					      "mediaType", media_type, "size", (json_int_t)raw.size));
+		goto done;
+	}
+	printf("Name:        %s\n", name);
+	printf("Digest:      %s\n", digest);
+	printf("MediaType:   %s\n", media_type);
+	printf("Size:        %zu bytes (manifest)\n", raw.size);
+	if (m) {
+		printf("Config:      %s %s %lld\n", m->config.digest, m->config.media_type,
+		       (long long)m->config.size);
+		printf("Layers:\n");
+		for (size_t i = 0; i < m->layers_count; i++)
+			printf("  %s %s %lld\n", m->layers[i].digest, m->layers[i].media_type,
+			       (long long)m->layers[i].size);
+	}
+done:
+	wasmpack_buf_dispose(&config.buf);
+	wasmpack_manifest_free(m);
+	wasmpack_buf_dispose(&raw);
+	free(media_type);
+	free(name);
+	wasmpack_registry_free(reg);
+	wasmpack_reference_free(ref);
+	return rc;
+}
+
 static int run(cli_ctx *ctx, int argc, char **argv)
 {
-	inspect_args a = {0, 0};
+	inspect_args a;
+	memset(&a, 0, sizeof(a));
+	a.ropts.version = WASMPACK_REGISTRY_OPTIONS_VERSION;
 	int first = 0, rc;
 	if ((rc = cli_parse(ctx, &cmd_inspect, argc, argv, &first, on_option, &a)))
 		return rc;
 	if (argc - first != 1)
 		return cli_usage_error(ctx, "expected one image reference or .wasm file");
 	const char *target = argv[first];
+	if (a.raw && a.config)
+		return cli_usage_error(ctx, "--raw and --config exclude each other");
+	if (a.remote)
+		return inspect_remote(ctx, target, &a);
 	struct stat st;
 	/* A path that exists is a module; anything else is a reference. */
 	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -268,7 +381,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 }
 
 const cli_command cmd_inspect = {
-	"inspect", run, "[--raw | --config] REF|FILE.wasm",
+	"inspect", run, "[--remote] [--raw | --config] REF|FILE.wasm",
 	"Show a stored image (manifest, config, platform, size) or a .wasm file\n"
 	"(kind, WASI version, what it can reach, imports, exports, metadata).",
 	inspect_options,

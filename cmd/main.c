@@ -7,7 +7,8 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-	&cmd_build, &cmd_images, &cmd_inspect, &cmd_tag, &cmd_rmi, NULL,
+	&cmd_build, &cmd_push, &cmd_pull, &cmd_login, &cmd_logout, &cmd_images,
+	&cmd_inspect, &cmd_tag, &cmd_rmi, NULL,
 };
 
 static const cli_option global_options[] = {
@@ -39,8 +40,11 @@ static void main_help(FILE *out)
 	fprintf(out, "usage: wasmpack [GLOBAL OPTIONS] COMMAND [ARGS...]\n\n"
 		     "Pack WebAssembly modules as OCI images and keep them in a local store.\n\n"
 		     "Commands:\n");
-	for (size_t i = 0; commands[i]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	for (size_t i = 0; commands[i]; i++) {
+		const char *sum = commands[i]->summary;
+		/* The list shows each summary's first line. */
+		fprintf(out, "  %-10s %.*s\n", commands[i]->name, (int)strcspn(sum, "\n"), sum);
+	}
 	fprintf(out, "\nGlobal options:\n");
 	print_options(out, global_options);
 	fprintf(out, "      --version                print the version\n"

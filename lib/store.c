@@ -402,13 +402,15 @@ static void index_remove_at(wasmpack_index *idx, size_t i)
 	idx->manifests_count--;
 }
 
-/* The name an index entry is filed under: registry/repo:tag. */
+/* The name an index entry is filed under: registry/repo:tag, or
+ * registry/repo@digest for an image pulled by digest alone. */
 static char *tagged_name(const wasmpack_reference *ref)
 {
 	char *name = NULL;
 	if (wasmpack_reference_name(&name, ref))
 		return NULL;
-	char *full = wp_asprintf("%s:%s", name, ref->tag);
+	char *full = ref->tag ? wp_asprintf("%s:%s", name, ref->tag)
+			      : wp_asprintf("%s@%s", name, ref->digest);
 	free(name);
 	return full;
 }
@@ -425,8 +427,8 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 	memset(&entry, 0, sizeof(entry));
 	if (!store || !ref || !manifest)
 		return wp_error(WASMPACK_EINVALID, "cannot tag: missing argument");
-	if (!ref->tag)
-		return wp_error(WASMPACK_EINVALID, "cannot tag: reference has no tag");
+	if (!ref->tag && !ref->digest)
+		return wp_error(WASMPACK_EINVALID, "cannot tag: reference has no tag or digest");
 	if (!wasmpack_media_type_is_manifest(manifest->media_type) &&
 	    !wasmpack_media_type_is_index(manifest->media_type))
 		return wp_error(WASMPACK_EINVALID, "cannot tag: '%s' is not a manifest or index",
@@ -443,7 +445,8 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 		goto done;
 	have_entry = 1;
 	if ((error = wasmpack_kvlist_set(&entry.annotations, WASMPACK_ANNOTATION_IMAGE_NAME, name)) ||
-	    (error = wasmpack_kvlist_set(&entry.annotations, WASMPACK_ANNOTATION_REF_NAME, ref->tag)))
+	    (ref->tag &&
+	     (error = wasmpack_kvlist_set(&entry.annotations, WASMPACK_ANNOTATION_REF_NAME, ref->tag))))
 		goto done;
 	if ((error = lock_open(&lock_fd, store, "index.lock", LOCK_EX)) ||
 	    (error = index_load(&idx, store)))

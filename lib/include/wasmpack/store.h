@@ -81,8 +81,9 @@ WASMPACK_EXTERN int wasmpack_store_blob_open(int *fd_out, int64_t *size_out,
 					     wasmpack_store *store, const char *digest);
 
 /* Points ref's tag at the manifest described by `manifest` (which must be
- * in the store), replacing what the tag named before. ref needs a tag.
- * The descriptor is copied. */
+ * in the store), replacing what the tag named before. A reference with a
+ * digest and no tag files the image as "registry/repo@digest". The
+ * descriptor is copied. */
 WASMPACK_EXTERN int wasmpack_store_tag(wasmpack_store *store,
 				       const wasmpack_reference *ref,
 				       const wasmpack_descriptor *manifest);

@@ -16,5 +16,8 @@
 #include "layer.h"
 #include "store.h"
 #include "image.h"
+#include "registry.h"
+#include "transfer.h"
+#include "credentials.h"
 
 #endif

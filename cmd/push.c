@@ -1,0 +1,211 @@
+/* wasmpack push and pull: move images between the store and a registry. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "remote.h"
+
+enum { P_PLATFORM = 1, P_OUTPUT };
+
+static const cli_option push_options[] = {REMOTE_OPTIONS, {0}};
+
+static const cli_option pull_options[] = {
+	{"platform", 0, "OS/ARCH", "platform to pick from an index (default: the first wasi entry)", P_PLATFORM},
+	{"output", 'o', "FILE", "also write the image's wasm module to FILE", P_OUTPUT},
+	REMOTE_OPTIONS,
+	{0},
+};
+
+typedef struct remote_args {
+	wasmpack_transfer_options opts;
+	const char *output;
+	char os[64], arch[64];
+} remote_args;
+
+static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
+{
+	remote_args *a = payload;
+	if (remote_option(&a->opts.registry, id, v) == 0)
+		return 0;
+	if (id == P_OUTPUT) {
+		a->output = v;
+		return 0;
+	}
+	if (id == P_PLATFORM) {
+		const char *slash = strchr(v, '/');
+		if (!slash || slash == v || !slash[1] || (size_t)(slash - v) >= sizeof(a->os) ||
+		    strlen(slash + 1) >= sizeof(a->arch) || strchr(slash + 1, '/'))
+			return cli_usage_error(ctx, "platform '%s' must be OS/ARCH", v);
+		snprintf(a->os, sizeof(a->os), "%.*s", (int)(slash - v), v);
+		snprintf(a->arch, sizeof(a->arch), "%s", slash + 1);
+		a->opts.os = a->os;
+		a->opts.architecture = a->arch;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static void args_init(const cli_ctx *ctx, remote_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->opts.version = WASMPACK_TRANSFER_OPTIONS_VERSION;
+	a->opts.registry.version = WASMPACK_REGISTRY_OPTIONS_VERSION;
+	a->opts.progress = remote_progress;
+	a->opts.progress_payload = (void *)ctx;
+}
+
+static int print_result(const cli_ctx *ctx, const wasmpack_transfer_result *r, const char *name)
+{
+	if (ctx->json)
+		return cli_print_json(json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "reference", name,
+						"digest", r->manifest.digest, "size",
+						(json_int_t)r->manifest.size, "mediaType",
+						r->manifest.media_type, "blobsMoved",
+						(json_int_t)r->blobs_moved, "blobsSkipped",
+						(json_int_t)r->blobs_skipped, "requests",
+						(json_int_t)r->requests));
+	printf("%s\n", r->manifest.digest);
+	return EXIT_OK;
+}
+
+static int run_push(cli_ctx *ctx, int argc, char **argv)
+{
+	remote_args a;
+	wasmpack_store *store = NULL;
+	wasmpack_reference *src = NULL, *dst = NULL;
+	wasmpack_transfer_result r = {0};
+	char *name = NULL;
+	int first = 0, rc, err;
+
+	args_init(ctx, &a);
+	if ((rc = cli_parse(ctx, &cmd_push, argc, argv, &first, on_option, &a)))
+		return rc;
+	remote_defaults(ctx, &a.opts.registry);
+	if (argc - first < 1 || argc - first > 2)
+		return cli_usage_error(ctx, "expected SRC [DST]");
+	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
+	    (rc = remote_parse_ref(ctx, &dst, argv[argc - 1])))
+		goto done;
+	if ((rc = cli_open_store(ctx, &store)))
+		goto done;
+	if ((err = wasmpack_push(&r, store, src, dst, &a.opts)) ||
+	    (err = wasmpack_reference_format(&name, dst))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	cli_note(ctx, "pushed %s (%zu blob%s sent, %zu already there)", name, r.blobs_moved,
+		 r.blobs_moved == 1 ? "" : "s", r.blobs_skipped);
+	rc = print_result(ctx, &r, name);
+done:
+	free(name);
+	wasmpack_transfer_result_dispose(&r);
+	wasmpack_reference_free(src);
+	wasmpack_reference_free(dst);
+	wasmpack_store_free(store);
+	return rc;
+}
+
+/* Writes the module to path through a temporary file and a rename, so a
+ * failed pull never leaves half a module behind. */
+typedef struct file_sink {
+	int fd;
+} file_sink;
+
+static int file_write(const void *data, size_t len, void *payload)
+{
+	file_sink *f = payload;
+	const unsigned char *p = data;
+	while (len) {
+		ssize_t n = write(f->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return WASMPACK_EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpack_descriptor *m,
+			const char *path)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_usage_error(ctx, "output path too long");
+	file_sink f = {mkostemp(tmp, O_CLOEXEC)};
+	if (f.fd < 0) {
+		fprintf(stderr, "wasmpack: cannot create '%s': %s\n", tmp, strerror(errno));
+		return EXIT_ERROR;
+	}
+	int err = wasmpack_image_module(store, m, file_write, &f);
+	if (!err && (fchmod(f.fd, 0755) != 0 || fsync(f.fd) != 0))
+		err = WASMPACK_EIO;
+	if (close(f.fd) != 0 && !err)
+		err = WASMPACK_EIO;
+	if (!err && rename(tmp, path) != 0)
+		err = WASMPACK_EIO;
+	if (err) {
+		unlink(tmp);
+		if (err == WASMPACK_EIO) {
+			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", path, strerror(errno));
+			return EXIT_ERROR;
+		}
+		return cli_fail(ctx, err);
+	}
+	cli_note(ctx, "wrote the module to %s", path);
+	return 0;
+}
+
+static int run_pull(cli_ctx *ctx, int argc, char **argv)
+{
+	remote_args a;
+	wasmpack_store *store = NULL;
+	wasmpack_reference *ref = NULL;
+	wasmpack_transfer_result r = {0};
+	char *name = NULL;
+	int first = 0, rc, err;
+
+	args_init(ctx, &a);
+	if ((rc = cli_parse(ctx, &cmd_pull, argc, argv, &first, on_option, &a)))
+		return rc;
+	remote_defaults(ctx, &a.opts.registry);
+	if (argc - first != 1)
+		return cli_usage_error(ctx, "expected one image reference");
+	if ((rc = remote_parse_ref(ctx, &ref, argv[first])))
+		goto done;
+	if ((rc = cli_open_store(ctx, &store)))
+		goto done;
+	if ((err = wasmpack_pull(&r, store, ref, &a.opts)) ||
+	    (err = wasmpack_reference_format(&name, ref))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	if (a.output && (rc = write_module(ctx, store, &r.manifest, a.output)))
+		goto done;
+	cli_note(ctx, "pulled %s", name);
+	rc = print_result(ctx, &r, name);
+done:
+	free(name);
+	wasmpack_transfer_result_dispose(&r);
+	wasmpack_reference_free(ref);
+	wasmpack_store_free(store);
+	return rc;
+}
+
+const cli_command cmd_push = {
+	"push", run_push, "[OPTIONS] SRC [DST]",
+	"Push a stored image to a registry (to DST when given). Sends only the blobs\n"
+	"the registry lacks; prints the manifest digest as the last line of stdout.",
+	push_options,
+};
+
+const cli_command cmd_pull = {
+	"pull", run_pull, "[OPTIONS] REF",
+	"Pull an image into the store, verifying every blob, and optionally write\n"
+	"its module with -o. Prints the manifest digest as the last line of stdout.",
+	pull_options,
+};

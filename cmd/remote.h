@@ -1,0 +1,30 @@
+/* What the commands that talk to registries share: the connection flags,
+ * the verbose log and the progress lines. */
+#ifndef WASMPACK_REMOTE_H
+#define WASMPACK_REMOTE_H
+
+#include "cli.h"
+
+enum { R_PLAIN_HTTP = 100, R_INSECURE, R_CA_FILE };
+
+/* The option-table rows for --plain-http, --insecure and --ca-file. */
+#define REMOTE_OPTIONS                                                                    \
+	{"plain-http", 0, NULL, "use plain HTTP (loopback registries fall back to it by themselves)", R_PLAIN_HTTP}, \
+	{"insecure", 0, NULL, "do not verify the registry's TLS certificate", R_INSECURE}, \
+	{"ca-file", 0, "FILE", "trust the CA certificates in FILE (PEM)", R_CA_FILE}
+
+/* Handles a REMOTE_OPTIONS id into opts; returns 1 when id is not one. */
+int remote_option(wasmpack_registry_options *opts, int id, const char *value);
+
+/* Fills the registry options every remote command starts from: --config,
+ * -v logging. */
+void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts);
+
+/* Progress as plain lines on stderr (no escape codes), one per blob state
+ * change; payload is the cli_ctx. */
+void remote_progress(const wasmpack_progress *p, void *payload);
+
+/* Parses text as a reference or prints a usage error. */
+int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text);
+
+#endif

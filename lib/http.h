@@ -1,0 +1,117 @@
+/* Internal: the one HTTP layer of the library, over libcurl. A client
+ * keeps its connections open across requests, verifies TLS unless told
+ * not to, follows redirects itself (dropping credentials when the origin
+ * changes, refusing https->http, capping hops), retries what can be
+ * replayed (408, 429, 5xx, connection failures) with bounded backoff,
+ * jitter and Retry-After, and caps every body it holds in memory.
+ *
+ * A wp_http is for one thread at a time; give each worker thread its own.
+ * Call wp_http_global_init() once before the first client (curl's global
+ * init is not thread-safe); it is refcounted. */
+#ifndef WP_HTTP_H
+#define WP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasmpack/common.h"
+#include "wasmpack/layer.h" /* wasmpack_write_cb */
+
+/* Default cap on a response body held in memory. */
+#define WP_HTTP_BODY_MAX (4 * 1024 * 1024)
+
+/* Receives one line of the verbose log ("> GET https://h/v2/ ..." /
+ * "< 401 Unauthorized"), never holding a secret: Authorization values
+ * and token-bearing query parameters are redacted before it is called. */
+typedef void (*wp_http_log_cb)(const char *line, void *payload);
+
+typedef struct wp_http_options {
+	int insecure;              /* skip TLS verification */
+	const char *ca_file;       /* extra CA bundle (PEM), borrowed */
+	long connect_timeout_ms;   /* 0 = 10000 */
+	long low_speed_bytes;      /* abort below this rate ... (0 = 1024) */
+	long low_speed_seconds;    /* ... for this long (0 = 30) */
+	int max_retries;           /* attempts after the first; -1 = none, 0 = 4 */
+	long retry_base_ms;        /* first backoff step; 0 = 500 */
+	long retry_max_ms;         /* cap of one wait, Retry-After included; 0 = 10000 */
+	int max_redirects;         /* 0 = 5 */
+	const char *user_agent;    /* NULL = "wasmpack/VERSION" */
+	wp_http_log_cb log;        /* NULL = no log */
+	void *log_payload;
+} wp_http_options;
+
+typedef struct wp_http wp_http;
+
+int wp_http_global_init(void);
+void wp_http_global_cleanup(void);
+
+/* A new client; opts is copied (strings borrowed for the client's life);
+ * NULL = defaults. The caller frees it with wp_http_free. */
+int wp_http_new(wp_http **out, const wp_http_options *opts);
+void wp_http_free(wp_http *h);
+
+typedef struct wp_http_request {
+	const char *method;        /* "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE" */
+	const char *url;           /* absolute */
+	const char *const *headers; /* "Name: value" lines, borrowed */
+	size_t headers_count;
+	/* Authorization header value ("Bearer x"), sent only to the origin of
+	 * `url`; dropped for good once a redirect leaves that origin. */
+	const char *authorization;
+	/* Request body: bytes in memory, or a range of a file (replayed from
+	 * body_offset on every retry), or neither. A body always gets a
+	 * Content-Length; POST without a body sends "Content-Length: 0". */
+	const void *body;
+	size_t body_len;
+	int body_fd;               /* -1 = none (set it: 0 is a valid fd) */
+	int64_t body_offset;
+	int64_t body_fd_len;
+	int follow_redirects;      /* follow 301/302/303/307/308 */
+	/* Response body: streamed to sink for 2xx answers (then not kept),
+	 * otherwise kept in memory up to max_body (0 = WP_HTTP_BODY_MAX;
+	 * more fails with WASMPACK_ETOOLARGE). Error bodies (non-2xx) are
+	 * always kept, capped at 64 KiB, so messages can be read. A streamed
+	 * GET is retried only while nothing has reached the sink. */
+	wasmpack_write_cb sink;
+	void *sink_payload;
+	size_t max_body;
+	int no_retry;              /* for requests that must not be replayed */
+} wp_http_request;
+
+typedef struct wp_http_header {
+	char *name;
+	char *value;
+} wp_http_header;
+
+typedef struct wp_http_response {
+	long status;
+	wp_http_header *headers;   /* of the final response, in order */
+	size_t headers_count;
+	wasmpack_buf body;         /* empty when streamed to a sink */
+	char *url;                 /* the URL that answered (after redirects) */
+	int attempts;              /* requests sent, retries and redirects included */
+} wp_http_response;
+
+/* Sends req and fills *out (the caller disposes it) with the final
+ * answer, whatever its status: a 404 or 401 is a response, not an error.
+ * Errors: WASMPACK_ENETWORK when no answer came (connection refused, TLS
+ * failure, stall, retries used up: the message names the URL and curl's
+ * reason), WASMPACK_ETOOLARGE for an oversized body, WASMPACK_EINVALID for
+ * a bad redirect (downgrade, too many hops, no Location), or the sink's
+ * own error code. */
+int wp_http_do(wp_http_response *out, wp_http *h, const wp_http_request *req);
+
+/* The first value of header name (any case), borrowed, or NULL. */
+const char *wp_http_header_get(const wp_http_response *r, const char *name);
+
+/* Frees what r holds and zeroes it. NULL-safe. */
+void wp_http_response_dispose(wp_http_response *r);
+
+/* Resolves ref (absolute, or relative as in a Location header) against
+ * base into a new absolute URL (caller frees). */
+int wp_http_url_resolve(char **out, const char *base, const char *ref);
+
+/* 1 when a and b have the same scheme, host and port, else 0. */
+int wp_http_same_origin(const char *a, const char *b);
+
+#endif
