@@ -124,7 +124,7 @@ static void print_strv(const char *title, const wasmpack_strv *v)
 {
 	if (!v->count)
 		return;
-	printf("%-12s", title);
+	printf("%-13s", title);
 	for (size_t i = 0; i < v->count; i++)
 		printf("%s%s", i ? " " : "", v->items[i]);
 	printf("\n");
