@@ -117,3 +117,5 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+include tests/fuzz/fuzz.mk

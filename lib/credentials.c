@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "credentials_internal.h"
 #include "error.h"
 #include "json.h"
 #include "util.h"
@@ -119,6 +120,17 @@ static int only_space(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* The bytes of config.json into c->root; empty or blank reads as {}. */
+static int config_parse(config *c, const unsigned char *data, size_t len)
+{
+	if (only_space(data, len)) {
+		if (!(c->root = json_object()))
+			return wp_error_nomem();
+		return 0;
+	}
+	return wp_auth_json_parse_secret(&c->root, data, len, CONFIG_MAX, c->what);
+}
+
 /* Locates and reads config.json; a missing or empty file reads as {}. */
 static int config_load(config *c, const wasmpack_credentials_options *opts)
 {
@@ -127,14 +139,10 @@ static int config_load(config *c, const wasmpack_credentials_options *opts)
 	if ((error = config_locate(c, opts)) < 0)
 		return error;
 	error = wp_read_file(&buf, c->path, CONFIG_MAX);
-	if (error == WASMPACK_ENOTFOUND || (error == 0 && only_space(buf.data, buf.size))) {
-		error = 0;
-		if (!(c->root = json_object()))
-			error = wp_error_nomem();
-	} else if (error == 0) {
-		error = wp_auth_json_parse_secret(&c->root, buf.data, buf.size, CONFIG_MAX,
-						  c->what);
-	}
+	if (error == WASMPACK_ENOTFOUND)
+		error = config_parse(c, NULL, 0);
+	else if (error == 0)
+		error = config_parse(c, buf.data, buf.size);
 	wp_auth_wipe(buf.data, buf.size);
 	wasmpack_buf_dispose(&buf);
 	return error;
@@ -809,33 +817,68 @@ static int remove_entries(json_t *auths, const char *host, int only_secrets)
 /* ------------------------------------------------------------------ */
 /* Public API                                                          */
 
+/* host's login from the file c, or (*helper set, borrowed from c, *out
+ * untouched) the name of the helper that holds it. */
+static int config_lookup(wasmpack_credential *out, const char **helper, config *c,
+			 const char *host)
+{
+	json_t *auths = NULL;
+	int error;
+	if ((error = find_helper(helper, c, host)) < 0 || *helper)
+		return error;
+	if ((error = get_auths(&auths, c, 0)) < 0)
+		return error;
+	const char *key = find_key(auths, host);
+	if (!key)
+		return wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in %s", host, c->what);
+	return read_entry(out, json_object_get(auths, key), key, c);
+}
+
 int wasmpack_credentials_get(wasmpack_credential *out, const char *registry,
 			     const wasmpack_credentials_options *opts)
 {
 	config c = {0};
 	char *host = NULL;
 	const char *helper = NULL;
-	json_t *auths = NULL;
 	int error;
 
 	if (!out)
 		return wp_error(WASMPACK_EINVALID, "credentials: no output");
 	memset(out, 0, sizeof(*out));
 	if ((error = normalize_registry(&host, registry)) < 0 ||
-	    (error = config_load(&c, opts)) < 0 || (error = find_helper(&helper, &c, host)) < 0)
+	    (error = config_load(&c, opts)) < 0 ||
+	    (error = config_lookup(out, &helper, &c, host)) < 0)
 		goto done;
-	if (helper) {
+	if (helper)
 		error = helper_get(out, helper, wp_auth_config_key(host));
+done:
+	free(host);
+	config_dispose(&c);
+	return error;
+}
+
+int wp_credentials_get_from_json(wasmpack_credential *out, char **helper,
+				 const char *registry, const void *data, size_t len)
+{
+	config c = {0};
+	char *host = NULL;
+	const char *name = NULL;
+	int error;
+
+	if (!out || !helper || (!data && len))
+		return wp_error(WASMPACK_EINVALID, "credentials: missing argument");
+	memset(out, 0, sizeof(*out));
+	*helper = NULL;
+	if (len > CONFIG_MAX)
+		return wp_error(WASMPACK_ETOOLARGE, "docker config is over %d bytes", CONFIG_MAX);
+	if (!(c.what = wp_strdup("docker config")))
+		return WASMPACK_ENOMEM;
+	if ((error = normalize_registry(&host, registry)) < 0 ||
+	    (error = config_parse(&c, data, len)) < 0 ||
+	    (error = config_lookup(out, &name, &c, host)) < 0)
 		goto done;
-	}
-	if ((error = get_auths(&auths, &c, 0)) < 0)
-		goto done;
-	const char *key = find_key(auths, host);
-	if (!key) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in %s", host, c.what);
-		goto done;
-	}
-	error = read_entry(out, json_object_get(auths, key), key, &c);
+	if (name && !(*helper = wp_strdup(name)))
+		error = WASMPACK_ENOMEM;
 done:
 	free(host);
 	config_dispose(&c);

@@ -9,6 +9,8 @@ packages=(
 	libarchive-dev zlib1g-dev
 	# test modules: C -> wasm32-wasi, .wat -> wasm
 	clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt
+	# make fuzz: libFuzzer for clang-14
+	libclang-rt-14-dev
 	# the real registry, and OCI tools nobody here wrote, to check our output
 	docker-registry apache2-utils skopeo umoci oci-image-tool
 	# test helpers

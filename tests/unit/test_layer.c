@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -233,6 +234,294 @@ static void test_layer__extract_refuses_links_and_garbage(void)
 	free(m.data);
 }
 
+/* The compressor thread count, for tests only (lib/layer.c). */
+void wp_layer_set_threads(int n);
+
+/* The format's block size: part of the output, so the tests pin it. */
+#define GZ_BLOCK (256 * 1024) /* BLOCK in lib/layer.c */
+
+/* A temp file of len bytes that compress like code: pseudo-random runs
+ * with repeats at distances up to 40 KiB, so back references cross the
+ * blocks' edges. Returns an open fd. */
+static int code_like_file(size_t len, unsigned seed)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/code-XXXXXX", harness_tmpdir());
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	unsigned char *b = malloc(len ? len : 1);
+	if (!b) {
+		close(fd);
+		return -1;
+	}
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < len;) {
+		x = x * 1664525u + 1013904223u;
+		size_t run = 3 + (x >> 27);
+		size_t dist = 1 + ((x >> 8) % 40960);
+		if ((x & 3) && i >= dist) {
+			for (size_t k = 0; k < run && i < len; k++, i++)
+				b[i] = b[i - dist];
+		} else {
+			for (size_t k = 0; k < run && i < len; k++, i++) {
+				x = x * 1664525u + 1013904223u;
+				b[i] = (unsigned char)"\0\x01\x20\x41\x0b\x10\x28\x7f"[x >> 29] ^ (unsigned char)(x >> 20 & 3);
+			}
+		}
+	}
+	ssize_t w = write(fd, b, len);
+	free(b);
+	if (w != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads the whole file behind fd (from 0) into a new buffer. */
+static unsigned char *slurp(int fd, size_t *len)
+{
+	off_t n = lseek(fd, 0, SEEK_END);
+	unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
+	if (!b || n < 0 || pread(fd, b, (size_t)n, 0) != n) {
+		free(b);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return b;
+}
+
+/* The gzip layer spelled out with plain zlib, one block after another on
+ * one thread: blocks of GZ_BLOCK tar bytes, each raw-deflated on its own
+ * with the 32 KiB before it as dictionary, Z_SYNC_FLUSH between blocks,
+ * Z_FINISH at the end; header with no name, mtime 0, OS 255; CRC-32 and
+ * size trailer. */
+static int reference_gzip(mem_sink *out, const unsigned char *tar, size_t len, int level)
+{
+	unsigned char h[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255};
+	h[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+	if (to_mem(h, sizeof(h), out))
+		return -1;
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	size_t cap = deflateBound(&z, GZ_BLOCK) + 64;
+	unsigned char *buf = malloc(cap);
+	int rc = buf ? 0 : -1;
+	for (size_t off = 0; rc == 0 && off < len; off += GZ_BLOCK) {
+		size_t n = len - off < GZ_BLOCK ? len - off : GZ_BLOCK;
+		size_t dict = off < 32768 ? off : 32768;
+		int last = off + n == len;
+		deflateReset(&z);
+		if (dict)
+			deflateSetDictionary(&z, tar + off - dict, (uInt)dict);
+		z.next_in = (unsigned char *)(uintptr_t)(tar + off);
+		z.avail_in = (uInt)n;
+		z.next_out = buf;
+		z.avail_out = (uInt)cap;
+		int zr = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
+		if ((last && zr != Z_STREAM_END) || z.avail_in || !z.avail_out)
+			rc = -1;
+		else
+			rc = to_mem(buf, cap - z.avail_out, out) ? -1 : 0;
+	}
+	uLong crc = crc32(0, tar, (uInt)len);
+	unsigned char t[8];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (unsigned char)(crc >> (8 * i));
+		t[4 + i] = (unsigned char)((uint32_t)len >> (8 * i));
+	}
+	if (rc == 0 && to_mem(t, sizeof(t), out))
+		rc = -1;
+	free(buf);
+	deflateEnd(&z);
+	return rc;
+}
+
+/* Inflates a whole gzip stream; 0 when it is exactly one valid member
+ * whose bytes equal want. */
+static int gunzips_to(const unsigned char *gz, size_t gzlen, const unsigned char *want, size_t wantlen)
+{
+	unsigned char *out = malloc(wantlen + 1);
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (!out || inflateInit2(&z, 15 + 16) != Z_OK) {
+		free(out);
+		return -1;
+	}
+	z.next_in = (unsigned char *)(uintptr_t)gz;
+	z.avail_in = (uInt)gzlen;
+	z.next_out = out;
+	z.avail_out = (uInt)wantlen + 1;
+	int zr = inflate(&z, Z_FINISH);
+	int rc = zr == Z_STREAM_END && z.avail_in == 0 && z.total_out == wantlen &&
+			 memcmp(out, want, wantlen) == 0 ? 0 : -1;
+	inflateEnd(&z);
+	free(out);
+	return rc;
+}
+
+static void test_layer__gzip_is_the_reference_format_at_every_level(void)
+{
+	/* 3 blocks, so blocks end mid-file and the last is short. */
+	int fd = code_like_file(2 * GZ_BLOCK + 12345, 1);
+	CHECK(fd >= 0);
+	for (int level = 1; level <= 9; level++) {
+		wasmpack_layer_options o = WASMPACK_LAYER_OPTIONS_INIT;
+		wasmpack_layer_info gz, plain;
+		mem_sink mg = {0}, mp = {0}, ref = {0};
+		o.level = level;
+		CHECK_OK(wasmpack_layer_write(&gz, fd, "x.wasm", &o, to_mem, &mg));
+		o.compression = WASMPACK_COMPRESSION_NONE;
+		CHECK_OK(wasmpack_layer_write(&plain, fd, "x.wasm", &o, to_mem, &mp));
+		CHECK(reference_gzip(&ref, mp.data, mp.size, level) == 0);
+		CHECK(ref.size == mg.size && memcmp(ref.data, mg.data, mg.size) == 0);
+		CHECK(gunzips_to(mg.data, mg.size, mp.data, mp.size) == 0);
+		CHECK_STR(gz.diff_id, plain.diff_id);
+		CHECK(gz.diff_size == (int64_t)mp.size && gz.size == (int64_t)mg.size);
+		free(mg.data);
+		free(mp.data);
+		free(ref.data);
+	}
+	close(fd);
+}
+
+static void test_layer__gzip_bytes_do_not_depend_on_threads_or_timing(void)
+{
+	/* The tar is exactly 4 blocks: the last block is a full one. */
+	size_t sizes[] = {4 * GZ_BLOCK - 1536, 3 * GZ_BLOCK + 777, 2 * GZ_BLOCK - 1600};
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		int fd = code_like_file(sizes[k], (unsigned)k + 7);
+		wasmpack_layer_info first, again;
+		mem_sink m0 = {0};
+		wasmpack_layer_options o = WASMPACK_LAYER_OPTIONS_INIT;
+		o.level = 1; /* the fastest: the schedule is what is under test */
+		CHECK(fd >= 0);
+		wp_layer_set_threads(1);
+		CHECK_OK(wasmpack_layer_write(&first, fd, "x.wasm", &o, to_mem, &m0));
+		for (int threads = 1; threads <= 8; threads++) {
+			/* Several runs each, so worker timing varies. */
+			int runs = threads == 2 && k == 0 ? 20 : 2;
+			for (int run = 0; run < runs; run++) {
+				mem_sink m = {0};
+				wp_layer_set_threads(threads);
+				int rc = wasmpack_layer_write(&again, fd, "x.wasm", &o, to_mem, &m);
+				wp_layer_set_threads(0);
+				CHECK_OK(rc);
+				CHECK_STR(again.digest, first.digest);
+				CHECK_STR(again.diff_id, first.diff_id);
+				CHECK(m.size == m0.size && memcmp(m.data, m0.data, m.size) == 0);
+				free(m.data);
+			}
+			/* Uncompressed, the tar is hashed on its own thread. */
+			wasmpack_layer_options none = WASMPACK_LAYER_OPTIONS_INIT;
+			wasmpack_layer_info plain;
+			mem_sink mp = {0};
+			none.compression = WASMPACK_COMPRESSION_NONE;
+			wp_layer_set_threads(threads);
+			int rc = wasmpack_layer_write(&plain, fd, "x.wasm", &none, to_mem, &mp);
+			wp_layer_set_threads(0);
+			CHECK_OK(rc);
+			CHECK_STR(plain.digest, first.diff_id);
+			CHECK(gunzips_to(m0.data, m0.size, mp.data, mp.size) == 0);
+			char d[WASMPACK_DIGEST_MAX];
+			CHECK_OK(wasmpack_digest_of(d, mp.data, mp.size));
+			CHECK_STR(d, first.diff_id);
+			free(mp.data);
+		}
+		size_t tlen = 0;
+		unsigned char *src = slurp(fd, &tlen);
+		CHECK(src != NULL);
+		CHECK(first.diff_size == (int64_t)(512 + tlen + (512 - tlen % 512) % 512 + 1024));
+		free(src);
+		free(m0.data);
+		close(fd);
+	}
+}
+
+static void test_layer__one_block_gzip_is_plain_zlib_gzip(void)
+{
+	/* Layers of one block keep the bytes (and digests) a single-call
+	 * zlib gzip stream gives, as wasmpack wrote them before. */
+	wasmpack_layer_options o = WASMPACK_LAYER_OPTIONS_INIT;
+	wasmpack_layer_info gz, plain;
+	mem_sink mg = {0}, mp = {0};
+	int fd = code_like_file(100000, 3);
+	CHECK(fd >= 0);
+	CHECK_OK(wasmpack_layer_write(&gz, fd, "x.wasm", NULL, to_mem, &mg));
+	o.compression = WASMPACK_COMPRESSION_NONE;
+	CHECK_OK(wasmpack_layer_write(&plain, fd, "x.wasm", &o, to_mem, &mp));
+	close(fd);
+	z_stream z;
+	gz_header head;
+	memset(&z, 0, sizeof(z));
+	memset(&head, 0, sizeof(head));
+	head.os = 255;
+	unsigned char *out = malloc(mp.size + 1024);
+	CHECK(out && deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+	CHECK(deflateSetHeader(&z, &head) == Z_OK);
+	z.next_in = mp.data;
+	z.avail_in = (uInt)mp.size;
+	z.next_out = out;
+	z.avail_out = (uInt)mp.size + 1024;
+	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	CHECK(z.total_out == mg.size && memcmp(out, mg.data, mg.size) == 0);
+	deflateEnd(&z);
+	free(out);
+	free(mg.data);
+	free(mp.data);
+}
+
+/* Fails once more than `left` bytes were written. */
+static int sink_until(const void *data, size_t len, void *payload)
+{
+	size_t *left = payload;
+	(void)data;
+	if (len > *left)
+		return WASMPACK_EIO;
+	*left -= len;
+	return 0;
+}
+
+static void test_layer__sink_error_mid_stream_stops_the_threads(void)
+{
+	wasmpack_layer_info info;
+	int fd = code_like_file(20 * GZ_BLOCK, 5);
+	CHECK(fd >= 0);
+	for (int threads = 1; threads <= 4; threads++) {
+		size_t left = 3 * GZ_BLOCK / 4;
+		wp_layer_set_threads(threads);
+		int rc = wasmpack_layer_write(&info, fd, "x.wasm", NULL, sink_until, &left);
+		wp_layer_set_threads(0);
+		CHECK_ERR(rc, WASMPACK_EIO);
+	}
+	close(fd);
+}
+
+static void test_layer__multi_block_layer_extracts_with_libarchive(void)
+{
+	mem_sink layer = {0}, got = {0};
+	wasmpack_layer_info info;
+	size_t len = 3 * GZ_BLOCK + 4321;
+	int src = code_like_file(len, 9);
+	CHECK(src >= 0);
+	CHECK_OK(wasmpack_layer_write(&info, src, "big.wasm", NULL, to_mem, &layer));
+	int fd = temp_with(layer.data, layer.size);
+	CHECK(fd >= 0);
+	CHECK_OK(wasmpack_layer_extract(fd, "big.wasm", to_mem, &got));
+	size_t olen = 0;
+	unsigned char *orig = slurp(src, &olen);
+	CHECK(orig && olen == len && got.size == len && memcmp(orig, got.data, len) == 0);
+	free(orig);
+	close(fd);
+	close(src);
+	free(layer.data);
+	free(got.data);
+}
+
 const test_case layer_tests[] = {
 	TEST_ENTRY(test_layer__uncompressed_tar_has_exact_header_and_padding),
 	TEST_ENTRY(test_layer__gzip_decompresses_to_the_diff_id_bytes),
@@ -241,5 +530,10 @@ const test_case layer_tests[] = {
 	TEST_ENTRY(test_layer__sink_errors_stop_the_writer),
 	TEST_ENTRY(test_layer__extract_returns_the_module_bytes),
 	TEST_ENTRY(test_layer__extract_refuses_links_and_garbage),
+	TEST_ENTRY(test_layer__gzip_is_the_reference_format_at_every_level),
+	TEST_ENTRY(test_layer__gzip_bytes_do_not_depend_on_threads_or_timing),
+	TEST_ENTRY(test_layer__one_block_gzip_is_plain_zlib_gzip),
+	TEST_ENTRY(test_layer__sink_error_mid_stream_stops_the_threads),
+	TEST_ENTRY(test_layer__multi_block_layer_extracts_with_libarchive),
 	TEST_END,
 };
