@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "json.h"
 #include "util.h"
 
 #define OCI_ANNOTATION(x) "org.opencontainers.image." x
@@ -330,14 +331,7 @@ static int artifact_config(wasmpack_buf *out, const wasmpack_build_result *r,
 		goto done;
 	}
 	digests = component = NULL;
-	size_t n = json_dumpb(root, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
-	out->data = malloc(n + 1);
-	if (!out->data) {
-		error = wp_error_nomem();
-		goto done;
-	}
-	out->size = json_dumpb(root, (char *)out->data, n, JSON_COMPACT | JSON_SORT_KEYS);
-	out->data[out->size] = '\0';
+	error = wp_json_dump(out, root);
 done:
 	json_decref(root);
 	json_decref(digests);
