@@ -1,21 +1,91 @@
-/* Finding the wasm module inside a stored image, whatever wrote it: the
- * raw wasm layer of an artifact, or the file the config's Entrypoint (or
- * Cmd) names inside an image's tar layers. */
-#include "wasmpack/transfer.h"
+/* Finding the wasm module inside an image, whatever wrote it: the raw wasm
+ * layer of an artifact (CNCF, runwasi, wasm-to-oci), or the file the
+ * config's Entrypoint (or Cmd) names inside an image's tar layers, read
+ * the way a container runtime would stack them: later layers win,
+ * whiteouts and opaque directories hide what lies below. Nothing is ever
+ * written to disk here, and a layer that would climb out of its root when
+ * unpacked is refused outright. */
+#include "module.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "path.h"
 #include "util.h"
 
-static int is_wasm_layer(const char *mt)
+#define WHITEOUT ".wh."
+#define OPAQUE ".wh..wh..opq"
+
+int wp_media_type_is_wasm_layer(const char *mt)
 {
+	if (!mt)
+		return 0;
+	size_t n = strlen(mt);
+	/* application/wasm (CNCF), and every "+wasm" suffix in use:
+	 * vnd.wasm.content.layer.v1+wasm (wasm-to-oci, Spin),
+	 * vnd.bytecodealliance.wasm.component.layer.v0+wasm (runwasi, wkg),
+	 * and runwasi's older vnd.w3c.wasm.module.v1+wasm. */
 	return strcmp(mt, WASMPACK_MEDIATYPE_WASM_LAYER) == 0 ||
-	       strcmp(mt, "application/vnd.wasm.content.layer.v1+wasm") == 0 ||
-	       strcmp(mt, "application/vnd.bytecodealliance.wasm.component.layer.v0+wasm") == 0;
+	       (n > 5 && strcmp(mt + n - 5, "+wasm") == 0);
+}
+
+int wp_media_type_is_image_config(const char *mt)
+{
+	return mt && (strcmp(mt, WASMPACK_MEDIATYPE_OCI_CONFIG) == 0 ||
+		      strcmp(mt, WASMPACK_MEDIATYPE_DOCKER_CONFIG) == 0);
+}
+
+/* Layers a runtime would unpack: OCI and Docker tar types, compressed or
+ * not (distributable or not). */
+static int is_tar_layer(const char *mt)
+{
+	return mt && strstr(mt, "tar") != NULL;
+}
+
+/* Holds back the first bytes until they prove to be WebAssembly, so a
+ * sink never sees a byte of something else. */
+typedef struct magic_sink {
+	wasmpack_write_cb sink;
+	void *payload;
+	const char *what;
+	unsigned char head[8];
+	size_t have;
+	int passed;
+} magic_sink;
+
+static int magic_write(const void *data, size_t len, void *payload)
+{
+	magic_sink *m = payload;
+	const unsigned char *p = data;
+	if (!m->passed) {
+		size_t n = sizeof(m->head) - m->have < len ? sizeof(m->head) - m->have : len;
+		memcpy(m->head + m->have, p, n);
+		m->have += n;
+		p += n;
+		len -= n;
+		if (m->have < sizeof(m->head))
+			return 0;
+		if (memcmp(m->head, "\0asm", 4) != 0)
+			return wp_error(WASMPACK_EINVALID, "%s is not a WebAssembly module", m->what);
+		m->passed = 1;
+		int error = m->sink(m->head, sizeof(m->head), m->payload);
+		if (error)
+			return error;
+	}
+	return len ? m->sink(p, len, m->payload) : 0;
+}
+
+static int magic_finish(const magic_sink *m)
+{
+	if (!m->passed)
+		return wp_error(WASMPACK_EINVALID, "%s is not a WebAssembly module (%zu bytes)",
+				m->what, m->have);
+	return 0;
 }
 
 /* Copies a blob to sink as it is. */
@@ -50,55 +120,364 @@ done:
 	return error;
 }
 
-int wasmpack_image_module(wasmpack_store *store, const wasmpack_descriptor *manifest,
-			  wasmpack_write_cb sink, void *payload)
+static int open_layer(struct archive **out, int fd, const char *digest)
 {
-	wasmpack_buf raw = WASMPACK_BUF_INIT, craw = WASMPACK_BUF_INIT;
-	wasmpack_manifest *m = NULL;
-	wasmpack_image_config *c = NULL;
-	char *path = NULL;
-	int error = 0;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return wp_error(WASMPACK_EIO, "cannot read layer '%s': %s", digest, strerror(errno));
+	struct archive *a = archive_read_new();
+	if (!a)
+		return wp_error_nomem();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+		int error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
+				     archive_error_string(a));
+		archive_read_free(a);
+		return error;
+	}
+	*out = a;
+	return 0;
+}
 
-	if ((error = wasmpack_store_blob_read(&raw, store, manifest->digest, WASMPACK_MANIFEST_MAX)) ||
-	    (error = wasmpack_manifest_parse(&m, raw.data, raw.size)))
+/* What one layer says about the module path. */
+typedef struct layer_view {
+	long match;       /* the last entry named like the module, or -1 */
+	int hidden;       /* a whiteout, opaque dir or file over a parent hides lower layers' copy */
+} layer_view;
+
+static int refuse(const char *digest, const char *fmt, const char *a, const char *b)
+{
+	return wp_error(WASMPACK_EINVALID, "refusing layer '%.19s...': %s '%s'%s%s%s", digest, fmt,
+			a, b ? " -> '" : "", b ? b : "", b ? "'" : "");
+}
+
+/* Checks that the link at entry name `clean` stays inside the root. */
+static int check_link(const char *digest, const char *clean, const char *raw, const char *target,
+		      int hard)
+{
+	int climbs = 0;
+	char *joined = NULL, *t = NULL;
+	int error = 0;
+	if (!target || !*target || target[0] == '/')
+		return refuse(digest, hard ? "hard link outside the root" : "symlink to an absolute path",
+			      raw, target ? target : "");
+	/* A hard link names an archive path; a symlink is relative to its dir. */
+	size_t dl = wp_path_dir_len(clean);
+	if (!(joined = hard ? wp_strdup(target) : wp_asprintf("%.*s/%s", (int)dl, clean, target)) ||
+	    !(t = wp_path_clean(joined, &climbs))) {
+		error = WASMPACK_ENOMEM;
 		goto done;
-	for (size_t i = 0; i < m->layers_count; i++) {
-		if (is_wasm_layer(m->layers[i].media_type)) {
-			error = stream_blob(store, m->layers[i].digest, sink, payload);
+	}
+	if (climbs)
+		error = refuse(digest, hard ? "hard link outside the root" : "symlink escaping the root",
+			       raw, target);
+done:
+	free(joined);
+	free(t);
+	return error;
+}
+
+/* Reads every entry of one layer: refuses what would escape the root, and
+ * notes what the layer does to `want`. */
+static int scan_layer(layer_view *v, int fd, const char *digest, const char *want)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	char *clean = NULL, *victim = NULL;
+	long index = 0;
+	int error = 0, r;
+
+	v->match = -1;
+	v->hidden = 0;
+	if ((error = open_layer(&a, fd, digest)))
+		return error;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		const char *hard = archive_entry_hardlink(e);
+		int type = archive_entry_filetype(e);
+		int climbs = 0;
+		if (!name || !*name) {
+			error = wp_error(WASMPACK_EINVALID, "refusing layer '%.19s...': an entry has no name",
+					 digest);
+			goto done;
+		}
+		if (name[0] == '/') {
+			error = refuse(digest, "absolute path", name, NULL);
+			goto done;
+		}
+		free(clean);
+		if (!(clean = wp_path_clean(name, &climbs))) {
+			error = WASMPACK_ENOMEM;
+			goto done;
+		}
+		if (climbs) {
+			error = refuse(digest, "path climbing out of the root", name, NULL);
+			goto done;
+		}
+		if (hard && (error = check_link(digest, clean, name, hard, 1)))
+			goto done;
+		if (!hard && type == AE_IFLNK &&
+		    (error = check_link(digest, clean, name, archive_entry_symlink(e), 0)))
+			goto done;
+
+		size_t dl = wp_path_dir_len(clean);
+		const char *base = clean + dl + (dl ? 1 : 0);
+		if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0) {
+			/* A whiteout hides lower layers' copies only. */
+			if (strcmp(base, OPAQUE) == 0) {
+				clean[dl] = '\0';
+				if (wp_path_within(want, clean) && strcmp(want, clean) != 0)
+					v->hidden = 1;
+			} else {
+				free(victim);
+				victim = dl ? wp_asprintf("%.*s/%s", (int)dl, clean, base + strlen(WHITEOUT))
+					    : wp_strdup(base + strlen(WHITEOUT));
+				if (!victim) {
+					error = WASMPACK_ENOMEM;
+					goto done;
+				}
+				if (wp_path_within(want, victim))
+					v->hidden = 1;
+			}
+		} else if (strcmp(clean, want) == 0) {
+			v->match = index;
+		} else if (*clean && wp_path_within(want, clean) && (hard || type != AE_IFDIR)) {
+			/* A parent of the module that is not a directory. */
+			if (hard || type == AE_IFLNK) {
+				error = refuse(digest, "the module's path goes through a link at", name, NULL);
+				goto done;
+			}
+			v->hidden = 1;
+		}
+		index++;
+	}
+	if (r != ARCHIVE_EOF)
+		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
+				 archive_error_string(a));
+done:
+	free(victim);
+	free(clean);
+	archive_read_free(a);
+	return error;
+}
+
+static const char *entry_kind(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e))
+		return "a hard link";
+	switch (archive_entry_filetype(e)) {
+	case AE_IFLNK: return "a symlink";
+	case AE_IFDIR: return "a directory";
+	case AE_IFCHR:
+	case AE_IFBLK: return "a device";
+	case AE_IFIFO: return "a fifo";
+	default: return "not a regular file";
+	}
+}
+
+/* Streams entry number `match` of the layer, which must be a regular file. */
+static int extract_entry(int fd, const char *digest, long match, const char *want,
+			 wasmpack_write_cb sink, void *payload)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e = NULL;
+	static const unsigned char zeros[4096];
+	int error = 0, r;
+
+	if ((error = open_layer(&a, fd, digest)))
+		return error;
+	for (long i = 0; i <= match; i++) {
+		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
+			error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
+					 archive_error_string(a));
 			goto done;
 		}
 	}
-	if ((error = wasmpack_store_blob_read(&craw, store, m->config.digest, WASMPACK_CONFIG_MAX)) ||
-	    (error = wasmpack_image_config_parse(&c, craw.data, craw.size)))
-		goto done;
-	const char *entry = c->entrypoint.count ? c->entrypoint.items[0]
-			    : c->cmd.count ? c->cmd.items[0] : NULL;
-	if (!entry) {
-		error = wp_error(WASMPACK_ENOTFOUND, "the image names no module (no Entrypoint or Cmd)");
+	if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG) {
+		error = wp_error(WASMPACK_EINVALID, "the module '/%s' is %s, which wasmpack does not follow",
+				 want, entry_kind(e));
 		goto done;
 	}
-	/* "path#func" names a function of the module at path. */
-	const char *hash = strchr(entry, '#');
-	if (!(path = hash ? strndup(entry, (size_t)(hash - entry)) : wp_strdup(entry))) {
-		error = wp_error_nomem();
-		goto done;
+	const void *block;
+	size_t len;
+	la_int64_t offset;
+	int64_t written = 0;
+	while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
+		/* Sparse holes come back as gaps in offset. */
+		while (written < offset) {
+			size_t n = (size_t)(offset - written) < sizeof(zeros) ? (size_t)(offset - written)
+									   : sizeof(zeros);
+			if ((error = sink(zeros, n, payload)))
+				goto done;
+			written += (int64_t)n;
+		}
+		if (len && (error = sink(block, len, payload)))
+			goto done;
+		written += (int64_t)len;
 	}
-	/* Later layers win: look from the top down. */
-	error = WASMPACK_ENOTFOUND;
-	for (size_t i = m->layers_count; i-- > 0 && error == WASMPACK_ENOTFOUND;) {
-		int fd = -1;
-		if ((error = wasmpack_store_blob_open(&fd, NULL, store, m->layers[i].digest)))
-			break;
-		error = wasmpack_layer_extract(fd, path, sink, payload);
-		close(fd);
-	}
-	if (error == WASMPACK_ENOTFOUND)
-		wp_error(WASMPACK_ENOTFOUND, "the module '%s' is in none of the image's layers", path);
+	if (r != ARCHIVE_EOF)
+		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
+				 archive_error_string(a));
 done:
-	free(path);
+	archive_read_free(a);
+	return error;
+}
+
+/* The module path a config names: Entrypoint[0], else Cmd[0], without a
+ * "#function" suffix, relative paths taken from WorkingDir; cleaned. */
+static int module_path(char **out, const wasmpack_image_config *c)
+{
+	const char *entry = c->entrypoint.count && *c->entrypoint.items[0] ? c->entrypoint.items[0]
+			    : c->cmd.count ? c->cmd.items[0] : NULL;
+	char *raw = NULL;
+	if (!entry || !*entry)
+		return wp_error(WASMPACK_ENOTFOUND,
+				"the image has no wasm layer and its config names no module (no Entrypoint or Cmd)");
+	size_t n = strcspn(entry, "#");
+	if (entry[0] == '/' || !c->working_dir)
+		raw = wp_asprintf("%.*s", (int)n, entry);
+	else
+		raw = wp_asprintf("%s/%.*s", c->working_dir, (int)n, entry);
+	if (!raw)
+		return WASMPACK_ENOMEM;
+	*out = wp_path_clean(raw, NULL);
+	free(raw);
+	if (!*out)
+		return WASMPACK_ENOMEM;
+	if (!**out) {
+		free(*out);
+		*out = NULL;
+		return wp_error(WASMPACK_ENOTFOUND, "the config's entrypoint '%s' names no file", entry);
+	}
+	return 0;
+}
+
+/* The module from the tar layers, top layer first. */
+static int from_layers(wasmpack_store *store, const wasmpack_manifest *m, const char *want,
+		       wasmpack_write_cb sink, void *payload)
+{
+	long chosen_layer = -1, chosen_entry = -1;
+	int decided = 0, error = 0;
+
+	/* Every tar layer is read, so a hostile one is refused wherever it is. */
+	for (size_t i = m->layers_count; i-- > 0;) {
+		const wasmpack_descriptor *d = &m->layers[i];
+		layer_view v;
+		int fd = -1;
+		if (!is_tar_layer(d->media_type))
+			continue;
+		if ((error = wasmpack_store_blob_open(&fd, NULL, store, d->digest)))
+			return error;
+		error = scan_layer(&v, fd, d->digest, want);
+		close(fd);
+		if (error)
+			return error;
+		if (decided)
+			continue;
+		if (v.match >= 0) {
+			chosen_layer = (long)i;
+			chosen_entry = v.match;
+			decided = 1;
+		} else if (v.hidden) {
+			decided = 1;
+		}
+	}
+	if (chosen_layer < 0)
+		return wp_error(WASMPACK_ENOTFOUND, "the module '/%s' is in none of the image's layers%s",
+				want, decided ? " (a later layer removed it)" : "");
+	const wasmpack_descriptor *d = &m->layers[chosen_layer];
+	int fd = -1;
+	if ((error = wasmpack_store_blob_open(&fd, NULL, store, d->digest)))
+		return error;
+	error = extract_entry(fd, d->digest, chosen_entry, want, sink, payload);
+	close(fd);
+	return error;
+}
+
+/* The wasm layer to use: the one titled like the entrypoint's file when
+ * there are several, else the first. */
+static const wasmpack_descriptor *wasm_layer(const wasmpack_manifest *m, const wasmpack_image_config *c)
+{
+	const wasmpack_descriptor *first = NULL;
+	const char *entry = c && c->entrypoint.count ? c->entrypoint.items[0] : NULL;
+	const char *base = entry ? strrchr(entry, '/') : NULL;
+	base = base ? base + 1 : entry;
+	for (size_t i = 0; i < m->layers_count; i++) {
+		const wasmpack_descriptor *d = &m->layers[i];
+		if (!wp_media_type_is_wasm_layer(d->media_type))
+			continue;
+		if (!first)
+			first = d;
+		const char *title = wasmpack_kvlist_get(&d->annotations, "org.opencontainers.image.title");
+		if (base && *base && title && strcmp(title, base) == 0)
+			return d;
+	}
+	return first;
+}
+
+int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack_write_cb sink,
+		     void *payload)
+{
+	wasmpack_buf craw = WASMPACK_BUF_INIT;
+	wasmpack_image_config *c = NULL;
+	char *want = NULL, *what = NULL;
+	int error = 0;
+
+	if (wp_media_type_is_image_config(m->config.media_type) &&
+	    ((error = wasmpack_store_blob_read(&craw, store, m->config.digest, WASMPACK_CONFIG_MAX)) ||
+	     (error = wasmpack_image_config_parse(&c, craw.data, craw.size))))
+		goto done;
+	const wasmpack_descriptor *layer = wasm_layer(m, c);
+	if (layer) {
+		magic_sink ms = {sink, payload, NULL, {0}, 0, 0};
+		if (!(what = wp_asprintf("the wasm layer '%s'", layer->digest))) {
+			error = WASMPACK_ENOMEM;
+			goto done;
+		}
+		ms.what = what;
+		if (!(error = stream_blob(store, layer->digest, magic_write, &ms)))
+			error = magic_finish(&ms);
+		goto done;
+	}
+	if (!c) {
+		error = wp_error(WASMPACK_ENOTFOUND,
+				 "the image has no wasm layer and no image config (config type '%s')",
+				 m->config.media_type);
+		goto done;
+	}
+	if ((error = module_path(&want, c)))
+		goto done;
+	if (!(what = wp_asprintf("'/%s'", want))) {
+		error = WASMPACK_ENOMEM;
+		goto done;
+	}
+	magic_sink ms = {sink, payload, what, {0}, 0, 0};
+	if (!(error = from_layers(store, m, want, magic_write, &ms)))
+		error = magic_finish(&ms);
+done:
+	free(what);
+	free(want);
 	wasmpack_image_config_free(c);
+	wasmpack_buf_dispose(&craw);
+	return error;
+}
+
+int wasmpack_image_module(wasmpack_store *store, const wasmpack_descriptor *manifest,
+			  wasmpack_write_cb sink, void *payload)
+{
+	wasmpack_buf raw = WASMPACK_BUF_INIT;
+	wasmpack_manifest *m = NULL;
+	int error = 0;
+
+	if (!store || !manifest || !sink)
+		return wp_error(WASMPACK_EINVALID, "cannot read the module: missing argument");
+	if (!wasmpack_media_type_is_manifest(manifest->media_type))
+		return wp_error(WASMPACK_EINVALID, "cannot read the module: '%s' is not an image manifest",
+				manifest->media_type ? manifest->media_type : "");
+	if (!(error = wasmpack_store_blob_read(&raw, store, manifest->digest, WASMPACK_MANIFEST_MAX)) &&
+	    !(error = wasmpack_manifest_parse(&m, raw.data, raw.size)))
+		error = wp_module_stream(store, m, sink, payload);
 	wasmpack_manifest_free(m);
 	wasmpack_buf_dispose(&raw);
-	wasmpack_buf_dispose(&craw);
 	return error;
 }

@@ -1,7 +1,7 @@
-/* Push and pull between the store and a registry. Blobs move in parallel
- * on a few threads sharing one registry client; manifests move last on
- * push and are stored last on pull, so neither side ever names a blob it
- * does not have. */
+/* Push, pull and copy between the store and registries. Blobs move in
+ * parallel on a few threads sharing one registry client per side;
+ * manifests move last on push and copy and are stored last on pull, so
+ * neither side ever names a blob it does not have. */
 #include "wasmpack/transfer.h"
 
 #include <errno.h>
@@ -13,7 +13,13 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "module.h"
 #include "util.h"
+
+/* Nested indexes deeper than this are refused (a loop, or abuse). */
+#define INDEX_DEPTH_MAX 4
+
+typedef enum transfer_mode { MODE_PUSH, MODE_PULL, MODE_COPY } transfer_mode;
 
 /* One blob to move and what became of it. */
 typedef struct blob_job {
@@ -24,17 +30,22 @@ typedef struct blob_job {
 	int64_t done;
 } blob_job;
 
-/* Shared by the worker threads of one push or pull. */
+/* Shared by the worker threads of one push, pull or copy. `registry` and
+ * `repository` are the destination of a push or copy, the source of a
+ * pull; `src` and `src_repository` the source of a copy. */
 typedef struct transfer_ctx {
 	wasmpack_store *store;
 	wasmpack_registry *registry;
 	const char *repository;
+	wasmpack_registry *src;
+	const char *src_repository;
+	int same_registry; /* copy within one registry: mount instead of moving bytes */
 	const wasmpack_transfer_options *opts;
 	blob_job *jobs;
 	size_t count;
 	size_t next;
 	pthread_mutex_t lock; /* guards next and progress calls */
-	int push;
+	transfer_mode mode;
 } transfer_ctx;
 
 static void report(transfer_ctx *t, blob_job *j, wasmpack_progress_state state, int64_t done)
@@ -77,22 +88,31 @@ static int push_blob(transfer_ctx *t, blob_job *j)
 	return error;
 }
 
-/* Download sink: counts, caps at the descriptor's size, reports. */
-typedef struct pull_sink {
+/* Download sink: caps at the descriptor's size, hands the bytes on to a
+ * store writer (pull) or a temporary file (copy), reports progress. */
+typedef struct fetch_sink {
 	transfer_ctx *t;
 	blob_job *job;
-	wasmpack_blob_writer *w;
+	wasmpack_blob_writer *w; /* pull */
+	int fd;                  /* copy */
+	wasmpack_sha256 *hash;   /* copy */
 	int64_t got;
 	int64_t last_report;
-} pull_sink;
+} fetch_sink;
 
-static int pull_write(const void *data, size_t len, void *payload)
+static int fetch_write(const void *data, size_t len, void *payload)
 {
-	pull_sink *s = payload;
+	fetch_sink *s = payload;
+	int error = 0;
 	if (s->got + (int64_t)len > s->job->desc->size)
 		return wp_error(WASMPACK_EDIGEST, "blob '%s' is longer than its %lld bytes",
 				s->job->desc->digest, (long long)s->job->desc->size);
-	int error = wasmpack_blob_writer_write(s->w, data, len);
+	if (s->w)
+		error = wasmpack_blob_writer_write(s->w, data, len);
+	else if (!(error = wasmpack_sha256_update(s->hash, data, len)) &&
+		 wp_write_all(s->fd, data, len) != 0)
+		error = wp_error(WASMPACK_EIO, "cannot buffer blob '%s': %s", s->job->desc->digest,
+				 strerror(errno));
 	if (error)
 		return error;
 	s->got += (int64_t)len;
@@ -106,7 +126,7 @@ static int pull_write(const void *data, size_t len, void *payload)
 static int pull_blob(transfer_ctx *t, blob_job *j)
 {
 	const wasmpack_descriptor *d = j->desc;
-	pull_sink s = {t, j, NULL, 0, 0};
+	fetch_sink s = {t, j, NULL, -1, NULL, 0, 0};
 	int present = wasmpack_store_blob_exists(t->store, d->digest);
 	if (present < 0)
 		return present;
@@ -120,7 +140,7 @@ static int pull_blob(transfer_ctx *t, blob_job *j)
 	if (error)
 		return error;
 	report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
-	error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0, pull_write, &s);
+	error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0, fetch_write, &s);
 	if (!error && s.got != d->size)
 		error = wp_error(WASMPACK_EDIGEST, "blob '%s' ended after %lld of %lld bytes", d->digest,
 				 (long long)s.got, (long long)d->size);
@@ -129,6 +149,83 @@ static int pull_blob(transfer_ctx *t, blob_job *j)
 	wasmpack_blob_writer_free(s.w);
 	if (!error)
 		report(t, j, WASMPACK_PROGRESS_VERIFIED, d->size);
+	return error;
+}
+
+/* A file nobody else can open and that disappears with its descriptor:
+ * the bridge between a blob download and an upload that reads an fd. */
+static int anonymous_file(int *out)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = -1;
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*out = fd;
+		return 0;
+	}
+#endif
+	char *path = wp_asprintf("%s/wasmpack-copy-XXXXXX", dir);
+	if (!path)
+		return WASMPACK_ENOMEM;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		int error = wp_error_os("create", path);
+		free(path);
+		return error;
+	}
+	unlink(path);
+	free(path);
+	*out = fd;
+	return 0;
+}
+
+static int copy_blob(transfer_ctx *t, blob_job *j)
+{
+	const wasmpack_descriptor *d = j->desc;
+	fetch_sink s = {t, j, NULL, -1, NULL, 0, 0};
+	char got[WASMPACK_DIGEST_MAX];
+	int error = 0;
+	int present = wasmpack_registry_blob_exists(t->registry, t->repository, d->digest, NULL);
+	if (present < 0)
+		return present;
+	if (present) {
+		report(t, j, WASMPACK_PROGRESS_EXISTS, d->size);
+		return 0;
+	}
+	if (d->size < 0)
+		return wp_error(WASMPACK_EINVALID, "blob '%s' has a negative size", d->digest);
+	if (t->same_registry) {
+		int mounted = wasmpack_registry_blob_mount(t->registry, t->repository, d->digest,
+							   t->src_repository);
+		if (mounted < 0)
+			return mounted;
+		if (mounted) {
+			report(t, j, WASMPACK_PROGRESS_MOUNTED, d->size);
+			return 0;
+		}
+	}
+	if ((error = anonymous_file(&s.fd)) || (error = wasmpack_sha256_new(&s.hash)))
+		goto done;
+	report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
+	if ((error = wasmpack_registry_blob_get(t->src, t->src_repository, d->digest, 0, fetch_write, &s)) ||
+	    (error = wasmpack_sha256_final(got, s.hash)))
+		goto done;
+	if (s.got != d->size || !wasmpack_digest_equal(got, d->digest)) {
+		error = wp_error(WASMPACK_EDIGEST, "the source sent blob '%s' as %lld bytes hashing to '%s'",
+				 d->digest, (long long)s.got, got);
+		goto done;
+	}
+	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
+	if ((error = wasmpack_registry_blob_push(t->registry, t->repository, d->digest, d->size, s.fd)))
+		goto done;
+	report(t, j, WASMPACK_PROGRESS_UPLOADED, d->size);
+done:
+	if (s.fd >= 0)
+		close(s.fd);
+	wasmpack_sha256_free(s.hash);
 	return error;
 }
 
@@ -142,7 +239,8 @@ static void *worker(void *arg)
 		if (i == t->count)
 			return NULL;
 		blob_job *j = &t->jobs[i];
-		j->error = t->push ? push_blob(t, j) : pull_blob(t, j);
+		j->error = t->mode == MODE_PUSH ? push_blob(t, j)
+			   : t->mode == MODE_PULL ? pull_blob(t, j) : copy_blob(t, j);
 		if (j->error) {
 			/* The last error is per thread: keep it with the job. */
 			snprintf(j->message, sizeof(j->message), "%s", wasmpack_error_last());
@@ -207,6 +305,7 @@ void wasmpack_transfer_result_dispose(wasmpack_transfer_result *r)
 	if (!r)
 		return;
 	wasmpack_descriptor_dispose(&r->manifest);
+	free(r->note);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -221,17 +320,20 @@ static int check_opts(const wasmpack_transfer_options **opts,
 	return 0;
 }
 
-/* The blobs a manifest names: config first, then layers. */
-static int manifest_blobs(const wasmpack_descriptor ***out, size_t *n, const wasmpack_manifest *m)
+/* The blobs a manifest names, config first when with_config, then layers. */
+static int manifest_blobs(const wasmpack_descriptor ***out, size_t *n, const wasmpack_manifest *m,
+			  int with_config)
 {
 	const wasmpack_descriptor **list = calloc(m->layers_count + 1, sizeof(*list));
+	size_t k = 0;
 	if (!list)
 		return wp_error_nomem();
-	list[0] = &m->config;
+	if (with_config)
+		list[k++] = &m->config;
 	for (size_t i = 0; i < m->layers_count; i++)
-		list[i + 1] = &m->layers[i];
+		list[k++] = &m->layers[i];
 	*out = list;
-	*n = m->layers_count + 1;
+	*n = k;
 	return 0;
 }
 
@@ -244,7 +346,7 @@ static int push_one_manifest(transfer_ctx *t, const char *digest, wasmpack_trans
 	int error = 0;
 	if ((error = wasmpack_store_blob_read(&raw, t->store, digest, WASMPACK_MANIFEST_MAX)) ||
 	    (error = wasmpack_manifest_parse(&m, raw.data, raw.size)) ||
-	    (error = manifest_blobs(&blobs, &n, m)))
+	    (error = manifest_blobs(&blobs, &n, m, 1)))
 		goto done;
 	error = move_blobs(t, blobs, n, res);
 done:
@@ -252,6 +354,23 @@ done:
 	wasmpack_manifest_free(m);
 	wasmpack_buf_dispose(&raw);
 	return error;
+}
+
+static int ctx_init(transfer_ctx *t, const wasmpack_transfer_options *opts, transfer_mode mode)
+{
+	memset(t, 0, sizeof(*t));
+	if (pthread_mutex_init(&t->lock, NULL) != 0)
+		return wp_error_nomem();
+	t->opts = opts;
+	t->mode = mode;
+	return 0;
+}
+
+static void ctx_dispose(transfer_ctx *t)
+{
+	wasmpack_registry_free(t->registry);
+	wasmpack_registry_free(t->src);
+	pthread_mutex_destroy(&t->lock);
 }
 
 int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
@@ -264,38 +383,27 @@ int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
 	wasmpack_buf raw = WASMPACK_BUF_INIT;
 	wasmpack_index *idx = NULL;
 	transfer_ctx t;
-	int lock_init = 0;
 	int error = 0;
 
 	memset(&res, 0, sizeof(res));
 	memset(&local, 0, sizeof(local));
 	memset(&remote, 0, sizeof(remote));
-	memset(&t, 0, sizeof(t));
 	if (!out || !store || !src || !dst)
 		return wp_error(WASMPACK_EINVALID, "cannot push: missing argument");
-	if ((error = check_opts(&opts, &defaults)))
+	if ((error = check_opts(&opts, &defaults)) || (error = ctx_init(&t, opts, MODE_PUSH)))
 		return error;
 	if ((error = wasmpack_store_resolve(&local, store, src)) ||
 	    (error = wasmpack_store_blob_read(&raw, store, local.digest, WASMPACK_MANIFEST_MAX)))
 		goto done;
-	if (pthread_mutex_init(&t.lock, NULL) != 0) {
-		error = wp_error_nomem();
-		goto done;
-	}
-	lock_init = 1;
 	t.store = store;
 	t.repository = dst->repository;
-	t.opts = opts;
-	t.push = 1;
 	if ((error = registry_for(&t.registry, dst, opts)))
 		goto done;
 	/* Re-pushing what the tag already names costs this one request. */
 	const char *target = wasmpack_reference_target(dst);
 	int head = wasmpack_registry_manifest_head(&remote, t.registry, dst->repository, target);
-	if (head == 0 && wasmpack_digest_equal(remote.digest, local.digest)) {
-		res.blobs_skipped = 0;
+	if (head == 0 && wasmpack_digest_equal(remote.digest, local.digest))
 		goto tagged;
-	}
 	if (head != 0 && head != WASMPACK_ENOTFOUND) {
 		error = head;
 		goto done;
@@ -334,9 +442,7 @@ done:
 	wasmpack_buf_dispose(&raw);
 	wasmpack_descriptor_dispose(&local);
 	wasmpack_descriptor_dispose(&remote);
-	wasmpack_registry_free(t.registry);
-	if (lock_init)
-		pthread_mutex_destroy(&t.lock);
+	ctx_dispose(&t);
 	return error;
 }
 
@@ -350,27 +456,179 @@ static int is_wasm_arch(const char *a)
 	return a && (strcmp(a, "wasm32") == 0 || strcmp(a, "wasm") == 0);
 }
 
-/* The index entry to pull: an exact platform match, else the same OS with
- * wasm/wasm32 taken as one architecture, else (no platform asked) the
- * first wasi entry. */
-static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *os, const char *arch)
+/* "linux/amd64, linux/arm64/v8" for messages: the platforms an index lists. */
+static char *index_platforms(const wasmpack_index *idx)
 {
-	for (int pass = 0; pass < 3; pass++) {
-		for (size_t i = 0; i < idx->manifests_count; i++) {
+	char buf[256];
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < idx->manifests_count && used + 1 < sizeof(buf); i++) {
+		const wasmpack_platform *p = idx->manifests[i].platform;
+		int n = snprintf(buf + used, sizeof(buf) - used, "%s%s/%s%s%s", used ? ", " : "",
+				 p ? p->os : "?", p ? p->architecture : "?",
+				 p && p->variant ? "/" : "", p && p->variant ? p->variant : "");
+		if (n < 0)
+			break;
+		used += (size_t)n < sizeof(buf) - used ? (size_t)n : sizeof(buf) - used - 1;
+	}
+	return wp_strdup(used ? buf : "no platforms");
+}
+
+/* The index entry to take: an exact platform match; else the same OS with
+ * wasm and wasm32 taken as one architecture; else the first
+ * wasi/wasip1/wasip2 entry (one for a wasm architecture first). *note gets
+ * a new string when a fallback was taken for a platform the caller asked
+ * for. NULL with WASMPACK_EINVALID set when the index holds no wasm image. */
+static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *os, const char *arch,
+					 char **note)
+{
+	const wasmpack_descriptor *pick = NULL;
+	int pass;
+	*note = NULL;
+	for (pass = 0; pass < 4 && !pick; pass++) {
+		for (size_t i = 0; i < idx->manifests_count && !pick; i++) {
 			const wasmpack_descriptor *d = &idx->manifests[i];
 			const wasmpack_platform *p = d->platform;
-			if (!p || !wasmpack_media_type_is_manifest(d->media_type))
+			if (!p || !p->os || !p->architecture || !wasmpack_media_type_is_manifest(d->media_type))
 				continue;
-			if (pass == 0 && os && arch && strcmp(p->os, os) == 0 && strcmp(p->architecture, arch) == 0)
-				return d;
-			if (pass == 1 && os && arch && strcmp(p->os, os) == 0 && is_wasm_arch(arch) &&
-			    is_wasm_arch(p->architecture))
-				return d;
-			if (pass == 2 && !os && is_wasi_os(p->os))
-				return d;
+			if (pass == 0 && os && arch && strcmp(p->os, os) == 0 &&
+			    strcmp(p->architecture, arch) == 0)
+				pick = d;
+			else if (pass == 1 && os && arch && strcmp(p->os, os) == 0 && is_wasm_arch(arch) &&
+				 is_wasm_arch(p->architecture))
+				pick = d;
+			else if (pass == 2 && is_wasi_os(p->os) && is_wasm_arch(p->architecture))
+				pick = d;
+			else if (pass == 3 && is_wasi_os(p->os))
+				pick = d;
 		}
 	}
-	return NULL;
+	if (!pick) {
+		char *have = index_platforms(idx);
+		wp_error(WASMPACK_EINVALID, "not a wasm image: the index lists no wasi entry, only %s",
+			 have ? have : "other platforms");
+		free(have);
+		return NULL;
+	}
+	pass--; /* the pass that found it */
+	if (os && arch && pass == 1)
+		*note = wp_asprintf("the index has no %s/%s entry; took %s/%s (wasm and wasm32 are the same architecture)",
+				    os, arch, pick->platform->os, pick->platform->architecture);
+	else if (os && arch && pass >= 2)
+		*note = wp_asprintf("the index has no %s/%s entry; took the first wasi one, %s/%s", os,
+				    arch, pick->platform->os, pick->platform->architecture);
+	return pick;
+}
+
+/* Collects a blob in memory, capped, for configs read before the layers. */
+typedef struct mem_sink {
+	wasmpack_buf *buf;
+	size_t max;
+	const char *digest;
+} mem_sink;
+
+static int mem_write(const void *data, size_t len, void *payload)
+{
+	mem_sink *m = payload;
+	if (m->buf->size + len > m->max)
+		return wp_error(WASMPACK_ETOOLARGE, "blob '%s' is over %zu bytes", m->digest, m->max);
+	unsigned char *g = realloc(m->buf->data, m->buf->size + len + 1);
+	if (!g)
+		return wp_error_nomem();
+	memcpy(g + m->buf->size, data, len);
+	m->buf->data = g;
+	m->buf->size += len;
+	g[m->buf->size] = '\0';
+	return 0;
+}
+
+/* Fetches a small blob into out (caller disposes) and checks it. */
+static int fetch_small(wasmpack_buf *out, wasmpack_registry *r, const char *repository,
+		       const wasmpack_descriptor *d, size_t max)
+{
+	char got[WASMPACK_DIGEST_MAX];
+	mem_sink m = {out, max, d->digest};
+	int error = wasmpack_registry_blob_get(r, repository, d->digest, 0, mem_write, &m);
+	if (!error)
+		error = wasmpack_digest_of(got, out->data ? out->data : (const unsigned char *)"",
+					   out->size);
+	if (!error && ((int64_t)out->size != d->size || !wasmpack_digest_equal(got, d->digest)))
+		error = wp_error(WASMPACK_EDIGEST, "the registry sent blob '%s' as %zu bytes hashing to '%s'",
+				 d->digest, out->size, got);
+	if (error)
+		wasmpack_buf_dispose(out);
+	return error;
+}
+
+/* Refuses an image that carries no wasm: neither a wasm layer, nor a wasm
+ * config, nor an image config for a wasi OS or a wasm architecture. */
+static int check_wasm_image(const wasmpack_manifest *m, const wasmpack_buf *config)
+{
+	wasmpack_image_config *c = NULL;
+	for (size_t i = 0; i < m->layers_count; i++)
+		if (wp_media_type_is_wasm_layer(m->layers[i].media_type))
+			return 0;
+	const char *ct = m->config.media_type;
+	if (strstr(ct, "wasm"))
+		return 0;
+	if (!wp_media_type_is_image_config(ct))
+		return wp_error(WASMPACK_EINVALID,
+				"not a wasm image: no wasm layer, and the config is '%s'", ct);
+	int error = wasmpack_image_config_parse(&c, config->data, config->size);
+	if (error)
+		return error;
+	if (!is_wasi_os(c->os) && !is_wasm_arch(c->architecture))
+		error = wp_error(WASMPACK_EINVALID,
+				 "not a wasm image: it is for %s/%s, and no layer holds wasm", c->os,
+				 c->architecture);
+	wasmpack_image_config_free(c);
+	return error;
+}
+
+static void progress_once(const wasmpack_transfer_options *opts, const wasmpack_descriptor *d,
+			  wasmpack_progress_state state)
+{
+	if (opts->progress) {
+		wasmpack_progress p = {d->digest, d->media_type, d->size, d->size, state};
+		opts->progress(&p, opts->progress_payload);
+	}
+}
+
+static int count_sink(const void *data, size_t len, void *payload)
+{
+	(void)data;
+	*(int64_t *)payload += (int64_t)len;
+	return 0;
+}
+
+/* Fetches what ref names and, for an index, the entry choose() takes.
+ * Fills raw, media_type (new string) and digest of the image manifest or
+ * index to use; *note may get a remark. */
+static int fetch_top(wasmpack_buf *raw, char **media_type, char digest[WASMPACK_DIGEST_MAX],
+		     char **note, wasmpack_registry *r, const wasmpack_reference *ref,
+		     const wasmpack_transfer_options *opts, int resolve)
+{
+	wasmpack_index *idx = NULL;
+	int error = wasmpack_registry_manifest_get(raw, media_type, digest, r, ref->repository,
+						   wasmpack_reference_target(ref));
+	if (error || !resolve || !wasmpack_media_type_is_index(*media_type))
+		return error;
+	if ((error = wasmpack_index_parse(&idx, raw->data, raw->size)))
+		return error;
+	const wasmpack_descriptor *pick = choose(idx, opts->os, opts->architecture, note);
+	if (!pick) {
+		error = wasmpack_error_last_code();
+		goto done;
+	}
+	char child[WASMPACK_DIGEST_MAX];
+	snprintf(child, sizeof(child), "%s", pick->digest);
+	wasmpack_buf_dispose(raw);
+	free(*media_type);
+	*media_type = NULL;
+	error = wasmpack_registry_manifest_get(raw, media_type, digest, r, ref->repository, child);
+done:
+	wasmpack_index_free(idx);
+	return error;
 }
 
 int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
@@ -378,59 +636,61 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 {
 	wasmpack_transfer_options defaults = WASMPACK_TRANSFER_OPTIONS_INIT;
 	wasmpack_transfer_result res;
-	wasmpack_buf raw = WASMPACK_BUF_INIT;
-	wasmpack_index *idx = NULL;
+	wasmpack_buf raw = WASMPACK_BUF_INIT, config = WASMPACK_BUF_INIT;
 	wasmpack_manifest *m = NULL;
 	const wasmpack_descriptor **blobs = NULL;
 	char *media_type = NULL;
 	char digest[WASMPACK_DIGEST_MAX];
 	transfer_ctx t;
 	size_t n = 0;
-	int lock_init = 0;
 	int error = 0;
 
 	memset(&res, 0, sizeof(res));
-	memset(&t, 0, sizeof(t));
 	if (!out || !store || !ref)
 		return wp_error(WASMPACK_EINVALID, "cannot pull: missing argument");
-	if ((error = check_opts(&opts, &defaults)))
+	if ((error = check_opts(&opts, &defaults)) || (error = ctx_init(&t, opts, MODE_PULL)))
 		return error;
-	if (pthread_mutex_init(&t.lock, NULL) != 0)
-		return wp_error_nomem();
-	lock_init = 1;
 	t.store = store;
 	t.repository = ref->repository;
-	t.opts = opts;
 	if ((error = registry_for(&t.registry, ref, opts)) ||
-	    (error = wasmpack_registry_manifest_get(&raw, &media_type, digest, t.registry,
-						    ref->repository, wasmpack_reference_target(ref))))
+	    (error = fetch_top(&raw, &media_type, digest, &res.note, t.registry, ref, opts, 1)))
 		goto done;
-	if (wasmpack_media_type_is_index(media_type)) {
-		if ((error = wasmpack_index_parse(&idx, raw.data, raw.size)))
-			goto done;
-		const wasmpack_descriptor *pick = choose(idx, opts->os, opts->architecture);
-		if (!pick) {
-			error = wp_error(WASMPACK_ENOTFOUND, "the index has no entry for %s/%s",
-					 opts->os ? opts->os : "wasi",
-					 opts->architecture ? opts->architecture : "wasm32");
-			goto done;
-		}
-		char child[WASMPACK_DIGEST_MAX];
-		snprintf(child, sizeof(child), "%s", pick->digest);
-		wasmpack_buf_dispose(&raw);
-		free(media_type);
-		media_type = NULL;
-		if ((error = wasmpack_registry_manifest_get(&raw, &media_type, digest, t.registry,
-							    ref->repository, child)))
-			goto done;
-	}
 	if (!wasmpack_media_type_is_manifest(media_type)) {
 		error = wp_error(WASMPACK_EUNSUPPORTED, "'%s' is not an image manifest", media_type);
 		goto done;
 	}
-	if ((error = wasmpack_manifest_parse(&m, raw.data, raw.size)) ||
-	    (error = manifest_blobs(&blobs, &n, m)) ||
-	    (error = move_blobs(&t, blobs, n, &res)) ||
+	if ((error = wasmpack_manifest_parse(&m, raw.data, raw.size)))
+		goto done;
+	/* The config first: it says whether this is wasm at all, before any
+	 * layer is fetched. */
+	int have = wasmpack_store_blob_exists(store, m->config.digest);
+	if (have < 0) {
+		error = have;
+		goto done;
+	}
+	if (have) {
+		if ((error = wasmpack_store_blob_read(&config, store, m->config.digest, WASMPACK_CONFIG_MAX)))
+			goto done;
+		res.blobs_skipped++;
+		progress_once(opts, &m->config, WASMPACK_PROGRESS_EXISTS);
+	} else {
+		if ((error = fetch_small(&config, t.registry, ref->repository, &m->config, WASMPACK_CONFIG_MAX)))
+			goto done;
+		res.blobs_moved++;
+		res.bytes_moved += m->config.size;
+	}
+	if ((error = check_wasm_image(m, &config)))
+		goto done;
+	if (!have) {
+		if ((error = wasmpack_store_blob_put(NULL, store, config.data, config.size, m->config.digest)))
+			goto done;
+		progress_once(opts, &m->config, WASMPACK_PROGRESS_VERIFIED);
+	}
+	if ((error = manifest_blobs(&blobs, &n, m, 0)) || (error = move_blobs(&t, blobs, n, &res)))
+		goto done;
+	/* Tag only what holds a module wasmpack can read. */
+	int64_t module_size = 0;
+	if ((error = wp_module_stream(store, m, count_sink, &module_size)) ||
 	    (error = wasmpack_store_blob_put(NULL, store, raw.data, raw.size, digest)) ||
 	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest, (int64_t)raw.size)) ||
 	    (error = wasmpack_store_tag(store, ref, &res.manifest)))
@@ -448,11 +708,120 @@ done:
 	wasmpack_transfer_result_dispose(&res);
 	free(blobs);
 	wasmpack_manifest_free(m);
+	wasmpack_buf_dispose(&raw);
+	wasmpack_buf_dispose(&config);
+	free(media_type);
+	ctx_dispose(&t);
+	return error;
+}
+
+/* Copies the manifest or index raw (already fetched, digest checked):
+ * blobs, then for an index every child, each put by digest. The caller
+ * puts raw itself. */
+static int copy_tree(transfer_ctx *t, const wasmpack_buf *raw, const char *media_type, int depth,
+		     wasmpack_transfer_result *res)
+{
+	wasmpack_manifest *m = NULL;
+	wasmpack_index *idx = NULL;
+	const wasmpack_descriptor **blobs = NULL;
+	size_t n = 0;
+	int error = 0;
+
+	if (wasmpack_media_type_is_manifest(media_type)) {
+		if (!(error = wasmpack_manifest_parse(&m, raw->data, raw->size)) &&
+		    !(error = manifest_blobs(&blobs, &n, m, 1)))
+			error = move_blobs(t, blobs, n, res);
+		goto done;
+	}
+	if (!wasmpack_media_type_is_index(media_type)) {
+		error = wp_error(WASMPACK_EUNSUPPORTED, "cannot copy '%s': not a manifest or index", media_type);
+		goto done;
+	}
+	if (depth >= INDEX_DEPTH_MAX) {
+		error = wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep", INDEX_DEPTH_MAX);
+		goto done;
+	}
+	if ((error = wasmpack_index_parse(&idx, raw->data, raw->size)))
+		goto done;
+	for (size_t i = 0; i < idx->manifests_count && !error; i++) {
+		const wasmpack_descriptor *c = &idx->manifests[i];
+		wasmpack_buf craw = WASMPACK_BUF_INIT;
+		char *cmt = NULL;
+		if (!(error = wasmpack_registry_manifest_get(&craw, &cmt, NULL, t->src, t->src_repository,
+							      c->digest)) &&
+		    !(error = copy_tree(t, &craw, cmt, depth + 1, res)))
+			error = wasmpack_registry_manifest_put(NULL, t->registry, t->repository, c->digest,
+							       cmt, craw.data, craw.size);
+		free(cmt);
+		wasmpack_buf_dispose(&craw);
+	}
+done:
+	free(blobs);
+	wasmpack_manifest_free(m);
 	wasmpack_index_free(idx);
+	return error;
+}
+
+int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
+		  const wasmpack_reference *dst, const wasmpack_transfer_options *opts)
+{
+	wasmpack_transfer_options defaults = WASMPACK_TRANSFER_OPTIONS_INIT;
+	wasmpack_transfer_result res;
+	wasmpack_buf raw = WASMPACK_BUF_INIT;
+	wasmpack_descriptor remote;
+	char *media_type = NULL;
+	char digest[WASMPACK_DIGEST_MAX];
+	transfer_ctx t;
+	int error = 0;
+
+	memset(&res, 0, sizeof(res));
+	memset(&remote, 0, sizeof(remote));
+	if (!out || !src || !dst)
+		return wp_error(WASMPACK_EINVALID, "cannot copy: missing argument");
+	if ((error = check_opts(&opts, &defaults)) || (error = ctx_init(&t, opts, MODE_COPY)))
+		return error;
+	t.repository = dst->repository;
+	t.src_repository = src->repository;
+	t.same_registry = strcmp(src->registry, dst->registry) == 0 &&
+			  strcmp(src->repository, dst->repository) != 0;
+	if ((error = registry_for(&t.src, src, opts)) || (error = registry_for(&t.registry, dst, opts)) ||
+	    (error = fetch_top(&raw, &media_type, digest, &res.note, t.src, src, opts, opts->os != NULL)))
+		goto done;
+	const char *target = wasmpack_reference_target(dst);
+	if (dst->digest && !wasmpack_digest_equal(dst->digest, digest)) {
+		error = wp_error(WASMPACK_EINVALID, "the source is '%s', not the destination's digest '%s'",
+				 digest, dst->digest);
+		goto done;
+	}
+	/* Nothing to do when the destination already names these bytes. */
+	int head = wasmpack_registry_manifest_head(&remote, t.registry, dst->repository, target);
+	if (head != 0 && head != WASMPACK_ENOTFOUND) {
+		error = head;
+		goto done;
+	}
+	if (head != 0 || !wasmpack_digest_equal(remote.digest, digest)) {
+		if ((error = copy_tree(&t, &raw, media_type, 0, &res)) ||
+		    (error = wasmpack_registry_manifest_put(NULL, t.registry, dst->repository, target,
+							    media_type, raw.data, raw.size)))
+			goto done;
+	}
+	if ((error = wasmpack_descriptor_init(&res.manifest, media_type, digest, (int64_t)raw.size)))
+		goto done;
+	res.requests = wasmpack_registry_request_count(t.src) + wasmpack_registry_request_count(t.registry);
+	*out = res;
+	memset(&res, 0, sizeof(res));
+done:
+	if (error) {
+		char *a = NULL, *b = NULL;
+		if (wasmpack_reference_format(&a, src) == 0 && wasmpack_reference_format(&b, dst) == 0)
+			wp_error_prefix("cannot copy '%s' to '%s': ", a, b);
+		free(a);
+		free(b);
+	}
+	wasmpack_transfer_result_dispose(&res);
+	wasmpack_descriptor_dispose(&remote);
 	wasmpack_buf_dispose(&raw);
 	free(media_type);
-	wasmpack_registry_free(t.registry);
-	if (lock_init)
-		pthread_mutex_destroy(&t.lock);
+	ctx_dispose(&t);
 	return error;
 }

@@ -36,7 +36,9 @@ typedef struct wasmpack_progress {
 } wasmpack_progress;
 
 /* Called from the transferring threads (serialized by the library: never
- * twice at once) whenever a blob changes state or moves bytes. */
+ * twice at once) whenever a blob changes state or moves bytes. It should
+ * return quickly: the transfers of other blobs wait for it. p and its
+ * strings are borrowed for the call only. */
 typedef void (*wasmpack_progress_cb)(const wasmpack_progress *p, void *payload);
 
 #define WASMPACK_TRANSFER_OPTIONS_VERSION 1
@@ -53,22 +55,34 @@ typedef struct wasmpack_transfer_options {
 	{.version = WASMPACK_TRANSFER_OPTIONS_VERSION,                         \
 	 .registry = WASMPACK_REGISTRY_OPTIONS_INIT}
 
-/* What a push or pull did, for output and tests. */
+/* What a push or pull did, for output and tests. Owned by the struct;
+ * zero it before the call and free it with
+ * wasmpack_transfer_result_dispose. */
 typedef struct wasmpack_transfer_result {
 	wasmpack_descriptor manifest; /* what the tag names now */
 	size_t blobs_moved;           /* uploaded or downloaded */
 	size_t blobs_skipped;         /* already there or mounted */
 	int64_t bytes_moved;
 	uint64_t requests;            /* HTTP requests sent */
+	/* A remark worth showing the user, e.g. that an index had no entry
+	 * for the platform asked and the same architecture under its other
+	 * name was taken; NULL when none. Owned by the result. */
+	char *note;
 } wasmpack_transfer_result;
 
-/* Frees what r owns and zeroes it. NULL-safe. */
+/* Frees what r owns (note included) and zeroes it. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_transfer_result_dispose(wasmpack_transfer_result *r);
 
 /* Pushes the stored image `src` to `dst` (registry/repository:tag or
  * @digest): when dst's tag already names the same manifest nothing else
  * is sent; otherwise the blobs the registry lacks go up (in parallel),
- * then the manifest. Fills *out (caller disposes). */
+ * then the manifest. Fills *out (caller disposes).
+ * Threads (push, pull and copy alike): the call starts up to opts->jobs
+ * worker threads and joins them before it returns; the store is used
+ * from them meanwhile, so no other thread may use this store handle
+ * until the call returns. opts->progress runs on those threads, one call
+ * at a time; opts->registry.log may run on several of them at once.
+ * src, dst and opts are borrowed for the call. */
 WASMPACK_EXTERN int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
 				  const wasmpack_reference *src,
 				  const wasmpack_reference *dst,
@@ -77,18 +91,87 @@ WASMPACK_EXTERN int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store 
 /* Pulls `ref` into the store and tags it there: the manifest (an index is
  * resolved to one entry by platform), then the blobs the store lacks,
  * each verified against its digest and size before it becomes visible.
+ * Reads every wasm image format in use: wasmpack's own, Docker schema2
+ * and OCI images whose tar layers hold the file Entrypoint[0] or Cmd[0]
+ * names, runwasi's and wasm-to-oci's wasm layers, CNCF Wasm artifacts.
+ * An index entry is chosen by opts->os/architecture: an exact match, else
+ * the same OS with wasm and wasm32 taken as one architecture, else the
+ * first wasi/wasip1/wasip2 entry (out->note says when a fallback was
+ * taken). An image that is not wasm (linux/amd64, say) is refused with
+ * WASMPACK_EINVALID before its layers are fetched, and the image is only
+ * tagged once its module was found in it (see wasmpack_image_module).
  * Fills *out (caller disposes); out->manifest is the stored manifest. */
 WASMPACK_EXTERN int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 				  const wasmpack_reference *ref,
 				  const wasmpack_transfer_options *opts);
 
-/* Streams the wasm module of a stored image to sink: the application/wasm
- * (or other wasm-typed) layer of an artifact, or the file the config's
- * Entrypoint names in an image's layers. WASMPACK_ENOTFOUND when the
- * image carries no module. */
+/* Streams the wasm module of a stored image to sink (called on the calling
+ * thread; a non-zero return from sink stops the read and is returned): the application/wasm
+ * (or other "+wasm"-typed) layer of an artifact, or the file the config's
+ * Entrypoint[0] (else Cmd[0]; "path#func" allowed; relative to WorkingDir)
+ * names in an image's tar layers, later layers winning and whiteouts
+ * (".wh.NAME", ".wh..wh..opq") honoured. Nothing is written anywhere but
+ * to sink. WASMPACK_EINVALID, before any byte reaches sink, for a layer
+ * with an entry that would land outside the root when unpacked (absolute
+ * or ".." paths, links pointing outside), for a module that is a link or
+ * device, and for bytes that are not WebAssembly. WASMPACK_ENOTFOUND when
+ * the image carries no module. */
 WASMPACK_EXTERN int wasmpack_image_module(wasmpack_store *store,
 					  const wasmpack_descriptor *manifest,
 					  wasmpack_write_cb sink, void *payload);
+
+/* Copies `src` to `dst` from registry to registry without the store:
+ * blobs the destination lacks are mounted from src's repository when both
+ * are on one registry, else streamed through an unlinked temporary file
+ * and verified against their digests on the way; then the manifests,
+ * children before indexes, exactly as fetched. With opts->os set, an
+ * index is resolved to one entry as wasmpack_pull does and only that
+ * image is copied; otherwise all of an index is. Fills *out (caller
+ * disposes); out->manifest is what dst names now. */
+WASMPACK_EXTERN int wasmpack_copy(wasmpack_transfer_result *out,
+				  const wasmpack_reference *src,
+				  const wasmpack_reference *dst,
+				  const wasmpack_transfer_options *opts);
+
+/* Writes the stored images `refs` (count of them) to fd as one tar: an OCI
+ * image layout (oci-layout, index.json naming each image by
+ * io.containerd.image.name and org.opencontainers.image.ref.name, blobs)
+ * plus Docker's manifest.json for the images that have an image config,
+ * so skopeo (oci-archive:, docker-archive:), docker load and podman load
+ * read it. The same images give the same bytes. Every blob is checked
+ * against its digest while it is written; on an error the output is
+ * incomplete and the caller should discard it. fd is only written; the
+ * caller keeps it. */
+WASMPACK_EXTERN int wasmpack_save(wasmpack_store *store,
+				  const wasmpack_reference *const *refs, size_t count,
+				  int fd);
+
+#define WASMPACK_LOAD_OPTIONS_VERSION 1
+typedef struct wasmpack_load_options {
+	unsigned version;                /* WASMPACK_LOAD_OPTIONS_VERSION */
+	/* Names the image when the archive holds exactly one (replacing the
+	 * archive's names); needed when that image carries no full name.
+	 * Borrowed. NULL = the names in the archive. */
+	const wasmpack_reference *name;
+} wasmpack_load_options;
+#define WASMPACK_LOAD_OPTIONS_INIT {.version = WASMPACK_LOAD_OPTIONS_VERSION}
+
+/* Loads the images of the tar archive read from fd (which must be
+ * seekable: it is read more than once) into the store: an OCI layout
+ * archive (wasmpack save, skopeo oci-archive:, docker save from Docker 25
+ * on, runwasi's oci-tar-builder) or a Docker archive with only
+ * manifest.json (docker save before 25, skopeo docker-archive:). Paths
+ * inside the archive are only compared, never opened; only the blobs the
+ * images reach are read, each verified against its digest (and, for a
+ * Docker archive, each layer against the config's diff_ids) before it
+ * becomes visible, and the names are set only once everything is in.
+ * Names come from io.containerd.image.name, else a full reference in
+ * org.opencontainers.image.ref.name, else RepoTags, else opts->name.
+ * *out is a new array of *count images (name and descriptor) the caller
+ * frees with wasmpack_store_images_free. */
+WASMPACK_EXTERN int wasmpack_load(wasmpack_store_image **out, size_t *count,
+				  wasmpack_store *store, int fd,
+				  const wasmpack_load_options *opts);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1273 @@
+/* save and load: images in one tar file. Saving writes an OCI image layout
+ * that also carries Docker's manifest.json; loading reads OCI layout
+ * archives and Docker's older manifest.json-only archives. Names inside an
+ * archive are only ever compared with names wasmpack expects (blobs/...,
+ * what manifest.json lists), never used to open a file, and every blob is
+ * checked against its digest before the store names it. */
+#include "wasmpack/transfer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "json.h"
+#include "module.h"
+#include "path.h"
+#include "util.h"
+
+#define LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define INDEX_DEPTH_MAX 4
+/* An archive listing more entries than this is refused before it costs
+ * more memory. */
+#define ENTRIES_MAX (1u << 20)
+/* Symlinks followed to find a file manifest.json names. */
+#define LINK_HOPS_MAX 8
+#define CHUNK (256 * 1024)
+
+/* ---- save ---------------------------------------------------------------- */
+
+/* One blob to write; manifests and indexes are kept in memory (read and
+ * verified once), configs and layers are streamed from the store. */
+typedef struct save_blob {
+	char *digest;
+	int64_t size;
+	wasmpack_buf json;
+} save_blob;
+
+/* One manifest.json entry: an image with an image config. */
+typedef struct docker_image {
+	char *manifest_digest;
+	json_t *entry; /* {"Config", "Layers", "RepoTags"} */
+} docker_image;
+
+typedef struct saver {
+	wasmpack_store *store;
+	save_blob *blobs;
+	size_t nblobs;
+	docker_image *images;
+	size_t nimages;
+	int fd;
+	int write_errno;
+} saver;
+
+static int save_add(saver *s, const char *digest, int64_t size, wasmpack_buf *json)
+{
+	for (size_t i = 0; i < s->nblobs; i++)
+		if (strcmp(s->blobs[i].digest, digest) == 0) {
+			wasmpack_buf_dispose(json);
+			return 0;
+		}
+	save_blob *g = realloc(s->blobs, (s->nblobs + 1) * sizeof(*g));
+	if (!g)
+		return wp_error_nomem();
+	s->blobs = g;
+	save_blob *b = &s->blobs[s->nblobs];
+	memset(b, 0, sizeof(*b));
+	if (!(b->digest = wp_strdup(digest)))
+		return WASMPACK_ENOMEM;
+	b->size = size;
+	if (json) {
+		b->json = *json;
+		memset(json, 0, sizeof(*json));
+	}
+	s->nblobs++;
+	return 0;
+}
+
+static int blob_path(char *out, size_t size, const char *digest)
+{
+	const char *hex = wasmpack_digest_hex(digest);
+	if (!hex || strncmp(digest, "sha256:", 7) != 0)
+		return wp_error(WASMPACK_EUNSUPPORTED, "cannot save blob '%s': only sha256 is supported", digest);
+	snprintf(out, size, "blobs/sha256/%s", hex);
+	return 0;
+}
+
+/* "user/app:1.0" for Docker Hub names, as docker save writes them;
+ * "host/repo:tag" otherwise. */
+static char *docker_tag(const wasmpack_reference *ref)
+{
+	const char *repo = ref->repository;
+	if (strcmp(ref->registry, "docker.io") == 0) {
+		if (strncmp(repo, "library/", 8) == 0 && !strchr(repo + 8, '/'))
+			repo += 8;
+		return wp_asprintf("%s:%s", repo, ref->tag);
+	}
+	return wp_asprintf("%s/%s:%s", ref->registry, repo, ref->tag);
+}
+
+/* Adds ref's name to the manifest.json entry of manifest m. */
+static int save_docker_entry(saver *s, const wasmpack_reference *ref, const char *digest,
+			     const wasmpack_manifest *m)
+{
+	char path[WASMPACK_DIGEST_MAX + 16];
+	docker_image *img = NULL;
+	int error = 0;
+
+	for (size_t i = 0; i < s->nimages; i++)
+		if (strcmp(s->images[i].manifest_digest, digest) == 0)
+			img = &s->images[i];
+	if (!img) {
+		docker_image *g = realloc(s->images, (s->nimages + 1) * sizeof(*g));
+		if (!g)
+			return wp_error_nomem();
+		s->images = g;
+		img = &s->images[s->nimages];
+		memset(img, 0, sizeof(*img));
+		if (!(img->manifest_digest = wp_strdup(digest)))
+			return WASMPACK_ENOMEM;
+		s->nimages++;
+		json_t *layers = json_array();
+		if ((error = blob_path(path, sizeof(path), m->config.digest)))
+			return error;
+		img->entry = json_pack("{s:s, s:o, s:[]}", "Config", path, "Layers", layers, "RepoTags");
+		if (!img->entry)
+			return wp_error_nomem();
+		for (size_t i = 0; i < m->layers_count; i++) {
+			if ((error = blob_path(path, sizeof(path), m->layers[i].digest)) ||
+			    (error = wp_json_append_new(layers, json_string(path))))
+				return error;
+		}
+	}
+	if (!ref->tag)
+		return 0;
+	char *tag = docker_tag(ref);
+	if (!tag)
+		return WASMPACK_ENOMEM;
+	error = wp_json_append_new(json_object_get(img->entry, "RepoTags"), json_string(tag));
+	free(tag);
+	return error;
+}
+
+/* Collects the blobs d reaches. */
+static int save_walk(saver *s, const wasmpack_descriptor *d, const wasmpack_reference *ref, int depth)
+{
+	wasmpack_buf raw = WASMPACK_BUF_INIT;
+	wasmpack_manifest *m = NULL;
+	wasmpack_index *idx = NULL;
+	int error = 0;
+
+	if (depth > INDEX_DEPTH_MAX)
+		return wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep", INDEX_DEPTH_MAX);
+	if ((error = wasmpack_store_blob_read(&raw, s->store, d->digest, WASMPACK_MANIFEST_MAX)))
+		goto done;
+	if ((int64_t)raw.size != d->size) {
+		error = wp_error(WASMPACK_EDIGEST, "manifest '%s' has %zu bytes, its descriptor says %lld",
+				 d->digest, raw.size, (long long)d->size);
+		goto done;
+	}
+	if (wasmpack_media_type_is_index(d->media_type)) {
+		if ((error = wasmpack_index_parse(&idx, raw.data, raw.size)))
+			goto done;
+		for (size_t i = 0; i < idx->manifests_count && !error; i++)
+			error = save_walk(s, &idx->manifests[i], NULL, depth + 1);
+	} else if (wasmpack_media_type_is_manifest(d->media_type)) {
+		if ((error = wasmpack_manifest_parse(&m, raw.data, raw.size)) ||
+		    (error = save_add(s, m->config.digest, m->config.size, NULL)))
+			goto done;
+		for (size_t i = 0; i < m->layers_count && !error; i++)
+			error = save_add(s, m->layers[i].digest, m->layers[i].size, NULL);
+		/* docker load knows image configs only, not artifacts. */
+		if (!error && ref && depth == 0 && wp_media_type_is_image_config(m->config.media_type))
+			error = save_docker_entry(s, ref, d->digest, m);
+	} else {
+		error = wp_error(WASMPACK_EUNSUPPORTED, "cannot save '%s': not a manifest or index",
+				 d->media_type);
+	}
+	if (!error)
+		error = save_add(s, d->digest, d->size, &raw);
+done:
+	wasmpack_manifest_free(m);
+	wasmpack_index_free(idx);
+	wasmpack_buf_dispose(&raw);
+	return error;
+}
+
+static la_ssize_t tar_write(struct archive *a, void *payload, const void *buf, size_t len)
+{
+	saver *s = payload;
+	if (wp_write_all(s->fd, buf, len) != 0) {
+		s->write_errno = errno;
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int tar_fail(saver *s, struct archive *a, const char *what)
+{
+	if (s->write_errno)
+		return wp_error(WASMPACK_EIO, "cannot write the archive: %s", strerror(s->write_errno));
+	return wp_error(WASMPACK_EIO, "cannot write %s to the archive: %s", what, archive_error_string(a));
+}
+
+/* Writes the header of one entry: fixed owner, mode and time, so the same
+ * images give the same archive. */
+static int tar_header(saver *s, struct archive *a, const char *name, int dir, int64_t size)
+{
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return wp_error_nomem();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, dir ? 0755 : 0644);
+	archive_entry_set_size(e, dir ? 0 : size);
+	archive_entry_set_mtime(e, 0, 0);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	int r = archive_write_header(a, e);
+	archive_entry_free(e);
+	return r == ARCHIVE_OK ? 0 : tar_fail(s, a, name);
+}
+
+static int tar_bytes(saver *s, struct archive *a, const char *name, const void *data, size_t len)
+{
+	int error = tar_header(s, a, name, 0, (int64_t)len);
+	if (!error && len && archive_write_data(a, data, len) != (la_ssize_t)len)
+		error = tar_fail(s, a, name);
+	return error;
+}
+
+/* Streams a stored blob into the archive, hashing it on the way: what was
+ * stored must still be what its digest says. */
+static int tar_blob(saver *s, struct archive *a, const save_blob *b, unsigned char *buf)
+{
+	char name[WASMPACK_DIGEST_MAX + 16], got[WASMPACK_DIGEST_MAX];
+	wasmpack_sha256 *h = NULL;
+	int64_t size = 0, left;
+	int fd = -1, error = 0;
+
+	if ((error = blob_path(name, sizeof(name), b->digest)))
+		return error;
+	if (b->json.data)
+		return tar_bytes(s, a, name, b->json.data, b->json.size);
+	if ((error = wasmpack_store_blob_open(&fd, &size, s->store, b->digest)))
+		return error;
+	if (size != b->size) {
+		error = wp_error(WASMPACK_EDIGEST, "blob '%s' in the store has %lld bytes, its descriptor says %lld",
+				 b->digest, (long long)size, (long long)b->size);
+		goto done;
+	}
+	if ((error = wasmpack_sha256_new(&h)) || (error = tar_header(s, a, name, 0, size)))
+		goto done;
+	for (left = size; left > 0;) {
+		ssize_t n = read(fd, buf, left < CHUNK ? (size_t)left : CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error = wp_error(WASMPACK_EIO, "cannot read blob '%s': %s", b->digest,
+					 n < 0 ? strerror(errno) : "file shrank");
+			goto done;
+		}
+		if ((error = wasmpack_sha256_update(h, buf, (size_t)n)))
+			goto done;
+		if (archive_write_data(a, buf, (size_t)n) != n) {
+			error = tar_fail(s, a, name);
+			goto done;
+		}
+		left -= n;
+	}
+	if ((error = wasmpack_sha256_final(got, h)))
+		goto done;
+	if (!wasmpack_digest_equal(got, b->digest))
+		error = wp_error(WASMPACK_EDIGEST, "blob '%s' in the store was altered: it hashes to '%s'",
+				 b->digest, got);
+done:
+	wasmpack_sha256_free(h);
+	if (fd >= 0)
+		close(fd);
+	return error;
+}
+
+static int blob_cmp(const void *a, const void *b)
+{
+	return strcmp(((const save_blob *)a)->digest, ((const save_blob *)b)->digest);
+}
+
+int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs, size_t count, int fd)
+{
+	saver s;
+	wasmpack_index idx;
+	wasmpack_buf index_json = WASMPACK_BUF_INIT, docker_json = WASMPACK_BUF_INIT;
+	json_t *docker = NULL;
+	struct archive *a = NULL;
+	unsigned char *buf = NULL;
+	int error = 0;
+
+	memset(&s, 0, sizeof(s));
+	memset(&idx, 0, sizeof(idx));
+	if (!store || !refs || !count || fd < 0)
+		return wp_error(WASMPACK_EINVALID, "cannot save: missing argument");
+	s.store = store;
+	s.fd = fd;
+	idx.schema_version = 2;
+	idx.media_type = WASMPACK_MEDIATYPE_OCI_INDEX;
+	if (!(idx.manifests = calloc(count, sizeof(*idx.manifests))))
+		return wp_error_nomem();
+	for (size_t i = 0; i < count; i++) {
+		wasmpack_descriptor *d = &idx.manifests[i];
+		wasmpack_descriptor found;
+		char *name = NULL, *full = NULL;
+		memset(&found, 0, sizeof(found));
+		error = wasmpack_store_resolve(&found, store, refs[i]);
+		if (!error && !(error = wasmpack_descriptor_init(d, found.media_type, found.digest, found.size)))
+			idx.manifests_count++;
+		if (!error && !(error = wasmpack_reference_name(&name, refs[i])) &&
+		    !(full = refs[i]->tag ? wp_asprintf("%s:%s", name, refs[i]->tag)
+					  : wp_asprintf("%s@%s", name, found.digest)))
+			error = WASMPACK_ENOMEM;
+		if (!error)
+			error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME, full);
+		if (!error && refs[i]->tag)
+			error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_REF_NAME, refs[i]->tag);
+		if (!error)
+			error = save_walk(&s, d, refs[i], 0);
+		free(name);
+		free(full);
+		wasmpack_descriptor_dispose(&found);
+		if (error)
+			goto done;
+	}
+	/* Blobs in digest order: the archive does not depend on the order
+	 * the images were named in. */
+	qsort(s.blobs, s.nblobs, sizeof(*s.blobs), blob_cmp);
+	if (!(docker = json_array())) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	for (size_t i = 0; i < s.nimages; i++)
+		if ((error = wp_json_append_new(docker, json_incref(s.images[i].entry))))
+			goto done;
+	if ((error = wasmpack_index_serialize(&index_json, &idx)) ||
+	    (error = wp_json_dump(&docker_json, docker)))
+		goto done;
+	if (!(buf = malloc(CHUNK)) || !(a = archive_write_new())) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	/* ustar, with pax headers only where ustar cannot say something. */
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    archive_write_open(a, &s, NULL, tar_write, NULL) != ARCHIVE_OK) {
+		error = tar_fail(&s, a, "the header");
+		goto done;
+	}
+	if ((error = tar_bytes(&s, a, "oci-layout", LAYOUT_JSON, strlen(LAYOUT_JSON))) ||
+	    (error = tar_bytes(&s, a, "index.json", index_json.data, index_json.size)) ||
+	    (error = tar_bytes(&s, a, "manifest.json", docker_json.data, docker_json.size)) ||
+	    (error = tar_header(&s, a, "blobs/", 1, 0)) ||
+	    (error = tar_header(&s, a, "blobs/sha256/", 1, 0)))
+		goto done;
+	for (size_t i = 0; i < s.nblobs; i++)
+		if ((error = tar_blob(&s, a, &s.blobs[i], buf)))
+			goto done;
+	if (archive_write_close(a) != ARCHIVE_OK)
+		error = tar_fail(&s, a, "the end");
+done:
+	archive_write_free(a);
+	free(buf);
+	json_decref(docker);
+	wasmpack_buf_dispose(&index_json);
+	wasmpack_buf_dispose(&docker_json);
+	for (size_t i = 0; i < idx.manifests_count; i++)
+		wasmpack_descriptor_dispose(&idx.manifests[i]);
+	free(idx.manifests);
+	for (size_t i = 0; i < s.nblobs; i++) {
+		free(s.blobs[i].digest);
+		wasmpack_buf_dispose(&s.blobs[i].json);
+	}
+	free(s.blobs);
+	for (size_t i = 0; i < s.nimages; i++) {
+		free(s.images[i].manifest_digest);
+		json_decref(s.images[i].entry);
+	}
+	free(s.images);
+	if (error)
+		wp_error_prefix("cannot save: ");
+	return error;
+}
+
+/* ---- load ---------------------------------------------------------------- */
+
+/* One entry of the archive, in archive order. name is cleaned; NULL for an
+ * entry whose name climbs out of the archive (it can match nothing). */
+typedef struct ar_entry {
+	char *name;
+	char *link;  /* symlink target, raw */
+	int type;    /* AE_IFREG, AE_IFLNK, ...; hard links count as AE_IFLNK with no target */
+	int64_t size;
+} ar_entry;
+
+/* A blob the images reach. Manifests, indexes and Docker configs are
+ * read into memory; other blobs are streamed into the store. */
+typedef struct need {
+	char *digest;     /* expected digest; NULL when only the archive can tell */
+	char *media_type; /* from the descriptor that named it */
+	int64_t size;     /* -1 when unknown */
+	long entry;       /* index into entries, -1 = in the store already */
+	int json;
+	int loaded;       /* json read (or found in the store) */
+	int expanded;     /* its children were added */
+	wasmpack_buf data;
+	char got[WASMPACK_DIGEST_MAX]; /* the digest of what was read */
+	int64_t got_size;
+} need;
+
+/* An image to name once everything is in. */
+typedef struct root {
+	wasmpack_reference **names;
+	size_t nnames;
+	wasmpack_descriptor desc;
+	long docker;       /* index into manifest.json, or -1 */
+} root;
+
+typedef struct loader {
+	wasmpack_store *store;
+	int fd;
+	ar_entry *entries;
+	size_t nentries;
+	wasmpack_buf index_json, docker_json, layout;
+	need *needs;
+	size_t nneeds;
+	root *roots;
+	size_t nroots;
+	const wasmpack_load_options *opts;
+} loader;
+
+static int open_archive(struct archive **out, int fd)
+{
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return wp_error(WASMPACK_EINVALID, "cannot read the archive: it must be a seekable file: %s",
+				strerror(errno));
+	struct archive *a = archive_read_new();
+	if (!a)
+		return wp_error_nomem();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+		int error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+		archive_read_free(a);
+		return error;
+	}
+	*out = a;
+	return 0;
+}
+
+static int read_entry_data(struct archive *a, wasmpack_buf *out, size_t max, const char *name)
+{
+	unsigned char buf[16384];
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+		if (n < 0)
+			return wp_error(WASMPACK_EINVALID, "cannot read '%s' in the archive: %s", name,
+					archive_error_string(a));
+		if (n == 0)
+			return 0;
+		if (out->size + (size_t)n > max)
+			return wp_error(WASMPACK_ETOOLARGE, "'%s' in the archive is over %zu bytes", name, max);
+		unsigned char *g = realloc(out->data, out->size + (size_t)n + 1);
+		if (!g)
+			return wp_error_nomem();
+		memcpy(g + out->size, buf, (size_t)n);
+		out->data = g;
+		out->size += (size_t)n;
+		g[out->size] = '\0';
+	}
+}
+
+/* The first pass: every entry's name and type, and the top-level files. */
+static int list_entries(loader *l)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	int error = 0, r;
+
+	if ((error = open_archive(&a, l->fd)))
+		return error;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		if (l->nentries >= ENTRIES_MAX) {
+			error = wp_error(WASMPACK_ETOOLARGE, "the archive has over %u entries", ENTRIES_MAX);
+			goto done;
+		}
+		if ((l->nentries & (l->nentries - 1)) == 0) {
+			size_t cap = l->nentries ? l->nentries * 2 : 16;
+			ar_entry *g = realloc(l->entries, cap * sizeof(*g));
+			if (!g) {
+				error = wp_error_nomem();
+				goto done;
+			}
+			l->entries = g;
+		}
+		ar_entry *en = &l->entries[l->nentries++];
+		memset(en, 0, sizeof(*en));
+		const char *name = archive_entry_pathname(e);
+		int climbs = 0;
+		en->type = archive_entry_hardlink(e) ? (int)AE_IFLNK : (int)archive_entry_filetype(e);
+		en->size = archive_entry_size(e);
+		if (name && !(en->name = wp_path_clean(name, &climbs))) {
+			error = WASMPACK_ENOMEM;
+			goto done;
+		}
+		if (climbs) {
+			free(en->name);
+			en->name = NULL;
+		}
+		if (en->type == AE_IFLNK && !archive_entry_hardlink(e) && archive_entry_symlink(e) &&
+		    !(en->link = wp_strdup(archive_entry_symlink(e)))) {
+			error = WASMPACK_ENOMEM;
+			goto done;
+		}
+		wasmpack_buf *top = NULL;
+		if (en->name && en->type == AE_IFREG) {
+			if (strcmp(en->name, "index.json") == 0)
+				top = &l->index_json;
+			else if (strcmp(en->name, "manifest.json") == 0)
+				top = &l->docker_json;
+			else if (strcmp(en->name, "oci-layout") == 0)
+				top = &l->layout;
+		}
+		if (top) {
+			/* A later copy of the same name wins, as when unpacking. */
+			wasmpack_buf_dispose(top);
+			top->data = calloc(1, 1);
+			if (!top->data) {
+				error = wp_error_nomem();
+				goto done;
+			}
+			if ((error = read_entry_data(a, top, WASMPACK_MANIFEST_MAX, en->name)))
+				goto done;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+done:
+	archive_read_free(a);
+	return error;
+}
+
+/* The entry holding the file `path` names, following symlinks inside the
+ * archive (never out of it). -1 with WASMPACK_ENOTFOUND when absent. */
+static int find_file(long *out, const loader *l, const char *path)
+{
+	char *cur = wp_path_clean(path, NULL);
+	int error = 0;
+	if (!cur)
+		return WASMPACK_ENOMEM;
+	for (int hop = 0;; hop++) {
+		long found = -1;
+		for (size_t i = l->nentries; i-- > 0;)
+			if (l->entries[i].name && strcmp(l->entries[i].name, cur) == 0) {
+				found = (long)i;
+				break;
+			}
+		if (found < 0) {
+			error = wp_error(WASMPACK_ENOTFOUND, "the archive has no '%s'", path);
+			break;
+		}
+		const ar_entry *en = &l->entries[found];
+		if (en->type == AE_IFREG) {
+			*out = found;
+			break;
+		}
+		if (en->type != AE_IFLNK || !en->link || hop >= LINK_HOPS_MAX) {
+			error = wp_error(WASMPACK_EINVALID, "'%s' in the archive is not a regular file", path);
+			break;
+		}
+		int climbs = 0;
+		size_t dl = wp_path_dir_len(en->name);
+		char *joined = en->link[0] == '/' ? NULL : wp_asprintf("%.*s/%s", (int)dl, en->name, en->link);
+		char *next = joined ? wp_path_clean(joined, &climbs) : NULL;
+		free(joined);
+		if (en->link[0] == '/' || climbs) {
+			free(next);
+			error = wp_error(WASMPACK_EINVALID, "'%s' in the archive links outside it, to '%s'", path,
+					 en->link);
+			break;
+		}
+		if (!next) {
+			error = WASMPACK_ENOMEM;
+			break;
+		}
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	return error;
+}
+
+static need *need_find(loader *l, const char *digest)
+{
+	for (size_t i = 0; i < l->nneeds; i++)
+		if (l->needs[i].digest && strcmp(l->needs[i].digest, digest) == 0)
+			return &l->needs[i];
+	return NULL;
+}
+
+/* Adds a blob the images reach (once per digest). */
+static int need_add(need **out, loader *l, const char *digest, const char *media_type, int64_t size,
+		    const char *path, int json)
+{
+	need *n = digest ? need_find(l, digest) : NULL;
+	long entry = -1;
+	int error = 0;
+
+	if (n) {
+		if (out)
+			*out = n;
+		return 0;
+	}
+	if (path) {
+		if ((error = find_file(&entry, l, path)))
+			return error;
+	} else {
+		char p[WASMPACK_DIGEST_MAX + 16];
+		const char *hex = wasmpack_digest_hex(digest);
+		if (!hex)
+			return wp_error(WASMPACK_EINVALID, "invalid digest '%s' in the archive", digest);
+		snprintf(p, sizeof(p), "blobs/%.*s/%s", (int)(hex - 1 - digest), digest, hex);
+		int present = wasmpack_store_blob_exists(l->store, digest);
+		if (present < 0)
+			return present;
+		error = find_file(&entry, l, p);
+		if (error == WASMPACK_ENOTFOUND && present)
+			error = 0;
+		else if (error == WASMPACK_ENOTFOUND)
+			return wp_error(WASMPACK_ENOTFOUND, "the archive lacks blob '%s'", digest);
+		if (error)
+			return error;
+		if (present)
+			entry = -1;
+	}
+	if (entry >= 0 && size >= 0 && l->entries[entry].size != size)
+		return wp_error(WASMPACK_EDIGEST, "blob '%s' has %lld bytes in the archive, its descriptor says %lld",
+				digest, (long long)l->entries[entry].size, (long long)size);
+	need *g = realloc(l->needs, (l->nneeds + 1) * sizeof(*g));
+	if (!g)
+		return wp_error_nomem();
+	l->needs = g;
+	n = &l->needs[l->nneeds];
+	memset(n, 0, sizeof(*n));
+	n->size = size;
+	n->entry = entry;
+	n->json = json;
+	if ((digest && !(n->digest = wp_strdup(digest))) ||
+	    (media_type && !(n->media_type = wp_strdup(media_type))))
+		error = WASMPACK_ENOMEM;
+	l->nneeds++;
+	if (out)
+		*out = n;
+	return error;
+}
+
+/* A pass over the archive that reads the json needs still unread. */
+static int read_json_pass(loader *l)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	int error = 0, r;
+	long index = 0;
+
+	if ((error = open_archive(&a, l->fd)))
+		return error;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		for (size_t i = 0; i < l->nneeds; i++) {
+			need *n = &l->needs[i];
+			if (!n->json || n->loaded || n->entry != index)
+				continue;
+			if (!(n->data.data = calloc(1, 1))) {
+				error = wp_error_nomem();
+				goto done;
+			}
+			if ((error = read_entry_data(a, &n->data, WASMPACK_CONFIG_MAX,
+						     l->entries[index].name)) ||
+			    (error = wasmpack_digest_of(n->got, n->data.data, n->data.size)))
+				goto done;
+			n->got_size = (int64_t)n->data.size;
+			if (n->digest && !wasmpack_digest_equal(n->got, n->digest)) {
+				error = wp_error(WASMPACK_EDIGEST, "'%s' in the archive hashes to '%s', not '%s'",
+						 l->entries[index].name, n->got, n->digest);
+				goto done;
+			}
+			n->loaded = 1;
+			break;
+		}
+		index++;
+	}
+	if (r != ARCHIVE_EOF)
+		error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+done:
+	archive_read_free(a);
+	return error;
+}
+
+/* The last pass: streams the other needs into the store, each checked
+ * against its digest (when the archive gives one) before it is visible. */
+static int stream_pass(loader *l)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	wasmpack_blob_writer *w = NULL;
+	unsigned char *buf = NULL;
+	int error = 0, r;
+	long index = 0;
+
+	if (!(buf = malloc(CHUNK)))
+		return wp_error_nomem();
+	if ((error = open_archive(&a, l->fd)))
+		goto done;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		need *n = NULL;
+		for (size_t i = 0; i < l->nneeds && !n; i++)
+			if (!l->needs[i].json && !l->needs[i].loaded && l->needs[i].entry == index)
+				n = &l->needs[i];
+		index++;
+		if (!n)
+			continue;
+		if ((error = wasmpack_store_blob_writer(&w, l->store)))
+			goto done;
+		la_ssize_t got;
+		while ((got = archive_read_data(a, buf, CHUNK)) > 0)
+			if ((error = wasmpack_blob_writer_write(w, buf, (size_t)got)))
+				goto done;
+		if (got < 0) {
+			error = wp_error(WASMPACK_EINVALID, "cannot read '%s' in the archive: %s",
+					 l->entries[index - 1].name, archive_error_string(a));
+			goto done;
+		}
+		if ((error = wasmpack_blob_writer_commit(n->got, &n->got_size, w, n->digest))) {
+			wp_error_prefix("'%s' in the archive: ", l->entries[index - 1].name);
+			goto done;
+		}
+		if (n->size >= 0 && n->got_size != n->size) {
+			error = wp_error(WASMPACK_EDIGEST, "blob '%s' has %lld bytes, its descriptor says %lld",
+					 n->got, (long long)n->got_size, (long long)n->size);
+			goto done;
+		}
+		wasmpack_blob_writer_free(w);
+		w = NULL;
+		n->loaded = 1;
+	}
+	if (r != ARCHIVE_EOF)
+		error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+done:
+	wasmpack_blob_writer_free(w);
+	archive_read_free(a);
+	free(buf);
+	return error;
+}
+
+/* Reads json needs until every manifest and index reached is in memory,
+ * adding what each names. */
+static int expand_oci(loader *l)
+{
+	for (int round = 0;; round++) {
+		int pending = 0, added = 0, error = 0;
+		for (size_t i = 0; i < l->nneeds; i++) {
+			need *n = &l->needs[i];
+			if (!n->json || n->loaded)
+				continue;
+			if (n->entry < 0) {
+				/* In the store already: read (and verify) it there. */
+				if ((error = wasmpack_store_blob_read(&n->data, l->store, n->digest,
+								      WASMPACK_MANIFEST_MAX)))
+					return error;
+				n->loaded = 1;
+			} else {
+				pending = 1;
+			}
+		}
+		if (pending && (error = read_json_pass(l)))
+			return error;
+		for (size_t i = 0; i < l->nneeds; i++) {
+			/* l->needs may move as needs are added: index, never hold. */
+			if (!l->needs[i].json || !l->needs[i].loaded || l->needs[i].expanded)
+				continue;
+			l->needs[i].expanded = 1;
+			added = 1;
+			wasmpack_buf data = l->needs[i].data;
+			const char *mt = l->needs[i].media_type;
+			if ((int64_t)data.size != l->needs[i].size)
+				return wp_error(WASMPACK_EDIGEST, "manifest '%s' has %zu bytes, its descriptor says %lld",
+						l->needs[i].digest, data.size, (long long)l->needs[i].size);
+			if (wasmpack_media_type_is_index(mt)) {
+				wasmpack_index *idx = NULL;
+				if ((error = wasmpack_index_parse(&idx, data.data, data.size)))
+					return error;
+				for (size_t c = 0; c < idx->manifests_count && !error; c++) {
+					const wasmpack_descriptor *d = &idx->manifests[c];
+					int json = wasmpack_media_type_is_index(d->media_type) ||
+						   wasmpack_media_type_is_manifest(d->media_type);
+					error = need_add(NULL, l, d->digest, d->media_type, d->size, NULL, json);
+				}
+				wasmpack_index_free(idx);
+			} else {
+				wasmpack_manifest *m = NULL;
+				if ((error = wasmpack_manifest_parse(&m, data.data, data.size)))
+					return error;
+				error = need_add(NULL, l, m->config.digest, m->config.media_type, m->config.size,
+						 NULL, 0);
+				for (size_t c = 0; c < m->layers_count && !error; c++)
+					error = need_add(NULL, l, m->layers[c].digest, m->layers[c].media_type,
+							 m->layers[c].size, NULL, 0);
+				wasmpack_manifest_free(m);
+			}
+			if (error)
+				return error;
+		}
+		if (!added)
+			return 0;
+		if (round > INDEX_DEPTH_MAX)
+			return wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep", INDEX_DEPTH_MAX);
+	}
+}
+
+static int root_add_name(root *r, const char *text)
+{
+	wasmpack_reference *ref = NULL;
+	int error = wasmpack_reference_parse(&ref, text);
+	if (error)
+		return wp_error_prefix("the archive names an image '%s': ", text);
+	wasmpack_reference **g = realloc(r->names, (r->nnames + 1) * sizeof(*g));
+	if (!g) {
+		wasmpack_reference_free(ref);
+		return wp_error_nomem();
+	}
+	r->names = g;
+	r->names[r->nnames++] = ref;
+	return 0;
+}
+
+static int roots_grow(loader *l, root **out)
+{
+	root *g = realloc(l->roots, (l->nroots + 1) * sizeof(*g));
+	if (!g)
+		return wp_error_nomem();
+	l->roots = g;
+	*out = &l->roots[l->nroots++];
+	memset(*out, 0, sizeof(**out));
+	(*out)->docker = -1;
+	return 0;
+}
+
+/* Names: the one the caller gives for a lone image, else the archive's. */
+static int check_names(loader *l)
+{
+	if (l->opts->name) {
+		if (l->nroots != 1)
+			return wp_error(WASMPACK_EINVALID, "the archive holds %zu images; a name is for one",
+					l->nroots);
+		root *r = &l->roots[0];
+		for (size_t i = 0; i < r->nnames; i++)
+			wasmpack_reference_free(r->names[i]);
+		r->nnames = 0;
+		wasmpack_reference *copy = NULL;
+		int error = wasmpack_reference_dup(&copy, l->opts->name);
+		if (error)
+			return error;
+		if (!r->names && !(r->names = malloc(sizeof(*r->names)))) {
+			wasmpack_reference_free(copy);
+			return wp_error_nomem();
+		}
+		r->names[r->nnames++] = copy;
+		return 0;
+	}
+	for (size_t i = 0; i < l->nroots; i++)
+		if (!l->roots[i].nnames)
+			return wp_error(WASMPACK_EINVALID,
+					"image %zu of the archive has no full name (only a tag, or none); name it with -t",
+					i + 1);
+	return 0;
+}
+
+static int load_oci(loader *l)
+{
+	wasmpack_index *idx = NULL;
+	int error = 0;
+
+	if (l->layout.data && !strstr((const char *)l->layout.data, "\"1.0.0\""))
+		return wp_error(WASMPACK_EUNSUPPORTED, "the archive's oci-layout is not version 1.0.0");
+	if ((error = wasmpack_index_parse(&idx, l->index_json.data, l->index_json.size))) {
+		wp_error_prefix("the archive's index.json: ");
+		goto done;
+	}
+	for (size_t i = 0; i < idx->manifests_count; i++) {
+		const wasmpack_descriptor *d = &idx->manifests[i];
+		root *r = NULL;
+		if (!wasmpack_media_type_is_manifest(d->media_type) &&
+		    !wasmpack_media_type_is_index(d->media_type)) {
+			error = wp_error(WASMPACK_EUNSUPPORTED, "the archive's index.json names '%s', not an image",
+					 d->media_type);
+			goto done;
+		}
+		if ((error = roots_grow(l, &r)) ||
+		    (error = wasmpack_descriptor_init(&r->desc, d->media_type, d->digest, d->size)))
+			goto done;
+		const char *full = wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME);
+		const char *ref = wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_REF_NAME);
+		/* A bare ref.name ("v1") is only a tag: it names no repository. */
+		if (!full && ref && (strchr(ref, '/') || strchr(ref, ':')))
+			full = ref;
+		if (full && !l->opts->name && (error = root_add_name(r, full)))
+			goto done;
+	}
+	if ((error = check_names(l)))
+		goto done;
+	for (size_t i = 0; i < l->nroots && !error; i++)
+		error = need_add(NULL, l, l->roots[i].desc.digest, l->roots[i].desc.media_type,
+				 l->roots[i].desc.size, NULL, 1);
+	if (error || (error = expand_oci(l)) || (error = stream_pass(l)))
+		goto done;
+	/* The manifests last: children before the indexes that name them. */
+	for (size_t i = l->nneeds; i-- > 0 && !error;)
+		if (l->needs[i].json && l->needs[i].entry >= 0)
+			error = wasmpack_store_blob_put(NULL, l->store, l->needs[i].data.data,
+							l->needs[i].data.size, l->needs[i].digest);
+done:
+	wasmpack_index_free(idx);
+	return error;
+}
+
+static const char *sniff_layer_type(wasmpack_store *store, const char *digest, int *error)
+{
+	unsigned char head[4] = {0};
+	int fd = -1;
+	*error = wasmpack_store_blob_open(&fd, NULL, store, digest);
+	if (*error)
+		return NULL;
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+		return WASMPACK_MEDIATYPE_OCI_LAYER_GZIP;
+	if (n == 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd)
+		return "application/vnd.oci.image.layer.v1.tar+zstd";
+	return WASMPACK_MEDIATYPE_OCI_LAYER;
+}
+
+/* The sha256 of a stored layer once uncompressed: its diff_id. */
+static int uncompressed_digest(char out[WASMPACK_DIGEST_MAX], wasmpack_store *store, const char *digest)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	wasmpack_sha256 *h = NULL;
+	unsigned char buf[16384];
+	int fd = -1, error = 0;
+
+	if ((error = wasmpack_store_blob_open(&fd, NULL, store, digest)) ||
+	    (error = wasmpack_sha256_new(&h)))
+		goto done;
+	if (!(a = archive_read_new())) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest, archive_error_string(a));
+		goto done;
+	}
+	la_ssize_t n;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if ((error = wasmpack_sha256_update(h, buf, (size_t)n)))
+			goto done;
+	if (n < 0) {
+		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest, archive_error_string(a));
+		goto done;
+	}
+	error = wasmpack_sha256_final(out, h);
+done:
+	archive_read_free(a);
+	wasmpack_sha256_free(h);
+	if (fd >= 0)
+		close(fd);
+	return error;
+}
+
+/* "blobs/sha256/<hex>" and "<hex>.json" name their own digest: then the
+ * bytes must match it. */
+static char *digest_in_name(const char *path)
+{
+	char *clean = wp_path_clean(path, NULL);
+	char *out = NULL;
+	if (!clean)
+		return NULL;
+	const char *base = clean + wp_path_dir_len(clean) + (wp_path_dir_len(clean) ? 1 : 0);
+	size_t n = strlen(base);
+	char hex[65];
+	if (strncmp(clean, "blobs/sha256/", 13) == 0 && n == 64)
+		snprintf(hex, sizeof(hex), "%s", base);
+	else if (n == 69 && strcmp(base + 64, ".json") == 0)
+		snprintf(hex, sizeof(hex), "%.64s", base);
+	else
+		hex[0] = '\0';
+	free(clean);
+	if (hex[0]) {
+		out = wp_asprintf("sha256:%s", hex);
+		if (out && wasmpack_digest_validate(out) != 0) {
+			free(out);
+			out = wp_strdup("");
+		}
+	} else {
+		out = wp_strdup("");
+	}
+	return out;
+}
+
+/* One manifest.json entry, its files found. */
+typedef struct docker_item {
+	need *config;   /* pointers refreshed after all needs exist */
+	size_t config_i;
+	size_t *layers_i;
+	size_t nlayers;
+} docker_item;
+
+static int load_docker(loader *l)
+{
+	json_t *root_json = NULL;
+	json_error_t jerr;
+	docker_item *items = NULL;
+	size_t nitems = 0;
+	int error = 0;
+
+	root_json = json_loadb((const char *)l->docker_json.data, l->docker_json.size,
+			       JSON_REJECT_DUPLICATES, &jerr);
+	if (!root_json || !json_is_array(root_json) || json_array_size(root_json) == 0) {
+		error = wp_error(WASMPACK_EINVALID, "the archive's manifest.json is not a list of images%s%s",
+				 root_json ? "" : ": ", root_json ? "" : jerr.text);
+		goto done;
+	}
+	nitems = json_array_size(root_json);
+	if (!(items = calloc(nitems, sizeof(*items)))) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	for (size_t i = 0; i < nitems; i++) {
+		json_t *it = json_array_get(root_json, i);
+		json_t *config = json_object_get(it, "Config"), *layers = json_object_get(it, "Layers");
+		json_t *tags = json_object_get(it, "RepoTags");
+		root *r = NULL;
+		if (!json_is_object(it) || !json_is_string(config) || !json_is_array(layers) ||
+		    (tags && !json_is_null(tags) && !json_is_array(tags))) {
+			error = wp_error(WASMPACK_EINVALID,
+					 "the archive's manifest.json: image %zu needs Config, Layers and RepoTags", i);
+			goto done;
+		}
+		if ((error = roots_grow(l, &r)))
+			goto done;
+		r->docker = (long)i;
+		for (size_t t = 0; json_is_array(tags) && t < json_array_size(tags); t++) {
+			const char *tag = json_string_value(json_array_get(tags, t));
+			if (!tag) {
+				error = wp_error(WASMPACK_EINVALID, "the archive's manifest.json: RepoTags holds a non-string");
+				goto done;
+			}
+			if (!l->opts->name && (error = root_add_name(r, tag)))
+				goto done;
+		}
+	}
+	if ((error = check_names(l)))
+		goto done;
+	for (size_t i = 0; i < nitems; i++) {
+		json_t *it = json_array_get(root_json, i);
+		json_t *layers = json_object_get(it, "Layers");
+		docker_item *d = &items[i];
+		const char *cpath = json_string_value(json_object_get(it, "Config"));
+		char *named = digest_in_name(cpath);
+		need *n = NULL;
+		if (!named) {
+			error = WASMPACK_ENOMEM;
+			goto done;
+		}
+		error = need_add(&n, l, *named ? named : NULL, WASMPACK_MEDIATYPE_OCI_CONFIG, -1, cpath, 1);
+		free(named);
+		if (error)
+			goto done;
+		d->config_i = (size_t)(n - l->needs);
+		d->nlayers = json_array_size(layers);
+		if (!(d->layers_i = calloc(d->nlayers ? d->nlayers : 1, sizeof(size_t)))) {
+			error = wp_error_nomem();
+			goto done;
+		}
+		for (size_t k = 0; k < d->nlayers; k++) {
+			const char *lpath = json_string_value(json_array_get(layers, k));
+			if (!lpath) {
+				error = wp_error(WASMPACK_EINVALID, "the archive's manifest.json: Layers holds a non-string");
+				goto done;
+			}
+			if (!(named = digest_in_name(lpath))) {
+				error = WASMPACK_ENOMEM;
+				goto done;
+			}
+			long entry = -1;
+			n = NULL;
+			if (!(error = find_file(&entry, l, lpath))) {
+				/* The same file listed twice (or by two images) is read once. */
+				for (size_t q = 0; q < l->nneeds && !n; q++)
+					if (!l->needs[q].json && l->needs[q].entry == entry)
+						n = &l->needs[q];
+				if (!n)
+					error = need_add(&n, l, NULL, NULL, -1, lpath, 0);
+				if (!error && *named && !n->digest && !(n->digest = wp_strdup(named)))
+					error = WASMPACK_ENOMEM;
+			}
+			free(named);
+			if (error)
+				goto done;
+			d->layers_i[k] = (size_t)(n - l->needs);
+		}
+	}
+	if ((error = read_json_pass(l)) || (error = stream_pass(l)))
+		goto done;
+	for (size_t i = 0; i < nitems; i++) {
+		docker_item *d = &items[i];
+		need *cn = &l->needs[d->config_i];
+		wasmpack_image_config *c = NULL;
+		wasmpack_manifest m;
+		wasmpack_buf raw = WASMPACK_BUF_INIT;
+		char mdigest[WASMPACK_DIGEST_MAX];
+		memset(&m, 0, sizeof(m));
+		if ((error = wasmpack_image_config_parse(&c, cn->data.data, cn->data.size)))
+			goto done;
+		if (c->diff_ids.count != d->nlayers) {
+			error = wp_error(WASMPACK_EINVALID, "image %zu of the archive lists %zu layers, its config %zu",
+					 i, d->nlayers, c->diff_ids.count);
+			wasmpack_image_config_free(c);
+			goto done;
+		}
+		m.schema_version = 2;
+		m.media_type = WASMPACK_MEDIATYPE_OCI_MANIFEST;
+		m.config.media_type = WASMPACK_MEDIATYPE_OCI_CONFIG;
+		m.config.digest = cn->got;
+		m.config.size = cn->got_size;
+		if (!(m.layers = calloc(d->nlayers ? d->nlayers : 1, sizeof(*m.layers)))) {
+			wasmpack_image_config_free(c);
+			error = wp_error_nomem();
+			goto done;
+		}
+		m.layers_count = d->nlayers;
+		for (size_t k = 0; k < d->nlayers && !error; k++) {
+			need *ln = &l->needs[d->layers_i[k]];
+			char diff[WASMPACK_DIGEST_MAX];
+			m.layers[k].digest = ln->got;
+			m.layers[k].size = ln->got_size;
+			m.layers[k].media_type = (char *)sniff_layer_type(l->store, ln->got, &error);
+			if (error)
+				break;
+			/* A layer of a Docker archive is checked against its diff_id. */
+			if (wasmpack_digest_equal(ln->got, c->diff_ids.items[k]))
+				continue;
+			if (!(error = uncompressed_digest(diff, l->store, ln->got)) &&
+			    !wasmpack_digest_equal(diff, c->diff_ids.items[k]))
+				error = wp_error(WASMPACK_EDIGEST, "layer %zu of image %zu in the archive is '%s' uncompressed, its config says '%s'",
+						 k, i, diff, c->diff_ids.items[k]);
+		}
+		wasmpack_image_config_free(c);
+		if (!error && !(error = wasmpack_manifest_serialize(&raw, &m)))
+			error = wasmpack_store_blob_put(mdigest, l->store, raw.data, raw.size, NULL);
+		/* m borrows every string: free only the array. */
+		free(m.layers);
+		if (!error) {
+			root *r = &l->roots[i];
+			error = wasmpack_descriptor_init(&r->desc, WASMPACK_MEDIATYPE_OCI_MANIFEST, mdigest,
+							 (int64_t)raw.size);
+		}
+		wasmpack_buf_dispose(&raw);
+		if (error)
+			goto done;
+	}
+	/* Configs go in once their image is known to be whole. */
+	for (size_t i = 0; i < nitems && !error; i++) {
+		need *cn = &l->needs[items[i].config_i];
+		error = wasmpack_store_blob_put(NULL, l->store, cn->data.data, cn->data.size, cn->got);
+	}
+done:
+	for (size_t i = 0; items && i < nitems; i++)
+		free(items[i].layers_i);
+	free(items);
+	json_decref(root_json);
+	return error;
+}
+
+int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *store, int fd,
+		  const wasmpack_load_options *opts)
+{
+	wasmpack_load_options defaults = WASMPACK_LOAD_OPTIONS_INIT;
+	wasmpack_store_image *images = NULL;
+	size_t nimages = 0;
+	loader l;
+	int error = 0;
+
+	memset(&l, 0, sizeof(l));
+	if (!out || !count || !store || fd < 0)
+		return wp_error(WASMPACK_EINVALID, "cannot load: missing argument");
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != WASMPACK_LOAD_OPTIONS_VERSION)
+		return wp_error(WASMPACK_EINVALID, "unknown load options version %u", opts->version);
+	l.store = store;
+	l.fd = fd;
+	l.opts = opts;
+	if ((error = list_entries(&l)))
+		goto done;
+	if (l.index_json.data)
+		error = load_oci(&l);
+	else if (l.docker_json.data)
+		error = load_docker(&l);
+	else
+		error = wp_error(WASMPACK_EINVALID,
+				 "not an image archive: it has neither index.json nor manifest.json");
+	if (error)
+		goto done;
+	size_t total = 0;
+	for (size_t i = 0; i < l.nroots; i++)
+		total += l.roots[i].nnames;
+	if (!(images = calloc(total ? total : 1, sizeof(*images)))) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	for (size_t i = 0; i < l.nroots; i++) {
+		for (size_t k = 0; k < l.roots[i].nnames; k++) {
+			wasmpack_store_image *img = &images[nimages];
+			if ((error = wasmpack_store_tag(store, l.roots[i].names[k], &l.roots[i].desc)) ||
+			    (error = wasmpack_reference_format(&img->name, l.roots[i].names[k])) ||
+			    (error = wasmpack_descriptor_copy(&img->descriptor, &l.roots[i].desc)))
+				goto done;
+			nimages++;
+		}
+	}
+	*out = images;
+	*count = nimages;
+	images = NULL;
+	nimages = 0;
+done:
+	wasmpack_store_images_free(images, nimages);
+	for (size_t i = 0; i < l.nentries; i++) {
+		free(l.entries[i].name);
+		free(l.entries[i].link);
+	}
+	free(l.entries);
+	for (size_t i = 0; i < l.nneeds; i++) {
+		free(l.needs[i].digest);
+		free(l.needs[i].media_type);
+		wasmpack_buf_dispose(&l.needs[i].data);
+	}
+	free(l.needs);
+	for (size_t i = 0; i < l.nroots; i++) {
+		for (size_t k = 0; k < l.roots[i].nnames; k++)
+			wasmpack_reference_free(l.roots[i].names[k]);
+		free(l.roots[i].names);
+		wasmpack_descriptor_dispose(&l.roots[i].desc);
+	}
+	free(l.roots);
+	wasmpack_buf_dispose(&l.index_json);
+	wasmpack_buf_dispose(&l.docker_json);
+	wasmpack_buf_dispose(&l.layout);
+	if (error)
+		wp_error_prefix("cannot load: ");
+	return error;
+}
