@@ -8,6 +8,9 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 
 VERSION := $(shell sed -n 's/^\#define WASMPACK_VERSION "\(.*\)"/\1/p' lib/include/wasmpack/common.h)
 SOMAJOR := 0
@@ -47,10 +50,12 @@ HEADERS := $(wildcard lib/include/wasmpack/*.h)
 STATIC := $(B)/libwasmpack.a
 SHARED := $(B)/libwasmpack.so.$(VERSION)
 BIN := $(B)/wasmpack
+# The man page and completions come from the binary's own command tables.
+DOCS := $(B)/wasmpack.1 $(B)/completion/wasmpack.bash $(B)/completion/_wasmpack
 UNIT := $(B)/unit-tests
 
 .PHONY: all clean test unit cli deps demo install check-headers
-all: $(BIN) $(STATIC) $(SHARED) $(B)/wasmpack.pc
+all: $(BIN) $(STATIC) $(SHARED) $(B)/wasmpack.pc $(DOCS)
 
 $(B)/lib/%.o: lib/%.c $(HEADERS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
@@ -84,12 +89,23 @@ $(BIN): $(CMD_OBJ) $(STATIC)
 $(UNIT): $(UNIT_OBJ) $(STATIC)
 	$(CC) -o $@ $(UNIT_OBJ) $(STATIC) $(LDFLAGS_ALL) $(PKG_LIBS)
 
-$(B)/wasmpack.pc: Makefile
+# Rewritten only when its text changes, so `make install PREFIX=...` after
+# `make` installs a .pc that names the prefix given.
+$(B)/wasmpack.pc: FORCE
 	@mkdir -p $(B)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: wasmpack' 'Description: pack WebAssembly modules as OCI images' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -lwasmpack' 'Cflags: -I$${includedir}' > $@
+	  'Libs: -L$${libdir} -lwasmpack' 'Cflags: -I$${includedir}' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+FORCE:
+
+$(B)/wasmpack.1: doc/wasmpack.1.in $(BIN)
+	$(BIN) __man < doc/wasmpack.1.in > $@.tmp && mv $@.tmp $@
+
+$(B)/completion/wasmpack.bash $(B)/completion/_wasmpack: $(BIN)
+	@mkdir -p $(dir $@)
+	$(BIN) __completion $(if $(filter %.bash,$@),bash,zsh) > $@.tmp && mv $@.tmp $@
 
 deps:
 	@scripts/deps.sh
@@ -114,8 +130,15 @@ install: all
 	ln -sf libwasmpack.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libwasmpack.so
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/wasmpack/
 	install -m 0644 $(B)/wasmpack.pc $(DESTDIR)$(PKGCONFIGDIR)/wasmpack.pc
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 $(B)/wasmpack.1 $(DESTDIR)$(MANDIR)/man1/wasmpack.1
+	install -m 0644 $(B)/completion/wasmpack.bash $(DESTDIR)$(BASHCOMPDIR)/wasmpack
+	install -m 0644 $(B)/completion/_wasmpack $(DESTDIR)$(ZSHCOMPDIR)/_wasmpack
 
 clean:
 	rm -rf $(B)
 
 include tests/fuzz/fuzz.mk
+
+bench: all
+	@scripts/bench.sh

@@ -4,7 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include <sys/stat.h>
+
+#include "image_info.h"
+#include "progress.h"
 
 enum {
 	B_TAG = 1, B_PLATFORM, B_FORMAT, B_ENTRYPOINT, B_ANNOTATION, B_ANNOTATION_FILE,
@@ -23,7 +26,7 @@ static const cli_option build_options[] = {
 	{"created", 0, "TIME", "creation time: RFC 3339, seconds, or 'now' (default $SOURCE_DATE_EPOCH, else 1970)", B_CREATED},
 	{"compression", 0, "ALG", "layer compression: gzip (default) or none", B_COMPRESSION},
 	{"level", 0, "N", "gzip level 1-9 (default 6)", B_LEVEL},
-	{"deny", 0, "CAPS", "refuse a module importing these (filesystem,network,...)", B_DENY},
+	{"deny", 0, "CAPS", "refuse (exit 6) a module importing any of CAPS, comma-separated: filesystem, network, environment, clocks, random, exit", B_DENY},
 	{0},
 };
 
@@ -35,26 +38,6 @@ typedef struct build_args {
 	const char *created;
 	char os[64], arch[64], variant[64];
 } build_args;
-
-/* "a,b" capability names to bits; 0 and a message when one is unknown. */
-static int parse_caps(const cli_ctx *ctx, const char *text, unsigned *out)
-{
-	char *copy = strdup(text), *save = NULL;
-	int rc = 0;
-	*out = 0;
-	if (!copy)
-		return cli_usage_error(ctx, "out of memory");
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned bit = wasmpack_wasm_capability_from_name(t);
-		if (!bit) {
-			rc = cli_usage_error(ctx, "unknown capability '%s' (filesystem, network, environment, clocks, random, exit)", t);
-			break;
-		}
-		*out |= bit;
-	}
-	free(copy);
-	return rc;
-}
 
 static int parse_platform(const cli_ctx *ctx, build_args *a, const char *text)
 {
@@ -143,7 +126,7 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 		a->opts.level = (int)l;
 		return 0;
 	}
-	case B_DENY: return parse_caps(ctx, v, &a->opts.deny);
+	case B_DENY: return cli_parse_caps(ctx, v, &a->opts.deny);
 	default: return EXIT_USAGE;
 	}
 }
@@ -173,6 +156,35 @@ static json_t *descriptor_json(const wasmpack_descriptor *d)
 {
 	return json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
 			 "size", (json_int_t)d->size);
+}
+
+/* The --json object of a build (README, "Machine-readable output"). */
+static int print_json(wasmpack_store *store, wasmpack_reference *const *refs, size_t count,
+		      const wasmpack_build_result *r, const char *format)
+{
+	json_t *names = json_array();
+	for (size_t i = 0; names && i < count; i++) {
+		char *full = NULL;
+		if (wasmpack_reference_format(&full, refs[i]) == 0)
+			json_array_append_new(names, json_string(full));
+		free(full);
+	}
+	char reach[160], platform[128] = "-";
+	image_info info;
+	cli_reach_sentence(reach, sizeof(reach), r->wasm->capabilities);
+	if (image_info_load(&info, store, &r->manifest) == 0) {
+		image_info_platform(platform, sizeof(platform), &info);
+		image_info_dispose(&info);
+	}
+	return cli_print_json(json_pack(
+		"{s:s, s:I, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "digest",
+		r->manifest.digest, "size", (json_int_t)r->manifest.size, "mediaType",
+		r->manifest.media_type, "references", names, "platform", platform, "format", format,
+		"manifest", descriptor_json(&r->manifest), "config", descriptor_json(&r->config),
+		"layer", descriptor_json(&r->layer), "diffId", r->diff_id, "kind",
+		r->wasm->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "wasi",
+		cli_wasi_name(r->wasm->wasi), "capabilities", cli_caps_json(r->wasm->capabilities),
+		"reach", reach));
 }
 
 static int run(cli_ctx *ctx, int argc, char **argv)
@@ -226,7 +238,13 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	a.opts.env = &a.env;
 	if ((rc = cli_open_store(ctx, &store)))
 		goto done;
+	struct stat st;
+	char size[32] = "?";
+	if (stat(path, &st) == 0)
+		cli_human_size(size, sizeof(size), (int64_t)st.st_size);
+	cli_status_begin(ctx, "wasmpack: packing %s (%s)...", path, size);
 	int err = wasmpack_image_build(&r, store, path, &a.opts);
+	cli_status_end(ctx);
 	if (err) {
 		rc = cli_fail(ctx, err);
 		goto done;
@@ -240,23 +258,8 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (ctx->json) {
-		json_t *names = json_array();
-		for (size_t i = 0; i < a.tags_count; i++) {
-			char *full = NULL;
-			if (wasmpack_reference_format(&full, refs[i]) == 0)
-				json_array_append_new(names, json_string(full));
-			free(full);
-		}
-		char reach[160];
-		cli_reach_sentence(reach, sizeof(reach), r.wasm->capabilities);
-		rc = cli_print_json(json_pack(
-			"{s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "digest", r.manifest.digest,
-			"size", (json_int_t)r.manifest.size, "mediaType", r.manifest.media_type,
-			"references", names, "manifest", descriptor_json(&r.manifest), "config",
-			descriptor_json(&r.config), "layer", descriptor_json(&r.layer), "diffId",
-			r.diff_id, "format",
-			a.opts.format == WASMPACK_FORMAT_ARTIFACT ? "artifact" : "image", "wasi",
-			cli_wasi_name(r.wasm->wasi)));
+		rc = print_json(store, refs, a.tags_count, &r,
+				a.opts.format == WASMPACK_FORMAT_ARTIFACT ? "artifact" : "image");
 		goto done;
 	}
 	for (size_t i = 0; i < a.tags_count; i++)
@@ -275,7 +278,9 @@ done:
 
 const cli_command cmd_build = {
 	"build", run, "-t REF [OPTIONS] FILE.wasm [-- ARG...]",
-	"Pack a wasm module into a single-layer image in the store and tag it.\n"
+	"Pack a wasm module into an image in the store and tag it. The image has\n"
+	"one layer and records the module's WASI version and capabilities as\n"
+	"annotations; --deny refuses (exit 6) a module that imports what is denied.\n"
 	"Prints the manifest digest as the last line of stdout.",
 	build_options,
 };

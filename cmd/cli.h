@@ -26,7 +26,10 @@ typedef struct cli_ctx {
 	int quiet;
 	int verbose;
 	int json;
+	int no_progress;        /* --no-progress: plain lines even on a terminal */
 	const char *command;    /* the running command's name */
+	char registry[256];     /* the registry the command talks to, for hints */
+	struct cli_progress *progress; /* progress display (progress.h), or NULL */
 } cli_ctx;
 
 /* One option of a command. `arg` names its value in help ("REF"), NULL for
@@ -40,7 +43,10 @@ typedef struct cli_option {
 } cli_option;
 
 /* Options every command also accepts (ids below 0). */
-enum { OPT_STORE = -1, OPT_CONFIG = -2, OPT_QUIET = -3, OPT_VERBOSE = -4, OPT_JSON = -5, OPT_HELP = -6 };
+enum {
+	OPT_STORE = -1, OPT_CONFIG = -2, OPT_QUIET = -3, OPT_VERBOSE = -4, OPT_JSON = -5, OPT_HELP = -6,
+	OPT_NO_PROGRESS = -7, OPT_VERSION = -8,
+};
 
 typedef struct cli_command {
 	const char *name;
@@ -84,12 +90,35 @@ int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, cons
 
 /* The commands, each defined beside its code. */
 extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push,
-	cmd_pull, cmd_login, cmd_logout;
+	cmd_pull, cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load;
 
 /* Shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);
 const char *cli_wasi_name(wasmpack_wasi_version v);
 /* "filesystem, clocks; no network" style capability sentence into buf. */
 void cli_reach_sentence(char *buf, size_t size, unsigned caps);
+/* "12.3kB" style size into buf. */
+void cli_human_size(char *buf, size_t size, int64_t n);
+/* "network,filesystem" to WASMPACK_CAP_* bits; EXIT_USAGE with a message
+ * when a name is unknown. */
+int cli_parse_caps(const cli_ctx *ctx, const char *text, unsigned *out);
+/* A summary's first sentence (or clause before ": "), on one line. */
+void cli_brief(char *buf, size_t size, const char *summary);
+/* The capability names of caps as a new JSON array. */
+json_t *cli_caps_json(unsigned caps);
+
+/* The tables help, the man page and the completions are made from. */
+const cli_command *const *cli_commands(void);
+const cli_option *cli_global_options(void);
+typedef struct cli_exit_code {
+	int code;
+	const char *meaning;
+} cli_exit_code;
+extern const cli_exit_code cli_exit_codes[]; /* ends with a NULL meaning */
+
+/* doc.c: `wasmpack __man < doc/wasmpack.1.in` and `wasmpack __completion
+ * bash|zsh`, both generated from the tables above. */
+int cli_man(FILE *out, FILE *template_in);
+int cli_completion(FILE *out, const char *shell);
 
 #endif

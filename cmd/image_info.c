@@ -1,7 +1,10 @@
 /* Loading a stored image's manifest and config for display. */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image_info.h"
 
@@ -81,4 +84,65 @@ void image_info_platform(char *buf, size_t size, const image_info *info)
 	}
 	snprintf(buf, size, "%s/%s%s%s", c->os, c->architecture, c->variant ? "/" : "",
 		 c->variant ? c->variant : "");
+}
+
+static int fd_write(const void *data, size_t len, void *payload)
+{
+	int fd = *(int *)payload;
+	const unsigned char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return WASMPACK_EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack_descriptor *manifest)
+{
+	/* A temporary file rather than memory: modules can be large, and the
+	 * parser reads only the sections it decodes. */
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	*out = NULL;
+	if (snprintf(path, sizeof(path), "%s/wasmpack-module-XXXXXX", dir && *dir ? dir : "/tmp") >=
+	    (int)sizeof(path))
+		return WASMPACK_EINVALID;
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return WASMPACK_EIO;
+	int err = wasmpack_image_module(store, manifest, fd_write, &fd);
+	if (close(fd) != 0 && !err)
+		err = WASMPACK_EIO;
+	if (!err)
+		err = wasmpack_wasm_parse_file(out, path);
+	unlink(path);
+	return err;
+}
+
+unsigned image_info_annotated_caps(const image_info *info, int *found)
+{
+	const char *v = info->manifest
+				? wasmpack_kvlist_get(&info->manifest->annotations,
+						      WASMPACK_ANNOTATION_CAPABILITIES)
+				: NULL;
+	unsigned caps = 0;
+	*found = v != NULL;
+	for (const char *p = v; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char name[32];
+		if (n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			caps |= wasmpack_wasm_capability_from_name(name);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return caps;
 }

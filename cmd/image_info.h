@@ -23,4 +23,13 @@ void image_info_dispose(image_info *info);
 /* "os/arch[/variant]" of the image, or "-" when it has none. */
 void image_info_platform(char *buf, size_t size, const image_info *info);
 
+/* Reads the module of a stored image (through a temporary file) and
+ * parses its imports: *out is new, the caller frees it. Returns 0 or a
+ * library error code (WASMPACK_EIO when the temporary file fails). */
+int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack_descriptor *manifest);
+
+/* The capability bits the dev.wasmpack.wasi.capabilities annotation
+ * lists; *found says whether the image carries it. */
+unsigned image_info_annotated_caps(const image_info *info, int *found);
+
 #endif

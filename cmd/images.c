@@ -6,25 +6,21 @@
 
 static const cli_option images_options[] = {{0}};
 
-static void human_size(char *buf, size_t size, int64_t n)
-{
-	if (n < 1024)
-		snprintf(buf, size, "%lldB", (long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, size, "%.1fkB", (double)n / 1024.0);
-	else
-		snprintf(buf, size, "%.1fMB", (double)n / (1024.0 * 1024.0));
-}
-
 /* Splits "host/repo:tag" at the tag's colon (the last one after the
- * last slash). */
+ * last slash); "host/repo@sha256:..." has no tag (*tag = NULL). */
 static void split_name(const char *name, char *repo, size_t rsize, const char **tag)
 {
+	const char *at = strchr(name, '@');
+	if (at) {
+		snprintf(repo, rsize, "%.*s", (int)(at - name), name);
+		*tag = NULL;
+		return;
+	}
 	const char *slash = strrchr(name, '/');
 	const char *colon = strrchr(slash ? slash : name, ':');
 	size_t n = colon ? (size_t)(colon - name) : strlen(name);
 	snprintf(repo, rsize, "%.*s", (int)n, name);
-	*tag = colon ? colon + 1 : "-";
+	*tag = colon ? colon + 1 : NULL;
 }
 
 static int run(cli_ctx *ctx, int argc, char **argv)
@@ -62,17 +58,19 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 			image_info_dispose(&info);
 		}
 		if (ctx->json) {
-			json_array_append_new(arr, json_pack("{s:s?, s:s, s:s, s:s, s:I, s:s}", "name",
-							     im->name, "digest", im->descriptor.digest,
-							     "mediaType", im->descriptor.media_type,
-							     "platform", platform, "size", (json_int_t)total,
-							     "tag", tag));
+			json_array_append_new(arr, json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:I}",
+							     "name", im->name, "repository",
+							     im->name ? repo : NULL, "tag",
+							     tag, "digest",
+							     im->descriptor.digest, "mediaType",
+							     im->descriptor.media_type, "platform",
+							     platform, "size", (json_int_t)total));
 		} else if (ctx->quiet) {
 			printf("%s\n", name);
 		} else {
-			human_size(size, sizeof(size), total);
+			cli_human_size(size, sizeof(size), total);
 			const char *hex = wasmpack_digest_hex(im->descriptor.digest);
-			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", repo, tag, hex ? hex : "?",
+			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", repo, tag ? tag : "<none>", hex ? hex : "?",
 			       platform, size);
 		}
 	}
@@ -85,5 +83,5 @@ done:
 }
 
 const cli_command cmd_images = {
-	"images", run, "", "List the images in the store.", images_options,
+	"images", run, "", "List the images in the store. With -q, only their names; with --json, all\nof it as one object.", images_options,
 };

@@ -47,15 +47,6 @@ static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n)
 	return arr;
 }
 
-static json_t *caps_json(unsigned caps)
-{
-	json_t *arr = json_array();
-	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1)
-		if (caps & bit)
-			json_array_append_new(arr, json_string(wasmpack_wasm_capability_name(bit)));
-	return arr;
-}
-
 static void print_externs(const char *title, const wasmpack_wasm_extern *e, size_t n)
 {
 	printf("%s (%zu):\n", title, n);
@@ -98,7 +89,7 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 			"{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "file", path, "kind",
 			w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
 			(json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "role", role,
-			"capabilities", caps_json(w->capabilities), "reach", reach, "imports",
+			"capabilities", cli_caps_json(w->capabilities), "reach", reach, "imports",
 			externs_json(w->imports, w->imports_count), "exports",
 			externs_json(w->exports, w->exports_count), "metadata", m, "producers", prod));
 		wasmpack_wasm_free(w);
@@ -146,11 +137,51 @@ static json_t *kv_json(const wasmpack_kvlist *l)
 	return o;
 }
 
-static int show_image(cli_ctx *ctx, const char *name, const image_info *info)
+/* What the image's module can reach: read from the module itself, else
+ * (a module that cannot be read here) from the annotation build wrote.
+ * Returns 0 when neither says. */
+typedef struct module_facts {
+	int known;
+	const char *source; /* "module" or "annotation" */
+	unsigned caps;
+	const char *wasi;
+	const char *kind;
+} module_facts;
+
+static module_facts image_module_facts(wasmpack_store *store, const image_info *info)
 {
-	char platform[128];
+	module_facts f = {0, NULL, 0, NULL, NULL};
+	wasmpack_wasm *w = NULL;
+	if (!info->manifest)
+		return f;
+	if (image_info_module(&w, store, &info->desc) == 0) {
+		f.known = 1;
+		f.source = "module";
+		f.caps = w->capabilities;
+		f.wasi = cli_wasi_name(w->wasi);
+		f.kind = w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module";
+		wasmpack_wasm_free(w);
+		return f;
+	}
+	wasmpack_error_clear();
+	int found = 0;
+	f.caps = image_info_annotated_caps(info, &found);
+	if (found) {
+		f.known = 1;
+		f.source = "annotation";
+		f.wasi = wasmpack_kvlist_get(&info->manifest->annotations, WASMPACK_ANNOTATION_WASI);
+	}
+	return f;
+}
+
+static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, const image_info *info)
+{
+	char platform[128], reach[200] = "";
 	image_info_platform(platform, sizeof(platform), info);
 	const wasmpack_manifest *m = info->manifest;
+	module_facts facts = image_module_facts(store, info);
+	if (facts.known)
+		cli_reach_sentence(reach, sizeof(reach), facts.caps);
 	if (ctx->json) {
 		json_t *layers = json_array();
 		for (size_t i = 0; m && i < m->layers_count; i++)
@@ -176,6 +207,15 @@ static int show_image(cli_ctx *ctx, const char *name, const image_info *info)
 			if (c->created)
 				json_object_set_new(o, "created", json_string(c->created));
 		}
+		if (o && facts.known) {
+			json_object_set_new(o, "capabilities", cli_caps_json(facts.caps));
+			json_object_set_new(o, "reach", json_string(reach));
+			json_object_set_new(o, "capabilitiesFrom", json_string(facts.source));
+			if (facts.wasi)
+				json_object_set_new(o, "wasi", json_string(facts.wasi));
+			if (facts.kind)
+				json_object_set_new(o, "kind", json_string(facts.kind));
+		}
 		return cli_print_json(o);
 	}
 	printf("Name:        %s\n", name);
@@ -183,6 +223,13 @@ static int show_image(cli_ctx *ctx, const char *name, const image_info *info)
 	printf("MediaType:   %s\n", info->desc.media_type);
 	printf("Platform:    %s\n", platform);
 	printf("Size:        %lld bytes (manifest, config and layers)\n", (long long)info->total_size);
+	if (facts.known) {
+		if (facts.wasi)
+			printf("WASI:        %s%s%s\n", facts.wasi, facts.kind ? ", " : "",
+			       facts.kind ? facts.kind : "");
+		printf("Can reach:   %s%s\n", reach,
+		       strcmp(facts.source, "annotation") == 0 ? " (from the image's annotation)" : "");
+	}
 	if (info->index) {
 		printf("Manifests:\n");
 		for (size_t i = 0; i < info->index->manifests_count; i++) {
@@ -245,7 +292,7 @@ static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
 		fwrite(b->data, 1, b->size, stdout);
 		goto done;
 	}
-	rc = show_image(ctx, name, &info);
+	rc = show_image(ctx, store, name, &info);
 done:
 	free(name);
 	image_info_dispose(&info);
@@ -290,6 +337,7 @@ static int inspect_remote(cli_ctx *ctx, const char *text, inspect_args *a)
 	remote_defaults(ctx, &a->ropts);
 	if ((rc = remote_parse_ref(ctx, &ref, text)))
 		return rc;
+	snprintf(ctx->registry, sizeof(ctx->registry), "%s", ref->registry);
 	if ((err = wasmpack_registry_new(&reg, ref->registry, &a->ropts)) ||
 	    (err = wasmpack_registry_manifest_get(&raw, &media_type, digest, reg, ref->repository,
 						  wasmpack_reference_target(ref))) ||
@@ -382,7 +430,8 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 
 const cli_command cmd_inspect = {
 	"inspect", run, "[--remote] [--raw | --config] REF|FILE.wasm",
-	"Show a stored image (manifest, config, platform, size) or a .wasm file\n"
-	"(kind, WASI version, what it can reach, imports, exports, metadata).",
+	"Show what a stored image or a .wasm file is and what its module can reach.\n"
+	"An image: manifest, config, platform, size, annotations; a module: kind,\n"
+	"WASI version, capabilities, imports, exports, metadata.",
 	inspect_options,
 };

@@ -117,6 +117,7 @@ static int run_login(cli_ctx *ctx, int argc, char **argv)
 	registry_host(host, sizeof(host), argc > first ? argv[first] : "docker.io");
 	if (!host[0])
 		return cli_usage_error(ctx, "no registry host in '%s'", argv[first]);
+	snprintf(ctx->registry, sizeof(ctx->registry), "%s", host);
 	if (a.pass && a.pass_stdin)
 		return cli_usage_error(ctx, "--password and --password-stdin exclude each other");
 	if (a.user)
@@ -186,8 +187,9 @@ static int run_logout(cli_ctx *ctx, int argc, char **argv)
 
 const cli_command cmd_login = {
 	"login", run_login, "[-u USER] [-p PASS | --password-stdin] [REGISTRY]",
-	"Check credentials against a registry (default docker.io) and store them\n"
-	"as docker does: in the credential helper config.json names, else in config.json.",
+	"Log in to a registry (default docker.io): check the credentials, then\n"
+	"store them as docker does, in the credential helper config.json names,\n"
+	"else in config.json. For Docker Hub use a personal access token.",
 	login_options,
 };
 

@@ -5,19 +5,22 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 static const cli_command *const commands[] = {
-	&cmd_build, &cmd_push, &cmd_pull, &cmd_login, &cmd_logout, &cmd_images,
-	&cmd_inspect, &cmd_tag, &cmd_rmi, NULL,
+	&cmd_build, &cmd_push, &cmd_pull, &cmd_copy, &cmd_tags, &cmd_login, &cmd_logout,
+	&cmd_images, &cmd_inspect, &cmd_tag, &cmd_rmi, &cmd_save, &cmd_load, NULL,
 };
 
 static const cli_option global_options[] = {
 	{"store", 0, "DIR", "image store (default $WASMPACK_STORE, else $XDG_DATA_HOME/wasmpack)", OPT_STORE},
 	{"config", 0, "DIR", "docker config directory (default $DOCKER_CONFIG, else ~/.docker)", OPT_CONFIG},
-	{"quiet", 'q', NULL, "print only results", OPT_QUIET},
-	{"verbose", 'v', NULL, "say more about what happens", OPT_VERBOSE},
-	{"json", 0, NULL, "print results as JSON", OPT_JSON},
+	{"quiet", 'q', NULL, "print only results: no notes, no progress", OPT_QUIET},
+	{"verbose", 'v', NULL, "log each HTTP request and answer, secrets redacted", OPT_VERBOSE},
+	{"json", 0, NULL, "print the result as one JSON object on stdout", OPT_JSON},
+	{"no-progress", 0, NULL, "no progress bars: plain lines, as when stderr is not a terminal", OPT_NO_PROGRESS},
 	{"help", 'h', NULL, "show help", OPT_HELP},
+	{"version", 0, NULL, "print the version", OPT_VERSION},
 	{0},
 };
 
@@ -41,21 +44,40 @@ static void main_help(FILE *out)
 		     "Pack WebAssembly modules as OCI images and keep them in a local store.\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; commands[i]; i++) {
-		const char *sum = commands[i]->summary;
-		/* The list shows each summary's first line. */
-		fprintf(out, "  %-10s %.*s\n", commands[i]->name, (int)strcspn(sum, "\n"), sum);
+		char brief[512];
+		cli_brief(brief, sizeof(brief), commands[i]->summary);
+		/* Wrapped at 78 columns under the summary column. */
+		const char *p = brief;
+		fprintf(out, "  %-10s ", commands[i]->name);
+		while (*p) {
+			size_t n = strlen(p);
+			if (n > 65) {
+				n = 65;
+				while (n > 0 && p[n] != ' ')
+					n--;
+				if (n == 0)
+					n = 65;
+			}
+			fprintf(out, "%.*s\n", (int)n, p);
+			p += n;
+			while (*p == ' ')
+				p++;
+			if (*p)
+				fprintf(out, "  %-10s ", "");
+		}
 	}
 	fprintf(out, "\nGlobal options:\n");
 	print_options(out, global_options);
-	fprintf(out, "      --version                print the version\n"
-		     "\nRun 'wasmpack help COMMAND' for a command's options.\n"
-		     "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 authentication,\n"
-		     "5 network, 6 integrity (digest mismatch, invalid wasm or manifest).\n");
+	fprintf(out, "\nRun 'wasmpack help COMMAND' (or 'wasmpack COMMAND --help') for a command's\n"
+		     "options, 'man wasmpack' for all of it.\n\nExit codes:\n");
+	for (const cli_exit_code *e = cli_exit_codes; e->meaning; e++)
+		fprintf(out, "  %d  %s\n", e->code, e->meaning);
 }
 
 void cli_help(FILE *out, const cli_command *cmd)
 {
-	fprintf(out, "usage: wasmpack %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	fprintf(out, "usage: wasmpack %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage,
+		cmd->summary);
 	if (cmd->options && cmd->options->name) {
 		fprintf(out, "\nOptions:\n");
 		print_options(out, cmd->options);
@@ -83,6 +105,7 @@ static int global_option(cli_ctx *ctx, int id, const char *value)
 	case OPT_QUIET: ctx->quiet = 1; return 0;
 	case OPT_VERBOSE: ctx->verbose = 1; return 0;
 	case OPT_JSON: ctx->json = 1; return 0;
+	case OPT_NO_PROGRESS: ctx->no_progress = 1; return 0;
 	default: return 1;
 	}
 }
@@ -148,6 +171,10 @@ int cli_parse(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *
 			cli_help(stdout, cmd);
 			return -1;
 		}
+		if (id == OPT_VERSION) {
+			printf("wasmpack %s\n", wasmpack_version());
+			return -1;
+		}
 		if (global_option(ctx, id, optarg) == 0)
 			continue;
 		int rc = fn ? fn(ctx, id, optarg, payload) : EXIT_USAGE;
@@ -210,7 +237,7 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		if (strcmp(a, "--version") == 0) {
+		if (id == OPT_VERSION) {
 			printf("wasmpack %s\n", wasmpack_version());
 			return EXIT_OK;
 		}
@@ -246,6 +273,11 @@ int main(int argc, char **argv)
 		printf("wasmpack %s\n", wasmpack_version());
 		return EXIT_OK;
 	}
+	/* Hidden: what `make` turns into the man page and the completions. */
+	if (strcmp(argv[i], "__man") == 0)
+		return cli_man(stdout, stdin);
+	if (strcmp(argv[i], "__completion") == 0)
+		return cli_completion(stdout, i + 1 < argc ? argv[i + 1] : "");
 	const cli_command *cmd = find_command(argv[i]);
 	if (!cmd) {
 		fprintf(stderr, "wasmpack: unknown command '%s'\nRun 'wasmpack --help' for the list.\n",
@@ -254,7 +286,18 @@ int main(int argc, char **argv)
 	}
 	ctx.command = cmd->name;
 	int rc = cmd->run(&ctx, argc - i, argv + i);
+	cli_progress_free(&ctx);
 	return rc < 0 ? EXIT_OK : rc;
+}
+
+const cli_command *const *cli_commands(void)
+{
+	return commands;
+}
+
+const cli_option *cli_global_options(void)
+{
+	return global_options;
 }
 
 /* The store path is resolved late so --store after the command counts. */

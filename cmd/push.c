@@ -6,15 +6,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image_info.h"
+#include "progress.h"
 #include "remote.h"
 
-enum { P_PLATFORM = 1, P_OUTPUT };
+enum { P_PLATFORM = 1, P_OUTPUT, P_DENY };
 
 static const cli_option push_options[] = {REMOTE_OPTIONS, {0}};
 
 static const cli_option pull_options[] = {
 	{"platform", 0, "OS/ARCH", "platform to pick from an index (default: the first wasi entry)", P_PLATFORM},
 	{"output", 'o', "FILE", "also write the image's wasm module to FILE", P_OUTPUT},
+	{"deny", 0, "CAPS", "refuse (exit 6, store unchanged) a module importing any of CAPS, as build --deny", P_DENY},
 	REMOTE_OPTIONS,
 	{0},
 };
@@ -22,6 +25,7 @@ static const cli_option pull_options[] = {
 typedef struct remote_args {
 	wasmpack_transfer_options opts;
 	const char *output;
+	unsigned deny;
 	char os[64], arch[64];
 } remote_args;
 
@@ -34,6 +38,8 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 		a->output = v;
 		return 0;
 	}
+	if (id == P_DENY)
+		return cli_parse_caps(ctx, v, &a->deny);
 	if (id == P_PLATFORM) {
 		const char *slash = strchr(v, '/');
 		if (!slash || slash == v || !slash[1] || (size_t)(slash - v) >= sizeof(a->os) ||
@@ -57,18 +63,29 @@ static void args_init(const cli_ctx *ctx, remote_args *a)
 	a->opts.progress_payload = (void *)ctx;
 }
 
-static int print_result(const cli_ctx *ctx, const wasmpack_transfer_result *r, const char *name)
+/* The --json object of push and pull (README, "Machine-readable output"). */
+static int print_result(const cli_ctx *ctx, wasmpack_store *store,
+			const wasmpack_transfer_result *r, const char *name, const char *module)
 {
-	if (ctx->json)
-		return cli_print_json(json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "reference", name,
-						"digest", r->manifest.digest, "size",
-						(json_int_t)r->manifest.size, "mediaType",
-						r->manifest.media_type, "blobsMoved",
-						(json_int_t)r->blobs_moved, "blobsSkipped",
-						(json_int_t)r->blobs_skipped, "requests",
-						(json_int_t)r->requests));
-	printf("%s\n", r->manifest.digest);
-	return EXIT_OK;
+	if (!ctx->json) {
+		printf("%s\n", r->manifest.digest);
+		return EXIT_OK;
+	}
+	char platform[128] = "-";
+	image_info info;
+	if (image_info_load(&info, store, &r->manifest) == 0) {
+		image_info_platform(platform, sizeof(platform), &info);
+		image_info_dispose(&info);
+	}
+	json_t *o = json_pack("{s:s, s:[s], s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}", "reference",
+			      name, "references", name, "digest", r->manifest.digest, "size",
+			      (json_int_t)r->manifest.size, "mediaType", r->manifest.media_type,
+			      "platform", platform, "blobsMoved", (json_int_t)r->blobs_moved,
+			      "blobsSkipped", (json_int_t)r->blobs_skipped, "bytesMoved",
+			      (json_int_t)r->bytes_moved, "requests", (json_int_t)r->requests);
+	if (o && module)
+		json_object_set_new(o, "module", json_string(module));
+	return cli_print_json(o);
 }
 
 static int run_push(cli_ctx *ctx, int argc, char **argv)
@@ -89,6 +106,7 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
 	    (rc = remote_parse_ref(ctx, &dst, argv[argc - 1])))
 		goto done;
+	snprintf(ctx->registry, sizeof(ctx->registry), "%s", dst->registry);
 	if ((rc = cli_open_store(ctx, &store)))
 		goto done;
 	if ((err = wasmpack_push(&r, store, src, dst, &a.opts)) ||
@@ -98,7 +116,7 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	}
 	cli_note(ctx, "pushed %s (%zu blob%s sent, %zu already there)", name, r.blobs_moved,
 		 r.blobs_moved == 1 ? "" : "s", r.blobs_skipped);
-	rc = print_result(ctx, &r, name);
+	rc = print_result(ctx, store, &r, name, NULL);
 done:
 	free(name);
 	wasmpack_transfer_result_dispose(&r);
@@ -160,12 +178,71 @@ static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpac
 	return 0;
 }
 
+/* Puts the store's names back as they were before a pull: removes what
+ * the pull tagged, re-tags what it replaced, then deletes the blobs only
+ * the refused image used. */
+static void restore_names(wasmpack_store *store, const wasmpack_reference *ref,
+			  const wasmpack_store_image *before, size_t count)
+{
+	wasmpack_store_untag(store, ref);
+	for (size_t i = 0; i < count; i++) {
+		wasmpack_reference *r = NULL;
+		wasmpack_descriptor now = {0};
+		if (!before[i].name || wasmpack_reference_parse(&r, before[i].name) != 0)
+			continue;
+		if (wasmpack_store_resolve(&now, store, r) != 0 ||
+		    !wasmpack_digest_equal(now.digest, before[i].descriptor.digest))
+			wasmpack_store_tag(store, r, &before[i].descriptor);
+		wasmpack_descriptor_dispose(&now);
+		wasmpack_reference_free(r);
+	}
+	wasmpack_store_gc(NULL, store);
+	wasmpack_error_clear();
+}
+
+/* pull --deny: reads the pulled module's imports; a module that reaches a
+ * denied capability is refused and the store left as before the pull. */
+static int deny_check(const cli_ctx *ctx, wasmpack_store *store, const wasmpack_reference *ref,
+		      const char *name, const wasmpack_descriptor *manifest, unsigned deny,
+		      const wasmpack_store_image *before, size_t count)
+{
+	wasmpack_wasm *w = NULL;
+	int err = image_info_module(&w, store, manifest);
+	if (err) {
+		int rc = cli_fail(ctx, err);
+		restore_names(store, ref, before, count);
+		cli_note(ctx, "cannot check --deny on %s: removed it from the store again", name);
+		return rc;
+	}
+	unsigned hit = w->capabilities & deny;
+	wasmpack_wasm_free(w);
+	if (!hit)
+		return 0;
+	char caps[160] = "";
+	size_t used = 0;
+	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1) {
+		if (!(hit & bit))
+			continue;
+		int n = snprintf(caps + used, sizeof(caps) - used, "%s%s", used ? ", " : "",
+				 wasmpack_wasm_capability_name(bit));
+		if (n > 0 && (size_t)n < sizeof(caps) - used)
+			used += (size_t)n;
+	}
+	restore_names(store, ref, before, count);
+	cli_progress_end(ctx);
+	fprintf(stderr, "wasmpack: the module of %s imports denied capabilities: %s; "
+			"the store is left as it was\n", name, caps);
+	return EXIT_INTEGRITY;
+}
+
 static int run_pull(cli_ctx *ctx, int argc, char **argv)
 {
 	remote_args a;
 	wasmpack_store *store = NULL;
 	wasmpack_reference *ref = NULL;
 	wasmpack_transfer_result r = {0};
+	wasmpack_store_image *before = NULL;
+	size_t before_count = 0;
 	char *name = NULL;
 	int first = 0, rc, err;
 
@@ -177,18 +254,30 @@ static int run_pull(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "expected one image reference");
 	if ((rc = remote_parse_ref(ctx, &ref, argv[first])))
 		goto done;
+	snprintf(ctx->registry, sizeof(ctx->registry), "%s", ref->registry);
 	if ((rc = cli_open_store(ctx, &store)))
 		goto done;
+	/* What the store names now, to put back if --deny refuses the module. */
+	if (a.deny && (err = wasmpack_store_list(&before, &before_count, store))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
 	if ((err = wasmpack_pull(&r, store, ref, &a.opts)) ||
 	    (err = wasmpack_reference_format(&name, ref))) {
 		rc = cli_fail(ctx, err);
 		goto done;
 	}
+	if (r.note)
+		cli_note(ctx, "%s", r.note);
+	if (a.deny && (rc = deny_check(ctx, store, ref, name, &r.manifest, a.deny, before,
+				       before_count)))
+		goto done;
 	if (a.output && (rc = write_module(ctx, store, &r.manifest, a.output)))
 		goto done;
 	cli_note(ctx, "pulled %s", name);
-	rc = print_result(ctx, &r, name);
+	rc = print_result(ctx, store, &r, name, a.output);
 done:
+	wasmpack_store_images_free(before, before_count);
 	free(name);
 	wasmpack_transfer_result_dispose(&r);
 	wasmpack_reference_free(ref);
@@ -198,14 +287,17 @@ done:
 
 const cli_command cmd_push = {
 	"push", run_push, "[OPTIONS] SRC [DST]",
-	"Push a stored image to a registry (to DST when given). Sends only the blobs\n"
-	"the registry lacks; prints the manifest digest as the last line of stdout.",
+	"Push a stored image to a registry (to DST when given). Sends only the\n"
+	"blobs the registry lacks. Prints the manifest digest as the last line of\n"
+	"stdout.",
 	push_options,
 };
 
 const cli_command cmd_pull = {
 	"pull", run_pull, "[OPTIONS] REF",
-	"Pull an image into the store, verifying every blob, and optionally write\n"
-	"its module with -o. Prints the manifest digest as the last line of stdout.",
+	"Pull an image into the store, verifying every blob. -o also writes its\n"
+	"module to a file; --deny refuses (exit 6) a module that imports what is\n"
+	"denied and leaves the store as it was. Prints the manifest digest as the\n"
+	"last line of stdout.",
 	pull_options,
 };

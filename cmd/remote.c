@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
 #include "remote.h"
 
 int remote_option(wasmpack_registry_options *opts, int id, const char *value)
@@ -14,10 +15,11 @@ int remote_option(wasmpack_registry_options *opts, int id, const char *value)
 	}
 }
 
+/* -v: each request and answer, secrets already redacted by the library;
+ * printed above the progress bars when they are drawn. */
 static void log_line(const char *line, void *payload)
 {
-	(void)payload;
-	fprintf(stderr, "wasmpack: %s\n", line);
+	cli_progress_log(payload, line);
 }
 
 void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts)
@@ -25,24 +27,13 @@ void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts)
 	opts->config_dir = ctx->config_dir;
 	if (ctx->verbose) {
 		opts->log = log_line;
-		opts->log_payload = NULL;
+		opts->log_payload = (void *)ctx;
 	}
 }
 
 void remote_progress(const wasmpack_progress *p, void *payload)
 {
-	const cli_ctx *ctx = payload;
-	const char *what = NULL;
-	switch (p->state) {
-	case WASMPACK_PROGRESS_EXISTS: what = "already there"; break;
-	case WASMPACK_PROGRESS_MOUNTED: what = "mounted"; break;
-	case WASMPACK_PROGRESS_UPLOADED: what = "uploaded"; break;
-	case WASMPACK_PROGRESS_VERIFIED: what = "downloaded and verified"; break;
-	case WASMPACK_PROGRESS_FAILED: what = "failed"; break;
-	default: return;
-	}
-	const char *hex = wasmpack_digest_hex(p->digest);
-	cli_note(ctx, "%.12s %s (%lld bytes)", hex ? hex : p->digest, what, (long long)p->total);
+	cli_progress_update(payload, p);
 }
 
 int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text)

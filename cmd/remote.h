@@ -1,5 +1,5 @@
 /* What the commands that talk to registries share: the connection flags,
- * the verbose log and the progress lines. */
+ * the verbose log and the progress display. */
 #ifndef WASMPACK_REMOTE_H
 #define WASMPACK_REMOTE_H
 
@@ -20,8 +20,8 @@ int remote_option(wasmpack_registry_options *opts, int id, const char *value);
  * -v logging. */
 void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts);
 
-/* Progress as plain lines on stderr (no escape codes), one per blob state
- * change; payload is the cli_ctx. */
+/* The library's progress callback; payload is the cli_ctx. Bars on a
+ * terminal, else one plain line per blob that is done (progress.h). */
 void remote_progress(const wasmpack_progress *p, void *payload);
 
 /* Parses text as a reference or prints a usage error. */

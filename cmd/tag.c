@@ -90,5 +90,5 @@ const cli_command cmd_tag = {
 
 const cli_command cmd_rmi = {
 	"rmi", run_rmi, "REF...",
-	"Remove image names from the store, then delete blobs no image uses.", no_options,
+	"Remove image names from the store, then delete the blobs no image uses.", no_options,
 };

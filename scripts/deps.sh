@@ -13,8 +13,8 @@ packages=(
 	libclang-rt-14-dev
 	# the real registry, and OCI tools nobody here wrote, to check our output
 	docker-registry apache2-utils skopeo umoci oci-image-tool
-	# test helpers
-	openssl curl valgrind
+	# test helpers (groff-base renders the man page; bsdutils has `script`)
+	openssl curl valgrind groff-base bsdutils
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 

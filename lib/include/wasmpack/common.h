@@ -1,5 +1,32 @@
 /* Shared basics of the libwasmpack API: export macro, version, error codes,
- * owned byte buffers and the key/value lists used for annotations. */
+ * owned byte buffers and the key/value lists used for annotations.
+ *
+ * What holds for every function of the library, unless its comment says
+ * otherwise:
+ * - Errors: 0 on success, else a negative WASMPACK_E* code, with a
+ *   one-line message in wasmpack_error_last() of the calling thread.
+ *   Zero output structs (= {0}, or their *_INIT) and output pointers (=
+ *   NULL) before a call; then disposing of them afterwards is right
+ *   whether the call succeeded or failed.
+ * - Ownership: "new" or "the caller frees/disposes" means the caller owns
+ *   the result and releases it with the function named; "borrowed" means
+ *   it stays valid while what it came from lives unchanged. Input
+ *   arguments are only read during the call; nothing keeps them after it
+ *   returns, except the strings of an options struct that say they must
+ *   outlive the object made from it. Free functions are NULL-safe.
+ * - Threads: functions may be called from several threads at once on
+ *   different objects. One object (store, blob writer, hasher, reference,
+ *   manifest, buffer, list ...) is used by one thread at a time; a registry
+ *   client is the exception and may be shared. Functions that only read
+ *   const inputs (parsing, formatting, digests, wasmpack_strerror,
+ *   wasmpack_version) may run on shared inputs at once. Callbacks run on
+ *   the threads their function's comment names.
+ * - No global set-up call is needed: the first registry client
+ *   initialises libcurl (curl_global_init, reference-counted). A program
+ *   that also uses libcurl itself should call curl_global_init() first,
+ *   before it starts threads.
+ * - The library never prints, exits or aborts; out of memory is
+ *   WASMPACK_ENOMEM. */
 #ifndef WASMPACK_COMMON_H
 #define WASMPACK_COMMON_H
 
@@ -43,20 +70,23 @@ typedef enum wasmpack_error_code {
 	WASMPACK_ELOCKED = -12,     /* a lock could not be taken */
 } wasmpack_error_code;
 
-/* Library version string, e.g. "0.1.0". Static storage; never free it. */
+/* Library version string, e.g. "0.1.0": the version of the library
+ * running, which may differ from the WASMPACK_VERSION of the headers a
+ * program was built with. Static storage; never free it. Any thread. */
 WASMPACK_EXTERN const char *wasmpack_version(void);
 
-/* Short static description of an error code ("not found"). Never NULL. */
+/* Short static description of an error code ("not found"). Never NULL.
+ * Any thread. */
 WASMPACK_EXTERN const char *wasmpack_strerror(int code);
 
 /* The message of the last failing call on this thread, or "" if none.
  * Borrowed: valid until the next libwasmpack call on this thread. */
 WASMPACK_EXTERN const char *wasmpack_error_last(void);
 
-/* The code that went with wasmpack_error_last(), or 0. */
+/* The code that went with wasmpack_error_last() (this thread), or 0. */
 WASMPACK_EXTERN int wasmpack_error_last_code(void);
 
-/* Forget the last error of this thread. */
+/* Forgets the last error of this thread. */
 WASMPACK_EXTERN void wasmpack_error_clear(void);
 
 /* Bytes handed to the caller. The caller owns `data` and releases it with
@@ -89,7 +119,8 @@ typedef struct wasmpack_kvlist {
 #define WASMPACK_KVLIST_INIT {NULL, 0}
 
 /* Sets key to a copy of value, replacing an existing entry of the same key.
- * The list keeps its own copies of both strings. */
+ * The list keeps its own copies of both strings; key and value stay the
+ * caller's. On failure (WASMPACK_ENOMEM) the list is unchanged. */
 WASMPACK_EXTERN int wasmpack_kvlist_set(wasmpack_kvlist *list, const char *key,
 					const char *value);
 

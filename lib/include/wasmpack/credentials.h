@@ -48,7 +48,12 @@ typedef struct wasmpack_credentials_options {
  * docker-credential-<name> found on PATH; it is run without a shell, its
  * stderr is captured into error messages (never printed), and a helper
  * that fails or cannot be run is an error (WASMPACK_ERROR), not "no
- * credentials". Error messages never contain a secret. */
+ * credentials". Error messages never contain a secret.
+ *
+ * Threads and processes: the functions may run on several threads at
+ * once. config.json is replaced atomically (write, then rename), without
+ * a lock: when two writers (threads, processes, or docker itself) change
+ * it at once, the last rename wins, as with docker. */
 
 /* Looks up the login for registry. In config.json the key
  * "https://index.docker.io/v1/" (Docker Hub) or the host is tried first,

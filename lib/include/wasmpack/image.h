@@ -62,9 +62,11 @@ typedef struct wasmpack_build_result {
 
 /* Reads and validates the module at wasm_path, then writes its layer,
  * config and manifest into store (in that order, each verified) and fills
- * *out. Nothing is tagged: tag out->manifest with wasmpack_store_tag. The
- * module is streamed, so memory stays small whatever its size. The same
- * module and options give the same manifest digest on any machine. */
+ * *out (zero it first; the caller disposes with
+ * wasmpack_build_result_dispose). Nothing is tagged: tag out->manifest
+ * with wasmpack_store_tag. The module is streamed, so memory stays small
+ * whatever its size. The same module and options give the same manifest
+ * digest on any machine. Runs on the calling thread only. */
 WASMPACK_EXTERN int wasmpack_image_build(wasmpack_build_result *out,
 					 wasmpack_store *store,
 					 const char *wasm_path,
@@ -74,11 +76,11 @@ WASMPACK_EXTERN int wasmpack_image_build(wasmpack_build_result *out,
 WASMPACK_EXTERN void wasmpack_build_result_dispose(wasmpack_build_result *r);
 
 /* Formats seconds since the epoch as RFC 3339 UTC ("1970-01-01T00:00:00Z")
- * into out (at least 32 bytes). */
+ * into the caller's buffer out (at least 32 bytes). Any thread. */
 WASMPACK_EXTERN int wasmpack_time_format(char *out, size_t out_size, int64_t seconds);
 
 /* Parses RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed)
- * or a plain number of seconds into *out. */
+ * or a plain number of seconds into *out. Any thread. */
 WASMPACK_EXTERN int wasmpack_time_parse(int64_t *out, const char *text);
 
 #ifdef __cplusplus

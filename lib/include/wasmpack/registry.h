@@ -14,7 +14,10 @@
 extern "C" {
 #endif
 
-/* Receives one line of the verbose log; secrets are already redacted. */
+/* Receives one line of the verbose log; secrets are already redacted. The
+ * line is borrowed for the call. It runs on the thread that sent the
+ * request, so several calls may run at once when a client is shared (a
+ * push moves blobs in parallel): the callback must be thread-safe. */
 typedef void (*wasmpack_log_cb)(const char *line, void *payload);
 
 #define WASMPACK_REGISTRY_OPTIONS_VERSION 1
@@ -51,7 +54,7 @@ WASMPACK_EXTERN int wasmpack_registry_new(wasmpack_registry **out,
 					  const char *registry,
 					  const wasmpack_registry_options *opts);
 
-/* Frees the client. NULL-safe. */
+/* Frees the client, once no thread uses it any more. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_registry_free(wasmpack_registry *r);
 
 /* GET /v2/: 0 when the registry answers as a registry (200, or 401 with a
@@ -69,8 +72,11 @@ WASMPACK_EXTERN int wasmpack_registry_blob_exists(wasmpack_registry *r,
 						  const char *digest, int64_t *size_out);
 
 /* Streams the blob's bytes from `offset` to sink, following redirects to
- * object storage without sending it the registry's credentials. The bytes
- * are not verified here (the caller hashes what it stores). */
+ * object storage without sending it the registry's credentials. A
+ * connection lost midway is resumed where it stopped (a Range request, a
+ * few times, each only after new bytes came), so the sink always sees one
+ * unbroken stream. The bytes are not verified here (the caller hashes
+ * what it stores). */
 WASMPACK_EXTERN int wasmpack_registry_blob_get(wasmpack_registry *r,
 					       const char *repository,
 					       const char *digest, int64_t offset,

@@ -36,11 +36,13 @@ WASMPACK_EXTERN void wasmpack_store_free(wasmpack_store *store);
 WASMPACK_EXTERN const char *wasmpack_store_path(const wasmpack_store *store);
 
 /* Starts a blob: bytes go to a temporary file while they are hashed.
- * *out is owned by the caller: commit it, or free it to throw it away. */
+ * *out is owned by the caller: commit it, or free it to throw it away.
+ * A writer is used by one thread at a time; writers of one store may run
+ * on different threads at once (the library's pull does). */
 WASMPACK_EXTERN int wasmpack_store_blob_writer(wasmpack_blob_writer **out,
 					       wasmpack_store *store);
 
-/* Appends len bytes. */
+/* Appends len bytes (data is only read during the call). */
 WASMPACK_EXTERN int wasmpack_blob_writer_write(wasmpack_blob_writer *w,
 					       const void *data, size_t len);
 
@@ -66,7 +68,10 @@ WASMPACK_EXTERN int wasmpack_store_blob_put(char digest_out[WASMPACK_DIGEST_MAX]
 					    wasmpack_store *store, const void *data,
 					    size_t len, const char *expected_digest);
 
-/* 1 when the blob is present, 0 when not, negative on error. */
+/* 1 when the blob is present, 0 when not, negative on error. A blob
+ * found present stays so: from the first call until the handle is freed,
+ * gc in other handles leaves the store alone (as it does while a handle
+ * writes blobs), so a blob a pull skipped is still there when it tags. */
 WASMPACK_EXTERN int wasmpack_store_blob_exists(wasmpack_store *store,
 					       const char *digest);
 
@@ -118,8 +123,9 @@ WASMPACK_EXTERN int wasmpack_store_untag(wasmpack_store *store,
 					 const wasmpack_reference *ref);
 
 /* Deletes blobs no index entry reaches and leftover temporary files of
- * processes that died. Skips the sweep (0 removed) while another process
- * is writing to the store. *removed (may be NULL) gets the blob count. */
+ * processes that died (in .wasmpack/tmp, and index.json.tmp-XXXXXX). Skips the
+ * sweep (0 removed) while another handle writes to the store or has
+ * looked for a blob in it. *removed (may be NULL) gets the blob count. */
 WASMPACK_EXTERN int wasmpack_store_gc(size_t *removed, wasmpack_store *store);
 
 #ifdef __cplusplus

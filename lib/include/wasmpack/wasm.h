@@ -99,7 +99,8 @@ WASMPACK_EXTERN int wasmpack_wasm_parse(wasmpack_wasm **out, const void *data,
  * small whatever the module size. */
 WASMPACK_EXTERN int wasmpack_wasm_parse_file(wasmpack_wasm **out, const char *path);
 
-/* Frees w and all it owns. NULL-safe. */
+/* Frees w and all it owns. NULL-safe. A parsed wasmpack_wasm is
+ * read-only, so several threads may read one at once. */
 WASMPACK_EXTERN void wasmpack_wasm_free(wasmpack_wasm *w);
 
 #ifdef __cplusplus
