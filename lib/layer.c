@@ -43,7 +43,7 @@
  * blob's hash always run on the caller's thread). Memory is the ring:
  * constant whatever the input size.
  */
-#define BLOCK (256 * 1024)
+#define BLOCK (128 * 1024)
 #define DICT 32768
 #define WORKERS_MAX 4
 
@@ -103,7 +103,8 @@ typedef struct layer_state {
 	void *payload;
 } layer_state;
 
-/* Tests set this to run with a given number of compressor threads. */
+/* For tests only (set it before writing, from one thread): the number of
+ * cores to use; 0 = those this process may run on. */
 static int layer_threads_override;
 void wp_layer_set_threads(int n);
 void wp_layer_set_threads(int n)
@@ -269,7 +270,7 @@ static int pipeline_new(pipeline **out, int gzip, int level, int64_t tar_total,
 	p->tar_hash = tar_hash;
 	p->hasher = cores >= 2;
 	p->nworkers = gzip && cores >= 2 ? cores : 0;
-	p->nslots = cores >= 2 ? 2 * cores : 1;
+	p->nslots = cores >= 2 ? cores + 1 : 1;
 	size_t nstreams = !gzip ? 0 : p->nworkers ? p->nworkers : 1;
 	p->slots = calloc(p->nslots, sizeof(*p->slots));
 	p->streams = calloc(nstreams ? nstreams : 1, sizeof(*p->streams));
