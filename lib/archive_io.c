@@ -728,12 +728,27 @@ static int stream_pass(loader *l)
 		index++;
 		if (!n)
 			continue;
+		/* A sparse entry could expand a tiny archive into a disk full of
+		 * zeros; a blob is never written as one. */
+		if (archive_entry_sparse_count(e) > 0) {
+			error = wp_error(WASMPACK_EINVALID, "'%s' in the archive is a sparse file",
+					 l->entries[index - 1].name);
+			goto done;
+		}
 		if ((error = wasmpack_store_blob_writer(&w, l->store)))
 			goto done;
 		la_ssize_t got;
-		while ((got = archive_read_data(a, buf, CHUNK)) > 0)
+		int64_t total = 0;
+		while ((got = archive_read_data(a, buf, CHUNK)) > 0) {
+			total += got;
+			if (n->size >= 0 && total > n->size) {
+				error = wp_error(WASMPACK_EDIGEST, "'%s' in the archive is longer than its %lld bytes",
+						 l->entries[index - 1].name, (long long)n->size);
+				goto done;
+			}
 			if ((error = wasmpack_blob_writer_write(w, buf, (size_t)got)))
 				goto done;
+		}
 		if (got < 0) {
 			error = wp_error(WASMPACK_EINVALID, "cannot read '%s' in the archive: %s",
 					 l->entries[index - 1].name, archive_error_string(a));

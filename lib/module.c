@@ -47,6 +47,10 @@ static int is_tar_layer(const char *mt)
 	return mt && strstr(mt, "tar") != NULL;
 }
 
+/* What magic_write returns to stop reading once the magic is seen, for
+ * callers that pass no sink (positive: never a library error code). */
+#define MAGIC_SEEN 1
+
 /* Holds back the first bytes until they prove to be WebAssembly, so a
  * sink never sees a byte of something else. */
 typedef struct magic_sink {
@@ -73,6 +77,9 @@ static int magic_write(const void *data, size_t len, void *payload)
 		if (memcmp(m->head, "\0asm", 4) != 0)
 			return wp_error(WASMPACK_EINVALID, "%s is not a WebAssembly module", m->what);
 		m->passed = 1;
+		/* Without a sink the caller only asked whether the module is there. */
+		if (!m->sink)
+			return MAGIC_SEEN;
 		int error = m->sink(m->head, sizeof(m->head), m->payload);
 		if (error)
 			return error;
@@ -281,7 +288,6 @@ static int extract_entry(int fd, const char *digest, long match, const char *wan
 {
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
-	static const unsigned char zeros[4096];
 	int error = 0, r;
 
 	if ((error = open_layer(&a, fd, digest)))
@@ -298,18 +304,23 @@ static int extract_entry(int fd, const char *digest, long match, const char *wan
 				 want, entry_kind(e));
 		goto done;
 	}
+	/* A hole is how a tiny hostile layer would make us write terabytes of
+	 * zeros; no tool stores a module as a sparse file. */
+	if (archive_entry_sparse_count(e) > 0) {
+		error = wp_error(WASMPACK_EINVALID, "the module '/%s' is a sparse file in layer '%s'",
+				 want, digest);
+		goto done;
+	}
 	const void *block;
 	size_t len;
 	la_int64_t offset;
-	int64_t written = 0;
+	int64_t written = 0, declared = archive_entry_size(e);
 	while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
-		/* Sparse holes come back as gaps in offset. */
-		while (written < offset) {
-			size_t n = (size_t)(offset - written) < sizeof(zeros) ? (size_t)(offset - written)
-									   : sizeof(zeros);
-			if ((error = sink(zeros, n, payload)))
-				goto done;
-			written += (int64_t)n;
+		if (offset != written || written + (int64_t)len > declared) {
+			error = wp_error(WASMPACK_EINVALID,
+					 "the module '/%s' in layer '%s' does not match its declared size",
+					 want, digest);
+			goto done;
 		}
 		if (len && (error = sink(block, len, payload)))
 			goto done;
@@ -435,7 +446,8 @@ int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack
 			goto done;
 		}
 		ms.what = what;
-		if (!(error = stream_blob(store, layer->digest, magic_write, &ms)))
+		error = stream_blob(store, layer->digest, magic_write, &ms);
+		if (!error || error == MAGIC_SEEN)
 			error = magic_finish(&ms);
 		goto done;
 	}
@@ -452,7 +464,8 @@ int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack
 		goto done;
 	}
 	magic_sink ms = {sink, payload, what, {0}, 0, 0};
-	if (!(error = from_layers(store, m, want, magic_write, &ms)))
+	error = from_layers(store, m, want, magic_write, &ms);
+	if (!error || error == MAGIC_SEEN)
 		error = magic_finish(&ms);
 done:
 	free(what);

@@ -20,7 +20,9 @@ int wp_media_type_is_image_config(const char *media_type);
  * climbs out of the root (absolute, "..", or a link pointing outside) is
  * refused with WASMPACK_EINVALID, as is a module that is a link or device.
  * The bytes must start as WebAssembly does, else WASMPACK_EINVALID before
- * any byte reaches sink. WASMPACK_ENOTFOUND when there is no module. */
+ * any byte reaches sink. WASMPACK_ENOTFOUND when there is no module.
+ * With a NULL sink it only checks: every layer is still vetted, but the
+ * module is read no further than its magic. */
 int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m,
 		     wasmpack_write_cb sink, void *payload);
 

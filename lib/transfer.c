@@ -594,13 +594,6 @@ static void progress_once(const wasmpack_transfer_options *opts, const wasmpack_
 	}
 }
 
-static int count_sink(const void *data, size_t len, void *payload)
-{
-	(void)data;
-	*(int64_t *)payload += (int64_t)len;
-	return 0;
-}
-
 /* Fetches what ref names and, for an index, the entry choose() takes.
  * Fills raw, media_type (new string) and digest of the image manifest or
  * index to use; *note may get a remark. */
@@ -689,8 +682,7 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 	if ((error = manifest_blobs(&blobs, &n, m, 0)) || (error = move_blobs(&t, blobs, n, &res)))
 		goto done;
 	/* Tag only what holds a module wasmpack can read. */
-	int64_t module_size = 0;
-	if ((error = wp_module_stream(store, m, count_sink, &module_size)) ||
+	if ((error = wp_module_stream(store, m, NULL, NULL)) ||
 	    (error = wasmpack_store_blob_put(NULL, store, raw.data, raw.size, digest)) ||
 	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest, (int64_t)raw.size)) ||
 	    (error = wasmpack_store_tag(store, ref, &res.manifest)))
