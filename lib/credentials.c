@@ -746,6 +746,15 @@ static int read_entry(wasmpack_credential *out, const json_t *entry, const char 
 		user = du;
 		pass = dp;
 	}
+	/* "<token>:SECRET" is how an identity token travels as a user and
+	 * password (docker's credential helpers do so, and other tools write
+	 * it into auth): read it as the token it is, as helper_get does, or
+	 * it would go out as a Basic password and be refused. */
+	if (user && strcmp(user, TOKEN_USERNAME) == 0) {
+		if (!(token && *token))
+			token = pass;
+		user = pass = NULL;
+	}
 	error = 0;
 	if ((user && *user && !(out->username = strdup(user))) ||
 	    (pass && *pass && !(out->password = strdup(pass))) ||
@@ -933,7 +942,14 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 		error = wp_error_nomem();
 		goto done;
 	}
-	if ((cred->username && *cred->username) || (cred->password && *cred->password)) {
+	/* A password given for the user "<token>" is an identity token:
+	 * written where docker keeps those, so every reader takes it so. */
+	const char *identity = cred->identity_token;
+	int token_user = cred->username && strcmp(cred->username, TOKEN_USERNAME) == 0;
+	if (token_user && !(identity && *identity))
+		identity = cred->password;
+	if (!token_user &&
+	    ((cred->username && *cred->username) || (cred->password && *cred->password))) {
 		if ((error = wp_auth_basic_encode(&auth, cred->username ? cred->username : "",
 						  cred->password)) < 0)
 			goto done;
@@ -942,8 +958,8 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 			goto done;
 		}
 	}
-	if (cred->identity_token && *cred->identity_token &&
-	    json_object_set_new(entry, "identitytoken", json_string(cred->identity_token)) != 0) {
+	if (identity && *identity &&
+	    json_object_set_new(entry, "identitytoken", json_string(identity)) != 0) {
 		error = wp_error(WASMPACK_EINVALID,
 				 "cannot store credentials for '%s': identity token is not valid "
 				 "UTF-8 (or out of memory)",

@@ -1005,7 +1005,15 @@ int wp_http_do(wp_http_response *out, wp_http *h, const wp_http_request *req)
 				sleep_ms(wait);
 				continue;
 			}
-			if (sunk > 0)
+			/* curl refuses one header line over 100 KB with "out of
+			 * memory" before header_cb sees it: a hostile answer,
+			 * not our memory, and as much a cap as HEADERS_MAX_BYTES. */
+			if (cc == CURLE_OUT_OF_MEMORY && x.status > 0 && sunk == 0 &&
+			    x.resp->body.size == 0)
+				error = wp_error(WASMPACK_ETOOLARGE,
+						 "response headers from %s are too large (a line over %d bytes)",
+						 redact_url(shown, sizeof(shown), url), CURL_MAX_HTTP_HEADER);
+			else if (sunk > 0)
 				error = wp_error(WASMPACK_ENETWORK,
 						 "connection lost while reading %s after %llu bytes: %.*s",
 						 redact_url(shown, sizeof(shown), url),

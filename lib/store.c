@@ -2,9 +2,10 @@
  * under a lock, tags, and garbage collection of unreferenced blobs.
  *
  * Locks live in DIR/.wasmpack/: index.lock (exclusive while index.json is
- * rewritten) and gc.lock (shared by every handle that writes blobs, taken
- * exclusively by gc, so gc never deletes a blob a running build or pull
- * has written but not yet tagged). */
+ * rewritten) and gc.lock (shared by every handle that writes blobs or
+ * counts on one being there, taken exclusively by gc, so gc never deletes
+ * a blob a running build or pull has written, or found present, but not
+ * yet tagged). */
 #include "wasmpack/store.h"
 
 #include <dirent.h>
@@ -56,16 +57,44 @@ static char *blob_file(const wasmpack_store *s, const char *digest)
 	return wp_asprintf("%s/blobs/sha256/%s", s->path, hex);
 }
 
-/* Creates path with `content` unless it exists; racing creators are fine
- * because the content is fixed and written by rename. */
-static int ensure_file(const char *path, const char *content)
+/* Creates path with `content` unless it exists. The file is written
+ * aside (in .wasmpack/, out of the layout's sight) and then linked into
+ * place, which fails when path exists: a rename would replace an
+ * index.json that a racing process created and tagged an image in since
+ * our stat, losing its tag. */
+static int ensure_file(const wasmpack_store *s, const char *path, const char *content)
 {
 	struct stat st;
+	char *tmp = NULL;
+	int fd = -1, error = 0;
 	if (stat(path, &st) == 0)
 		return 0;
 	if (errno != ENOENT)
 		return wp_error_os("stat", path);
-	return wp_write_file_atomic(path, content, strlen(content), 0644);
+	if (!(tmp = wp_asprintf("%s/.wasmpack/init-XXXXXX", s->path)))
+		return WASMPACK_ENOMEM;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		error = wp_error_os("create", tmp);
+		goto done;
+	}
+	if (fchmod(fd, 0644) != 0 || wp_write_all(fd, content, strlen(content)) != 0 ||
+	    fsync(fd) != 0) {
+		error = wp_error_os("write", tmp);
+		goto done;
+	}
+	if (link(tmp, path) != 0 && errno != EEXIST) {
+		/* A filesystem without hard links: a rename, as before. */
+		int no_links = errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS;
+		if (!no_links || rename(tmp, path) != 0)
+			error = wp_error_os("create", path);
+	}
+done:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return error;
 }
 
 static int check_layout(const char *path)
@@ -113,14 +142,14 @@ int wasmpack_store_open(wasmpack_store **out, const char *path)
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	if ((error = ensure_file(p, LAYOUT_FILE)) || (error = check_layout(p)))
+	if ((error = ensure_file(s, p, LAYOUT_FILE)) || (error = check_layout(p)))
 		goto done;
 	free(p);
 	if (!(p = store_file(s, "index.json"))) {
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	if ((error = ensure_file(p, EMPTY_INDEX)))
+	if ((error = ensure_file(s, p, EMPTY_INDEX)))
 		goto done;
 	*out = s;
 	s = NULL;
@@ -296,6 +325,15 @@ int wasmpack_store_blob_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_store
 
 int wasmpack_store_blob_exists(wasmpack_store *store, const char *digest)
 {
+	if (!store)
+		return wp_error(WASMPACK_EINVALID, "cannot look for a blob: no store");
+	/* A caller that finds a blob present goes on to use it (a pull skips
+	 * the download, then tags): from now on gc elsewhere must not delete
+	 * what this handle has seen. Taken before looking, so a gc running
+	 * now finishes first. */
+	int error = hold_writer_lock(store);
+	if (error)
+		return error;
 	char *p = blob_file(store, digest);
 	if (!p)
 		return wasmpack_error_last_code();
@@ -433,6 +471,9 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 	    !wasmpack_media_type_is_index(manifest->media_type))
 		return wp_error(WASMPACK_EINVALID, "cannot tag: '%s' is not a manifest or index",
 				manifest->media_type ? manifest->media_type : "");
+	/* blob_exists holds this handle's share of gc.lock from here on, so
+	 * a gc elsewhere cannot delete the manifest between this check and
+	 * the index update that makes it reachable. */
 	int present = wasmpack_store_blob_exists(store, manifest->digest);
 	if (present < 0)
 		return present;
@@ -700,6 +741,28 @@ static int sweep(size_t *removed, const char *dir, const digest_set *keep, int h
 	return error;
 }
 
+/* Removes index.json.tmp-* files: index.json is rewritten through one of
+ * them under index.lock, so while gc holds that lock any of them belongs
+ * to a process that died before its rename. */
+static int sweep_index_temps(const wasmpack_store *s)
+{
+	DIR *d = opendir(s->path);
+	if (!d)
+		return wp_error_os("open directory", s->path);
+	int error = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "index.json.tmp-", 15) != 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
+			error = wp_error_os("remove", e->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	return error;
+}
+
 int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 {
 	digest_set set = {NULL, 0};
@@ -717,7 +780,14 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 	if (store->writers)
 		goto done;
 	if (flock(store->gc_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK)
+		int why = errno;
+		/* On Linux a refused conversion has already dropped the shared
+		 * lock: take it back, or another process's gc could delete
+		 * blobs this handle wrote or found and has yet to tag. */
+		while (flock(store->gc_fd, LOCK_SH) != 0 && errno == EINTR)
+			;
+		errno = why;
+		if (why != EWOULDBLOCK)
 			error = wp_error_os("lock", "gc.lock");
 		goto done;
 	}
@@ -733,7 +803,8 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	if ((error = sweep(&count, blobs, &set, 1)) || (error = sweep(NULL, tmp, &set, 0)))
+	if ((error = sweep(&count, blobs, &set, 1)) || (error = sweep(NULL, tmp, &set, 0)) ||
+	    (error = sweep_index_temps(store)))
 		goto done;
 done:
 	if (exclusive)

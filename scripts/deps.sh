@@ -13,8 +13,9 @@ packages=(
 	libclang-rt-14-dev
 	# the real registry, and OCI tools nobody here wrote, to check our output
 	docker-registry apache2-utils skopeo umoci oci-image-tool
-	# test helpers (groff-base renders the man page; bsdutils has `script`)
-	openssl curl valgrind groff-base bsdutils
+	# test helpers (groff-base renders the man page; bsdutils has `script`;
+	# time is /usr/bin/time, for peak memory in tests/cli/hostile.test.sh)
+	openssl curl valgrind groff-base bsdutils time
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 

@@ -419,6 +419,28 @@ static void test_credentials__store_writes_identity_tokens(void)
 	CHECK(ok);
 }
 
+/* `login -u '<token>'` with an identity token as the password: stored
+ * as an identity token, and an auth of "<token>:SECRET" written by other
+ * tools reads as one, as credential helpers' answers do. */
+static void test_credentials__token_username_means_an_identity_token(void)
+{
+	char d[600], path[700];
+	fresh_dir(d, sizeof(d), "cred-tokuser");
+	CHECK_OK(store(d, "ghcr.io", "<token>", "refresh-3", NULL));
+	CHECK_GET(d, "ghcr.io", NULL, NULL, "refresh-3");
+	json_t *got = load_config(d);
+	json_t *e = json_object_get(json_object_get(got, "auths"), "ghcr.io");
+	int ok = json_object_size(e) == 1 &&
+		 strcmp(json_string_value(json_object_get(e, "identitytoken")), "refresh-3") == 0;
+	json_decref(got);
+	CHECK(ok);
+	fresh_dir(d, sizeof(d), "cred-tokauth");
+	snprintf(path, sizeof(path), "%s/config.json", d);
+	/* base64("<token>:refresh-4") */
+	CHECK(write_text(path, "{\"auths\":{\"quay.io\":{\"auth\":\"PHRva2VuPjpyZWZyZXNoLTQ=\"}}}", 0600) == 0);
+	CHECK_GET(d, "quay.io", NULL, NULL, "refresh-4");
+}
+
 static void test_credentials__store_rejects_incomplete_credentials(void)
 {
 	char d[600];
@@ -697,6 +719,7 @@ const test_case credentials_tests[] = {
 	TEST_ENTRY(test_credentials__store_keeps_unknown_members_and_mode_0600),
 	TEST_ENTRY(test_credentials__store_creates_a_private_directory),
 	TEST_ENTRY(test_credentials__store_writes_identity_tokens),
+	TEST_ENTRY(test_credentials__token_username_means_an_identity_token),
 	TEST_ENTRY(test_credentials__store_rejects_incomplete_credentials),
 	TEST_ENTRY(test_credentials__store_follows_a_symlinked_config),
 	TEST_ENTRY(test_credentials__erase_removes_every_matching_entry),

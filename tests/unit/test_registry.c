@@ -1644,6 +1644,30 @@ static void test_registry__failed_patch_starts_a_new_session(void)
 	blob_free(&scripted_blob);
 }
 
+static void sessions_body(fx *f)
+{
+	blob *b = &scripted_blob;
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_ENETWORK);
+	CHECK_MSG_HAS("(after 5 upload sessions)");
+	reqs(f);
+	CHECK(count_req(f, "POST", "/") == 5);
+	CHECK(count_req(f, "PUT", "/s?digest=") == 5);
+	CHECK(count_req(f, "HEAD", "/v2/a/b/blobs/") == 5);
+}
+
+/* Each failed PUT ends its session; five sessions, then the error. */
+static void test_registry__gives_up_after_five_upload_sessions(void)
+{
+	const char *script = S([
+		{'match': {'method': 'POST'}, 'times': 0, 'response': {'status': 202, 'headers': {'Location': '/s'}}},
+		{'match': {'method': 'PUT'}, 'times': 0, 'response': {'status': 503}},
+		{'match': {'method': 'HEAD'}, 'times': 0, 'response': {'status': 404}}
+	]);
+	if (blob_make(&scripted_blob, 100, -1) == 0)
+		with_script(script, NULL, sessions_body);
+	blob_free(&scripted_blob);
+}
+
 static void ignored_range_body(fx *f)
 {
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 100, mem_write, &f->m));
@@ -1664,6 +1688,69 @@ static void test_registry__range_ignored_skips_the_head_itself(void)
 	]);
 	if (blob_make(&scripted_blob, 10, -1) == 0)
 		with_script(script, NULL, ignored_range_body);
+	blob_free(&scripted_blob);
+}
+
+/* 25100 is 100 * 251: the filler pattern (byte i is i % 251) of the
+ * resumed answer lines up with what the first answer would have sent. */
+static void resume_body(fx *f)
+{
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m));
+	CHECK(f->m.size == 100000);
+	int same = 1;
+	for (size_t i = 0; i < f->m.size; i++)
+		if (f->m.data[i] != (unsigned char)(i % 251))
+			same = 0;
+	CHECK(same);
+	reqs(f);
+	CHECK(reqs(f) == 3);
+	CHECK(req_header(f, 0, "range") == NULL);
+	CHECK_STR(req_header(f, 1, "range"), "bytes=25099-25099");
+	CHECK_STR(req_header(f, 2, "range"), "bytes=25100-");
+}
+
+static void test_registry__resumes_a_download_cut_midway(void)
+{
+	const char *script = S([
+		{'match': {'method': 'GET', 'headers': {'range': false}},
+		 'response': {'bodyBytes': 100000, 'reset': 25100}},
+		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25099-25099'}},
+		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25099-25099/100000'}, 'body': 'x'}},
+		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25100-'}},
+		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25100-99999/100000'}, 'bodyBytes': 74900}}
+	]);
+	if (blob_make(&scripted_blob, 10, -1) == 0)
+		with_script(script, NULL, resume_body);
+	blob_free(&scripted_blob);
+}
+
+/* Each resume must bring new bytes, and only so many are tried. */
+static void resume_limit_body(fx *f)
+{
+	CHECK_ERR(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m),
+		  WASMPACK_ENETWORK);
+	CHECK(f->m.size == 1000 * 5);
+	CHECK_MSG_HAS("cannot get blob 'sha256:");
+	reqs(f);
+	CHECK(count_req(f, "GET", "/v2/a/b/blobs/") == 1 + 4 * 2);
+}
+
+static void test_registry__gives_up_resuming_after_a_few_cuts(void)
+{
+	const char *script = S([
+		{'response': {'bodyBytes': 100000, 'reset': 1000}},
+		{'response': {'status': 206, 'body': 'x'}},
+		{'response': {'status': 206, 'bodyBytes': 99000, 'reset': 1000}},
+		{'response': {'status': 206, 'body': 'x'}},
+		{'response': {'status': 206, 'bodyBytes': 98000, 'reset': 1000}},
+		{'response': {'status': 206, 'body': 'x'}},
+		{'response': {'status': 206, 'bodyBytes': 97000, 'reset': 1000}},
+		{'response': {'status': 206, 'body': 'x'}},
+		{'response': {'status': 206, 'bodyBytes': 96000, 'reset': 1000}},
+		{'response': {'status': 206, 'body': 'x'}}
+	]);
+	if (blob_make(&scripted_blob, 10, -1) == 0)
+		with_script(script, NULL, resume_limit_body);
 	blob_free(&scripted_blob);
 }
 
@@ -1913,7 +2000,10 @@ const test_case registry_tests[] = {
 	TEST_ENTRY(test_registry__mount_answered_202_cancels_the_session),
 	TEST_ENTRY(test_registry__lost_final_put_answer_checks_the_blob),
 	TEST_ENTRY(test_registry__failed_patch_starts_a_new_session),
+	TEST_ENTRY(test_registry__gives_up_after_five_upload_sessions),
 	TEST_ENTRY(test_registry__range_ignored_skips_the_head_itself),
+	TEST_ENTRY(test_registry__resumes_a_download_cut_midway),
+	TEST_ENTRY(test_registry__gives_up_resuming_after_a_few_cuts),
 	TEST_ENTRY(test_registry__error_answers_become_messages),
 	TEST_ENTRY(test_registry__basic_goes_up_front_after_one_challenge),
 	TEST_ENTRY(test_registry__identity_token_falls_back_to_get_on_404),

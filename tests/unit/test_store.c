@@ -245,6 +245,92 @@ static void test_store__gc_waits_for_writers_of_the_handle(void)
 	wasmpack_store_free(s);
 }
 
+/* A pull that finds a blob present skips its download and tags later:
+ * a gc in another process must not delete what the pull has seen. */
+static void test_store__gc_elsewhere_spares_blobs_a_handle_found(void)
+{
+	wasmpack_store *a = NULL, *b = NULL, *c = NULL;
+	wasmpack_descriptor m = {0};
+	wasmpack_reference *r = NULL;
+	size_t removed = 99;
+	CHECK_OK(wasmpack_store_open(&a, store_dir("seen")));
+	CHECK_OK(put_image(a, "seen layer", &m));
+	wasmpack_store_free(a);
+	CHECK_OK(wasmpack_store_open(&c, store_dir("seen")));
+	CHECK(wasmpack_store_blob_exists(c, m.digest) == 1);
+	CHECK_OK(wasmpack_store_open(&b, store_dir("seen")));
+	CHECK_OK(wasmpack_store_gc(&removed, b));
+	CHECK(removed == 0);
+	CHECK_OK(wasmpack_reference_parse(&r, "a/seen:1"));
+	CHECK_OK(wasmpack_store_tag(c, r, &m));
+	CHECK(count_entries(store_dir("seen/blobs/sha256")) == 3);
+	wasmpack_reference_free(r);
+	wasmpack_descriptor_dispose(&m);
+	wasmpack_store_free(b);
+	wasmpack_store_free(c);
+}
+
+/* A gc that finds another writer gives up; the handle it ran on must
+ * still protect the blobs it wrote and has not tagged yet. */
+static void test_store__skipped_gc_keeps_the_handle_protected(void)
+{
+	wasmpack_store *a = NULL, *b = NULL, *c = NULL;
+	wasmpack_blob_writer *w = NULL;
+	size_t removed = 99;
+	CHECK_OK(wasmpack_store_open(&a, store_dir("keep")));
+	CHECK_OK(wasmpack_store_blob_put(NULL, a, "written, not yet tagged", 23, NULL));
+	CHECK_OK(wasmpack_store_open(&b, store_dir("keep")));
+	CHECK_OK(wasmpack_store_blob_writer(&w, b));
+	CHECK_OK(wasmpack_store_gc(&removed, a));
+	CHECK(removed == 0);
+	wasmpack_blob_writer_free(w);
+	wasmpack_store_free(b);
+	CHECK_OK(wasmpack_store_open(&c, store_dir("keep")));
+	CHECK_OK(wasmpack_store_gc(&removed, c));
+	CHECK(removed == 0);
+	CHECK(count_entries(store_dir("keep/blobs/sha256")) == 1);
+	wasmpack_store_free(c);
+	wasmpack_store_free(a);
+}
+
+/* kill -9 during a blob write or an index.json rewrite leaves a
+ * temporary file; the next gc removes it and nothing else. */
+static void test_store__gc_removes_temp_files_of_dead_processes(void)
+{
+	wasmpack_store *s = NULL;
+	wasmpack_descriptor m = {0};
+	wasmpack_reference *r = NULL;
+	size_t removed = 99;
+	char p[800];
+	CHECK_OK(wasmpack_store_open(&s, store_dir("dead")));
+	CHECK_OK(put_image(s, "dead layer", &m));
+	CHECK_OK(wasmpack_reference_parse(&r, "a/dead:1"));
+	CHECK_OK(wasmpack_store_tag(s, r, &m));
+	wasmpack_store_free(s);
+	s = NULL;
+	const char *leftovers[] = {".wasmpack/tmp/blob-Xk3j9a", "index.json.tmp-Qw8e2r"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", store_dir("dead"), leftovers[i]);
+		FILE *f = fopen(p, "w");
+		CHECK(f);
+		fputs("half written", f);
+		fclose(f);
+	}
+	CHECK_OK(wasmpack_store_open(&s, store_dir("dead")));
+	CHECK_OK(wasmpack_store_gc(&removed, s));
+	CHECK(removed == 0);
+	CHECK(!file_exists(store_dir("dead"), leftovers[0]));
+	CHECK(!file_exists(store_dir("dead"), leftovers[1]));
+	CHECK(file_exists(store_dir("dead"), "index.json"));
+	CHECK(count_entries(store_dir("dead")) == 4); /* blobs, index.json, oci-layout, .wasmpack */
+	wasmpack_descriptor got = {0};
+	CHECK_OK(wasmpack_store_resolve(&got, s, r));
+	wasmpack_descriptor_dispose(&got);
+	wasmpack_reference_free(r);
+	wasmpack_descriptor_dispose(&m);
+	wasmpack_store_free(s);
+}
+
 static void test_store__hostile_index_is_an_error_not_a_crash(void)
 {
 	wasmpack_store *s = NULL;
@@ -275,5 +361,8 @@ const test_case store_tests[] = {
 	TEST_ENTRY(test_store__gc_keeps_referenced_and_removes_the_rest),
 	TEST_ENTRY(test_store__gc_waits_for_writers_of_the_handle),
 	TEST_ENTRY(test_store__hostile_index_is_an_error_not_a_crash),
+	TEST_ENTRY(test_store__gc_elsewhere_spares_blobs_a_handle_found),
+	TEST_ENTRY(test_store__skipped_gc_keeps_the_handle_protected),
+	TEST_ENTRY(test_store__gc_removes_temp_files_of_dead_processes),
 	TEST_END,
 };
