@@ -21,6 +21,9 @@
 
 typedef enum transfer_mode { MODE_PUSH, MODE_PULL, MODE_COPY } transfer_mode;
 
+/* Downloads of a blob whose bytes came back wrong, before giving up. */
+#define PULL_ATTEMPTS 3
+
 /* One blob to move and what became of it. */
 typedef struct blob_job {
 	const wasmpack_descriptor *desc;
@@ -136,17 +139,27 @@ static int pull_blob(transfer_ctx *t, blob_job *j)
 	}
 	if (d->size < 0)
 		return wp_error(WASMPACK_EINVALID, "blob '%s' has a negative size", d->digest);
-	int error = wasmpack_store_blob_writer(&s.w, t->store);
-	if (error)
-		return error;
-	report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
-	error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0, fetch_write, &s);
-	if (!error && s.got != d->size)
-		error = wp_error(WASMPACK_EDIGEST, "blob '%s' ended after %lld of %lld bytes", d->digest,
-				 (long long)s.got, (long long)d->size);
-	if (!error)
-		error = wasmpack_blob_writer_commit(NULL, NULL, s.w, d->digest);
-	wasmpack_blob_writer_free(s.w);
+	int error = 0;
+	/* Network failures are retried below us; bytes that arrive but are
+	 * wrong (short, long, another digest) get a fresh download or two, as
+	 * docker retries layer downloads. Nothing wrong is ever committed. */
+	for (int attempt = 0; attempt < PULL_ATTEMPTS; attempt++) {
+		s.got = 0;
+		s.last_report = 0;
+		if ((error = wasmpack_store_blob_writer(&s.w, t->store)))
+			return error;
+		report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
+		error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0, fetch_write, &s);
+		if (!error && s.got != d->size)
+			error = wp_error(WASMPACK_EDIGEST, "blob '%s' ended after %lld of %lld bytes", d->digest,
+					 (long long)s.got, (long long)d->size);
+		if (!error)
+			error = wasmpack_blob_writer_commit(NULL, NULL, s.w, d->digest);
+		wasmpack_blob_writer_free(s.w);
+		s.w = NULL;
+		if (error != WASMPACK_EDIGEST)
+			break;
+	}
 	if (!error)
 		report(t, j, WASMPACK_PROGRESS_VERIFIED, d->size);
 	return error;
@@ -527,36 +540,47 @@ typedef struct mem_sink {
 	const char *digest;
 } mem_sink;
 
+/* The buffer is allocated once at the descriptor's size, which is also
+ * the cap: a blob can never grow past what its descriptor promised. */
 static int mem_write(const void *data, size_t len, void *payload)
 {
 	mem_sink *m = payload;
 	if (m->buf->size + len > m->max)
-		return wp_error(WASMPACK_ETOOLARGE, "blob '%s' is over %zu bytes", m->digest, m->max);
-	unsigned char *g = realloc(m->buf->data, m->buf->size + len + 1);
-	if (!g)
-		return wp_error_nomem();
-	memcpy(g + m->buf->size, data, len);
-	m->buf->data = g;
+		return wp_error(WASMPACK_EDIGEST, "blob '%s' is longer than its %zu bytes", m->digest, m->max);
+	memcpy(m->buf->data + m->buf->size, data, len);
 	m->buf->size += len;
-	g[m->buf->size] = '\0';
+	m->buf->data[m->buf->size] = '\0';
 	return 0;
 }
 
-/* Fetches a small blob into out (caller disposes) and checks it. */
+/* Fetches a small blob into out (caller disposes) and checks it; wrong
+ * bytes get a fresh download or two, as in pull_blob. */
 static int fetch_small(wasmpack_buf *out, wasmpack_registry *r, const char *repository,
 		       const wasmpack_descriptor *d, size_t max)
 {
 	char got[WASMPACK_DIGEST_MAX];
-	mem_sink m = {out, max, d->digest};
-	int error = wasmpack_registry_blob_get(r, repository, d->digest, 0, mem_write, &m);
-	if (!error)
-		error = wasmpack_digest_of(got, out->data ? out->data : (const unsigned char *)"",
-					   out->size);
-	if (!error && ((int64_t)out->size != d->size || !wasmpack_digest_equal(got, d->digest)))
-		error = wp_error(WASMPACK_EDIGEST, "the registry sent blob '%s' as %zu bytes hashing to '%s'",
-				 d->digest, out->size, got);
-	if (error)
-		wasmpack_buf_dispose(out);
+	int error = 0;
+	if (d->size < 0 || (uint64_t)d->size > max)
+		return wp_error(WASMPACK_ETOOLARGE, "blob '%s' of %lld bytes is over the %zu-byte limit",
+				d->digest, (long long)d->size, max);
+	for (int attempt = 0; attempt < PULL_ATTEMPTS; attempt++) {
+		mem_sink m = {out, (size_t)d->size, d->digest};
+		out->size = 0;
+		if (!(out->data = malloc((size_t)d->size + 1)))
+			return wp_error_nomem();
+		out->data[0] = '\0';
+		error = wasmpack_registry_blob_get(r, repository, d->digest, 0, mem_write, &m);
+		if (!error)
+			error = wasmpack_digest_of(got, out->data, out->size);
+		if (!error && ((int64_t)out->size != d->size || !wasmpack_digest_equal(got, d->digest)))
+			error = wp_error(WASMPACK_EDIGEST,
+					 "the registry sent blob '%s' as %zu bytes hashing to '%s'", d->digest,
+					 out->size, got);
+		if (error)
+			wasmpack_buf_dispose(out);
+		if (error != WASMPACK_EDIGEST)
+			break;
+	}
 	return error;
 }
 
