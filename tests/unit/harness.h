@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "wasmpack/wasmpack.h"
 
@@ -19,6 +20,15 @@ void harness_fail(const char *file, int line, const char *expr, const char *deta
 const char *harness_testdata(void);
 /* A fresh empty temporary directory, removed when the run ends. */
 const char *harness_tmpdir(void);
+/* Starts argv[0] (searched on PATH) with pipes on its stdin and stdout and
+ * reads the first line it prints, which must be "PORT=<n>" within 10 s.
+ * Fills *pid, *in_fd (its stdin: close it to make it exit) and *out_fd.
+ * Returns the port, or -1 after failing the test (nothing left running). */
+int harness_spawn_port(pid_t *pid, int *in_fd, int *out_fd, char *const argv[]);
+/* Writes script to DIR/NAME with every ' turned into " (so JSON can be
+ * written in C strings without escapes); path gets the file name.
+ * Returns 0, or -1 after failing the test. */
+int harness_write_script(char *path, size_t size, const char *name, const char *script);
 /* Reads testdata/NAME into out; returns 0 or fails the test. */
 int harness_read_testdata(wasmpack_buf *out, const char *name);
 

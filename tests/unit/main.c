@@ -1,5 +1,11 @@
 /* Runs every unit suite, or only tests whose name contains argv[1]. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +49,89 @@ const char *harness_tmpdir(void)
 		}
 	}
 	return tmpdir_path;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int harness_write_script(char *path, size_t size, const char *name, const char *script)
+{
+	snprintf(path, size, "%s/%s", harness_tmpdir(), name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		harness_fail(__FILE__, __LINE__, "write a script", path);
+		return -1;
+	}
+	for (const char *p = script; *p; p++)
+		fputc(*p == '\'' ? '"' : *p, f);
+	fclose(f);
+	return 0;
+}
+
+int harness_spawn_port(pid_t *pid, int *in_fd, int *out_fd, char *const argv[])
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
+	*pid = -1;
+	*in_fd = *out_fd = -1;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+		harness_fail(__FILE__, __LINE__, "pipe", strerror(errno));
+		goto fail;
+	}
+	*pid = fork();
+	if (*pid < 0) {
+		harness_fail(__FILE__, __LINE__, "fork", strerror(errno));
+		goto fail;
+	}
+	if (*pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*in_fd = in[1];
+	*out_fd = out[0];
+
+	char line[64];
+	size_t len = 0;
+	long deadline = now_ms() + 10000;
+	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
+		struct pollfd pfd = {*out_fd, POLLIN, 0};
+		long left = deadline - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		ssize_t got = read(*out_fd, line + len, sizeof(line) - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	line[len] = '\0';
+	char *end = NULL;
+	long port = strncmp(line, "PORT=", 5) == 0 ? strtol(line + 5, &end, 10) : 0;
+	if (port > 0 && port <= 65535 && end && *end == '\n')
+		return (int)port;
+	harness_fail(__FILE__, __LINE__, "the child prints PORT=<n>", line);
+	close(*in_fd);
+	close(*out_fd);
+	kill(*pid, SIGTERM);
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	*pid = -1;
+	*in_fd = *out_fd = -1;
+	return -1;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
+	return -1;
 }
 
 int harness_read_testdata(wasmpack_buf *out, const char *name)

@@ -102,24 +102,17 @@ static int server_start(server *s, const char *script, int tls)
 {
 	static int counter;
 	char script_path[512];
-	int in[2] = {-1, -1}, out[2] = {-1, -1};
 
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
 	s->in_fd = s->out_fd = -1;
 	counter++;
-	snprintf(script_path, sizeof(script_path), "%s/http-script-%d.json",
-		 harness_tmpdir(), counter);
 	snprintf(s->log_path, sizeof(s->log_path), "%s/http-log-%d.jsonl",
 		 harness_tmpdir(), counter);
-	FILE *f = fopen(script_path, "w");
-	if (!f) {
-		harness_fail(__FILE__, __LINE__, "write the responder script", script_path);
+	char name[64];
+	snprintf(name, sizeof(name), "http-script-%d.json", counter);
+	if (harness_write_script(script_path, sizeof(script_path), name, script))
 		return -1;
-	}
-	for (const char *p = script; *p; p++)
-		fputc(*p == '\'' ? '"' : *p, f);
-	fclose(f);
 	if (tls && make_cert())
 		return -1;
 
@@ -140,59 +133,13 @@ static int server_start(server *s, const char *script, int tls)
 	}
 	argv[n] = NULL;
 
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		harness_fail(__FILE__, __LINE__, "pipe", strerror(errno));
-		goto fail;
-	}
-	s->pid = fork();
-	if (s->pid < 0) {
-		harness_fail(__FILE__, __LINE__, "fork", strerror(errno));
-		goto fail;
-	}
-	if (s->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	s->in_fd = in[1];
-	s->out_fd = out[0];
-
-	/* The first line is PORT=<n>. */
-	char line[64];
-	size_t len = 0;
-	long deadline = now_ms() + 10000;
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
-		struct pollfd pfd = {s->out_fd, POLLIN, 0};
-		long left = deadline - now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			break;
-		ssize_t got = read(s->out_fd, line + len, sizeof(line) - 1 - len);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	line[len] = '\0';
-	char *end = NULL;
-	long port = strncmp(line, "PORT=", 5) == 0 ? strtol(line + 5, &end, 10) : 0;
-	if (port <= 0 || port > 65535 || !end || *end != '\n') {
-		harness_fail(__FILE__, __LINE__, "responder prints PORT=<n>", line);
+	int port = harness_spawn_port(&s->pid, &s->in_fd, &s->out_fd, argv);
+	if (port < 0)
 		return -1;
-	}
-	s->port = (int)port;
+	s->port = port;
 	snprintf(s->origin, sizeof(s->origin), "%s://127.0.0.1:%d", tls ? "https" : "http",
 		 s->port);
 	return 0;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-	}
-	return -1;
 }
 
 static void server_stop(server *s)

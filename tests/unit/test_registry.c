@@ -393,19 +393,13 @@ static int responder_start(fx *f, const char *script, int tls)
 	static int counter_;
 	static char cert[600], key[600];
 	char script_path[600];
-	int in[2] = {-1, -1}, out[2] = {-1, -1};
 
 	counter_++;
-	snprintf(script_path, sizeof(script_path), "%s/reg-script-%d.json", harness_tmpdir(), counter_);
 	snprintf(f->log_path, sizeof(f->log_path), "%s/reg-log-%d.jsonl", harness_tmpdir(), counter_);
-	FILE *sf = fopen(script_path, "w");
-	if (!sf) {
-		harness_fail(__FILE__, __LINE__, "write the responder script", script_path);
+	char name[64];
+	snprintf(name, sizeof(name), "reg-script-%d.json", counter_);
+	if (harness_write_script(script_path, sizeof(script_path), name, script))
 		return -1;
-	}
-	for (const char *p = script; *p; p++)
-		fputc(*p == '\'' ? '"' : *p, sf);
-	fclose(sf);
 	if (tls && !cert[0]) {
 		char cmd[1600];
 		snprintf(cert, sizeof(cert), "%s/reg-cert.pem", harness_tmpdir());
@@ -423,56 +417,12 @@ static int responder_start(fx *f, const char *script, int tls)
 	}
 	char *argv[] = {"node", RESPONDER, script_path, "--log", f->log_path, "--max-seconds", "60",
 			tls ? "--tls-cert" : NULL, cert, "--tls-key", key, NULL};
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		harness_fail(__FILE__, __LINE__, "pipe", strerror(errno));
-		goto fail;
-	}
-	f->pid = fork();
-	if (f->pid < 0) {
-		harness_fail(__FILE__, __LINE__, "fork", strerror(errno));
-		goto fail;
-	}
-	if (f->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	f->in_fd = in[1];
-	f->out_fd = out[0];
-	char line[64];
-	size_t len = 0;
-	long deadline = now_ms() + 10000;
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
-		struct pollfd pfd = {f->out_fd, POLLIN, 0};
-		long left = deadline - now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			break;
-		ssize_t got = read(f->out_fd, line + len, sizeof(line) - 1 - len);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	line[len] = '\0';
-	char *end = NULL;
-	long port = strncmp(line, "PORT=", 5) == 0 ? strtol(line + 5, &end, 10) : 0;
-	if (port <= 0 || port > 65535 || !end || *end != '\n') {
-		harness_fail(__FILE__, __LINE__, "responder prints PORT=<n>", line);
+	long port = harness_spawn_port(&f->pid, &f->in_fd, &f->out_fd, argv);
+	if (port < 0)
 		return -1;
-	}
 	snprintf(f->host, sizeof(f->host), "127.0.0.1:%ld", port);
 	snprintf(f->origin, sizeof(f->origin), "%s://127.0.0.1:%ld", tls ? "https" : "http", port);
 	return 0;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-	}
-	return -1;
 }
 
 /* A client (plain http, no retries unless tune says; TLS when tune sets
