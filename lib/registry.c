@@ -878,38 +878,53 @@ static void manifest_answer_dispose(manifest_answer *a)
 	a->media_type = NULL;
 }
 
-static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char *repository,
-			  const char *reference)
+/* GET or HEAD of manifests/<reference> with the full Accept list; a
+ * status other than 200 is turned into the registry's error. The caller
+ * ends *op (begun here even on failure) and disposes *resp. */
+static int manifest_request(wp_http_response *resp, wp_reg_op *op, int *is_digest,
+			    wasmpack_registry *r, const char *repository, const char *reference,
+			    const char *method)
 {
-	wp_reg_op op;
-	wp_http_response resp = {0};
 	wp_http_request req = {0};
 	const char *headers[] = {accept_manifests};
 	char *url = NULL, *path = NULL;
-	int is_digest = 0, error;
+	int error;
 
-	memset(out, 0, sizeof(*out));
-	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) ||
-	    (error = check_reference(&is_digest, reference)))
-		goto done;
+	if ((error = wp_reg_op_begin(op, r, repository, "pull")) ||
+	    (error = check_reference(is_digest, reference)))
+		return error;
 	if (!(path = wp_asprintf("manifests/%s", reference)) ||
-	    (error = wp_reg_url(&url, &op, op.repository, path))) {
+	    (error = wp_reg_url(&url, op, op->repository, path))) {
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	req.method = "GET";
+	req.method = method;
 	req.url = url;
 	req.headers = headers;
 	req.headers_count = 1;
 	req.body_fd = -1;
 	req.follow_redirects = 1;
 	req.max_body = WASMPACK_MANIFEST_MAX;
-	if ((error = wp_reg_send(&resp, &op, &req)))
+	if ((error = wp_reg_send(resp, op, &req)))
 		goto done;
-	if (resp.status != 200) {
-		error = wp_reg_status_error(&op, &resp);
+	if (resp->status != 200)
+		error = wp_reg_status_error(op, resp);
+done:
+	free(url);
+	free(path);
+	return error;
+}
+
+static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char *repository,
+			  const char *reference)
+{
+	wp_reg_op op;
+	wp_http_response resp = {0};
+	int is_digest = 0, error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "GET")))
 		goto done;
-	}
 	if (resp.body.size == 0) {
 		error = wp_error(WASMPACK_EINVALID, "the registry sent an empty manifest");
 		goto done;
@@ -945,8 +960,6 @@ done:
 		manifest_answer_dispose(out);
 	}
 	wp_http_response_dispose(&resp);
-	free(url);
-	free(path);
 	wp_reg_op_end(&op);
 	return error;
 }
@@ -980,35 +993,15 @@ int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry 
 {
 	wp_reg_op op;
 	wp_http_response resp = {0};
-	wp_http_request req = {0};
-	const char *headers[] = {accept_manifests};
-	char *url = NULL, *path = NULL, *media_type = NULL;
+	char *media_type = NULL;
 	int is_digest = 0, error;
 	int64_t size = -1;
 
 	if (!out)
 		return wp_error(WASMPACK_EINVALID, "manifest head: no output");
 	memset(out, 0, sizeof(*out));
-	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) ||
-	    (error = check_reference(&is_digest, reference)))
+	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "HEAD")))
 		goto done;
-	if (!(path = wp_asprintf("manifests/%s", reference)) ||
-	    (error = wp_reg_url(&url, &op, op.repository, path))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	req.method = "HEAD";
-	req.url = url;
-	req.headers = headers;
-	req.headers_count = 1;
-	req.body_fd = -1;
-	req.follow_redirects = 1;
-	if ((error = wp_reg_send(&resp, &op, &req)))
-		goto done;
-	if (resp.status != 200) {
-		error = wp_reg_status_error(&op, &resp);
-		goto done;
-	}
 	const char *dcd = wp_http_header_get(&resp, "Docker-Content-Digest");
 	media_type = media_type_of(wp_http_header_get(&resp, "Content-Type"));
 	if (dcd && wasmpack_digest_validate(dcd) != 0)
@@ -1035,8 +1028,6 @@ done:
 	wp_reg_op_end(&op);
 done_nolog:
 	wp_http_response_dispose(&resp);
-	free(url);
-	free(path);
 	free(media_type);
 	return error;
 }
