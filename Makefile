@@ -2,6 +2,9 @@
 #   SANITIZE=address,undefined   build everything with those sanitizers
 #   DEVELOPER=1                  warnings are errors
 #   PREFIX=/usr/local DESTDIR=   install locations
+#   CPPFLAGS, CFLAGS, LDFLAGS    honoured as usual
+# Sources are found by globbing the subsystem folders of lib/ (layout.md);
+# dependencies on headers come from the compiler (-MMD -MP).
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -16,7 +19,8 @@ VERSION := $(shell sed -n 's/^\#define WASMPACK_VERSION "\(.*\)"/\1/p' lib/inclu
 SOMAJOR := 0
 
 CC ?= cc
-PKGS := libcurl openssl jansson libarchive zlib
+# libcrypto only: TLS is libcurl's business, we only hash and sign.
+PKGS := libcurl libcrypto jansson libarchive zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -29,8 +33,12 @@ endif
 ifneq ($(SANITIZE),)
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -Ilib/include -Ilib $(PKG_CFLAGS)
-LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+# The library sees its own internal headers (-Ilib); the CLI sees only the
+# public ones, as any other program would.
+COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) -MMD -MP $(CPPFLAGS) \
+	-Ilib/include $(PKG_CFLAGS)
+BASE_CFLAGS := $(COMMON_CFLAGS) -Ilib
+LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
 
 # Sanitized builds live apart so objects of both kinds never mix.
 ifneq ($(SANITIZE),)
@@ -38,7 +46,8 @@ B ?= build/san
 else
 B ?= build
 endif
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_DIRS := lib lib/util lib/oci lib/wasm lib/image lib/store lib/registry
+LIB_SRC := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 CMD_OBJ := $(CMD_SRC:cmd/%.c=$(B)/cmd/%.o)
@@ -54,18 +63,18 @@ BIN := $(B)/wasmpack
 DOCS := $(B)/wasmpack.1 $(B)/completion/wasmpack.bash $(B)/completion/_wasmpack
 UNIT := $(B)/unit-tests
 
-.PHONY: all clean test unit cli deps demo install check-headers
+.PHONY: all clean test unit cli deps demo install uninstall check-headers
 all: $(BIN) $(STATIC) $(SHARED) $(B)/wasmpack.pc $(DOCS)
 
-$(B)/lib/%.o: lib/%.c $(HEADERS) $(wildcard lib/*.h)
+$(B)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
-$(B)/cmd/%.o: cmd/%.c $(HEADERS) $(wildcard cmd/*.h)
+$(B)/cmd/%.o: cmd/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Icmd $(CFLAGS) -c $< -o $@
+	$(CC) $(COMMON_CFLAGS) -Icmd $(CFLAGS) -c $< -o $@
 
-$(B)/tests/unit/%.o: tests/unit/%.c $(HEADERS) $(wildcard lib/*.h) tests/unit/harness.h $(B)/tests/unit/suites.h
+$(B)/tests/unit/%.o: tests/unit/%.c $(B)/tests/unit/suites.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -I$(B)/tests/unit $(CFLAGS) -c $< -o $@
 
@@ -110,8 +119,10 @@ $(B)/completion/wasmpack.bash $(B)/completion/_wasmpack: $(BIN)
 deps:
 	@scripts/deps.sh
 
-unit: $(UNIT)
-	$(UNIT)
+# The unit suite alone: it needs the test modules built from testdata/.
+unit: deps $(UNIT)
+	@testdata/build.sh $(B)/testdata >/dev/null
+	@WASMPACK_TESTDATA=$(CURDIR)/$(B)/testdata $(UNIT)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT)
@@ -135,8 +146,19 @@ install: all
 	install -m 0644 $(B)/completion/wasmpack.bash $(DESTDIR)$(BASHCOMPDIR)/wasmpack
 	install -m 0644 $(B)/completion/_wasmpack $(DESTDIR)$(ZSHCOMPDIR)/_wasmpack
 
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wasmpack $(DESTDIR)$(LIBDIR)/libwasmpack.a \
+	  $(DESTDIR)$(LIBDIR)/libwasmpack.so $(DESTDIR)$(LIBDIR)/libwasmpack.so.$(SOMAJOR) \
+	  $(DESTDIR)$(LIBDIR)/libwasmpack.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/wasmpack.pc \
+	  $(DESTDIR)$(MANDIR)/man1/wasmpack.1 $(DESTDIR)$(BASHCOMPDIR)/wasmpack \
+	  $(DESTDIR)$(ZSHCOMPDIR)/_wasmpack
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/wasmpack/,$(notdir $(HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/wasmpack 2>/dev/null
+
 clean:
 	rm -rf $(B)
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
 include tests/fuzz/fuzz.mk
 

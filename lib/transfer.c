@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "module.h"
-#include "util.h"
+#include "util/error.h"
+#include "image/module.h"
+#include "util/fs.h"
 
 /* Nested indexes deeper than this are refused (a loop, or abuse). */
 #define INDEX_DEPTH_MAX 4

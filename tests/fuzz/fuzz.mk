@@ -26,7 +26,7 @@ FUZZ_REPLAY_DIR := $(B)/fuzz-replay
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=% -Werror,$(BASE_CFLAGS)) \
 	-g -O1 $(FUZZ_SANFLAGS)
-FUZZ_DEPS := $(wildcard lib/include/wasmpack/*.h lib/*.h) tests/fuzz/fuzz.h
+FUZZ_DEPS := $(HEADERS) $(wildcard lib/*/*.h) tests/fuzz/fuzz.h
 
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_DIR)/lib/%.o)
 FUZZ_LIB := $(FUZZ_DIR)/libwasmpack-fuzz.a

@@ -4,7 +4,7 @@
  * hosts the document itself names. No helper program is ever run. */
 #include <jansson.h>
 
-#include "credentials_internal.h"
+#include "registry/credentials_internal.h"
 
 #include "fuzz.h"
 

@@ -5,7 +5,7 @@
  * scope list, an RFC 3339 date and a config key. Round trips must be
  * stable: a scope set joins to a string that parses back to the same set,
  * decoded Basic credentials encode and decode to the same pair. */
-#include "auth.h"
+#include "registry/tokens.h"
 
 #include "fuzz.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "auth.h"
+#include "registry/tokens.h"
 
 static int parse(wp_auth_challenges *list, const char *header)
 {

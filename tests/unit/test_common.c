@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "error.h"
+#include "util/error.h"
 
 static void test_common__error_last_is_one_line(void)
 {

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "util.h"
+#include "registry/http.h"
+#include "util/fs.h"
 
 #define RESPONDER "tests/httpd/scripted.mjs"
 #define SECRET "Bearer secret"

@@ -234,11 +234,11 @@ static void test_layer__extract_refuses_links_and_garbage(void)
 	free(m.data);
 }
 
-/* The compressor thread count, for tests only (lib/layer.c). */
+/* The compressor thread count, for tests only (lib/image/layer.c). */
 void wp_layer_set_threads(int n);
 
 /* The format's block size: part of the output, so the tests pin it. */
-#define GZ_BLOCK (128 * 1024) /* BLOCK in lib/layer.c */
+#define GZ_BLOCK (128 * 1024) /* BLOCK in lib/image/layer.c */
 
 /* A temp file of len bytes that compress like code: pseudo-random runs
  * with repeats at distances up to 40 KiB, so back references cross the

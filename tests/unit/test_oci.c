@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "json.h"
-#include "oci_internal.h"
+#include "oci/json.h"
+#include "oci/oci_internal.h"
 
 #define DIG_A "sha256:4d523dee6bc8c17a3e283570526d8d6ed3d1edda07c53e94c55e491bbf780337"
 #define DIG_B "sha256:4970405cb2a3a461cc00fd755712beded51919d7e69270d7d10d0dcf5e209714"

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "path.h"
+#include "util/path.h"
 
 /* clean(in) == want, with the expected climbs flag. */
 static int cleans_to(const char *in, const char *want, int want_climbs)

@@ -18,9 +18,9 @@
 
 #include <jansson.h>
 
-#include "auth.h"
-#include "registry_internal.h"
-#include "util.h"
+#include "registry/tokens.h"
+#include "registry/internal.h"
+#include "util/fs.h"
 
 #define RESPONDER "tests/httpd/scripted.mjs"
 #define KIT "registry/registry.sh"

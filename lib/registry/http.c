@@ -1,7 +1,7 @@
 /* The HTTP layer over libcurl: one easy handle per client (so connections
  * stay open), redirects, retries, body replay and size caps done here
  * rather than by curl, so credentials and replays stay under our control. */
-#include "http.h"
+#include "registry/http.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,8 +15,8 @@
 
 #include <curl/curl.h>
 
-#include "error.h"
-#include "util.h"
+#include "util/error.h"
+#include "util/fs.h"
 
 /* Error bodies are for messages: keep this much, then discard up to
  * ERROR_DISCARD_MAX more so the connection can be reused, then hang up. */

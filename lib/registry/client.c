@@ -2,7 +2,7 @@
  * pool, scheme choice, request counting), error answers, ping and login,
  * manifests and tags. Authentication is in registry_auth.c, blobs in
  * registry_blob.c. */
-#include "registry_internal.h"
+#include "registry/internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,9 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "error.h"
-#include "json.h"
-#include "util.h"
+#include "util/error.h"
+#include "oci/json.h"
+#include "util/fs.h"
 
 /* Tags are read at most this many pages deep (1000 tags a page). */
 #define TAGS_PAGES_MAX 1000

@@ -1,15 +1,15 @@
 /* The registry client's blobs: HEAD, GET (from an offset, through
  * redirects to object storage), uploads (monolithic or chunked, restarted
  * with a new session when one fails) and cross-repository mounts. */
-#include "registry_internal.h"
+#include "registry/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
-#include "util.h"
+#include "util/error.h"
+#include "util/fs.h"
 
 /* Upload sessions tried per blob before giving up: as many as docker's
  * upload attempts. A session dies of one failed PUT or PATCH (they are

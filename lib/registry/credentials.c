@@ -18,11 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "credentials_internal.h"
-#include "error.h"
-#include "json.h"
-#include "util.h"
+#include "registry/tokens.h"
+#include "registry/credentials_internal.h"
+#include "util/error.h"
+#include "oci/json.h"
+#include "util/fs.h"
 
 extern char **environ;
 

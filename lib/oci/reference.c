@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "util.h"
+#include "util/error.h"
+#include "util/fs.h"
 #include "wasmpack/digest.h"
 
 #define HUB_REGISTRY "docker.io"

@@ -1,11 +1,11 @@
 /* Bounds-checked reading of WebAssembly primitives: bytes, LEB128, names. */
-#include "wasm_reader.h"
+#include "wasm/reader.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 
 void wp_cursor_init(wp_cursor *c, const void *data, size_t len, uint64_t base)
 {

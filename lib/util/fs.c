@@ -1,5 +1,5 @@
 /* Internal helpers: checked allocation and whole-file reads/writes. */
-#include "util.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "util/error.h"
 
 char *wp_strdup(const char *s)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "oci_internal.h"
+#include "util/error.h"
+#include "oci/oci_internal.h"
 
 void wasmpack_image_config_free(wasmpack_image_config *c)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "oci_internal.h"
+#include "util/error.h"
+#include "oci/oci_internal.h"
 
 void wasmpack_index_free(wasmpack_index *idx)
 {

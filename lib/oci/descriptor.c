@@ -1,11 +1,11 @@
 /* OCI descriptors and platforms: lifetime, validation, and conversion to
  * and from JSON; also the top-level fields manifests and indexes share. */
-#include "oci_internal.h"
+#include "oci/oci_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "wasmpack/digest.h"
 
 /* --- strings and lists ------------------------------------------------- */

@@ -9,8 +9,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "auth.h"
-#include "http.h"
+#include "registry/tokens.h"
+#include "registry/http.h"
 #include "wasmpack/registry.h"
 
 /* Idle HTTP clients kept for reuse; more are freed when given back. */

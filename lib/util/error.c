@@ -1,5 +1,5 @@
 /* Thread-local last error and the small shared helpers of common.h. */
-#include "error.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "error.h"
+#include "util/error.h"
 
 #define TAR_BLOCK 512
 #define CHUNK (256 * 1024)

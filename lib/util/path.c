@@ -1,11 +1,11 @@
 /* Lexical path cleaning for names inside archives: the same rules as a
  * container root, computed on strings only. */
-#include "path.h"
+#include "util/path.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 
 char *wp_path_clean(const char *path, int *climbs)
 {

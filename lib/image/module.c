@@ -5,7 +5,7 @@
  * whiteouts and opaque directories hide what lies below. Nothing is ever
  * written to disk here, and a layer that would climb out of its root when
  * unpacked is refused outright. */
-#include "module.h"
+#include "image/module.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "path.h"
-#include "util.h"
+#include "util/error.h"
+#include "util/path.h"
+#include "util/fs.h"
 
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"

@@ -8,7 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "error.h"
+#include "util/error.h"
 
 #define SHA256_LEN 32
 

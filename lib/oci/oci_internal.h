@@ -4,7 +4,7 @@
 #ifndef WP_OCI_INTERNAL_H
 #define WP_OCI_INTERNAL_H
 
-#include "json.h"
+#include "oci/json.h"
 #include "wasmpack/oci.h"
 
 /* 1 when s is a media type as RFC 6838 section 4.2 names them:

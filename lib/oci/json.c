@@ -1,6 +1,6 @@
 /* Internal JSON helpers over jansson: strict parsing, canonical output and
  * typed member readers/writers with path-naming error messages. */
-#include "json.h"
+#include "oci/json.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 
 int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
 		  const char *what)

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "json.h"
-#include "util.h"
+#include "util/error.h"
+#include "oci/json.h"
+#include "util/fs.h"
 
 #define OCI_ANNOTATION(x) "org.opencontainers.image." x
 

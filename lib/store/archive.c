@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "json.h"
-#include "module.h"
-#include "path.h"
-#include "util.h"
+#include "util/error.h"
+#include "oci/json.h"
+#include "image/module.h"
+#include "util/path.h"
+#include "util/fs.h"
 
 #define LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define INDEX_DEPTH_MAX 4

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "wasm_reader.h"
+#include "util/error.h"
+#include "wasm/reader.h"
 
 /* The most bytes of one section we decode (imports, exports, metadata);
  * real ones are a few KiB, so anything this large is hostile. */

@@ -2,15 +2,15 @@
  * docker's config.json and helpers), Basic, Bearer tokens from the realm
  * a challenge names (GET with Basic, or OAuth2 POST for identity tokens),
  * the shared token cache, and answering 401s. */
-#include "registry_internal.h"
+#include "registry/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
-#include "util.h"
+#include "util/error.h"
+#include "util/fs.h"
 #include "wasmpack/credentials.h"
 
 /* What a username says when the password is an identity token. */

@@ -1,5 +1,5 @@
 /* Ordered key/value lists with unique keys (annotations, labels, env). */
-#include "error.h"
+#include "util/error.h"
 
 #include <stdlib.h>
 #include <string.h>

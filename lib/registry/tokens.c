@@ -1,6 +1,6 @@
 /* Registry authentication pieces: RFC 7235 challenge parsing, scope sets,
  * Bearer token URLs, responses and cache, Basic and OAuth2 encodings. */
-#include "auth.h"
+#include "registry/tokens.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +8,9 @@
 
 #include <openssl/crypto.h>
 
-#include "error.h"
-#include "json.h"
-#include "util.h"
+#include "util/error.h"
+#include "oci/json.h"
+#include "util/fs.h"
 
 /* ------------------------------------------------------------------ */
 /* Secrets and a small string builder                                  */
