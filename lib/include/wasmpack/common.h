@@ -53,7 +53,10 @@ extern "C" {
 	 WASMPACK_VERSION_PATCH)
 
 /* Every function that can fail returns 0 on success or one of these
- * negative codes; wasmpack_error_last() then holds a one-line message. */
+ * negative codes; wasmpack_error_last() then holds a one-line message and
+ * wasmpack_error_last_info() the reason behind it. The code says what kind
+ * of failure it was; the reason says why, finely enough for a program to
+ * choose what to tell its user (see wasmpack_error_reason). */
 typedef enum wasmpack_error_code {
 	WASMPACK_OK = 0,
 	WASMPACK_ERROR = -1,        /* generic failure */
@@ -68,7 +71,54 @@ typedef enum wasmpack_error_code {
 	WASMPACK_EAUTH = -10,       /* authentication or authorization refused */
 	WASMPACK_ENETWORK = -11,    /* network or registry unavailable */
 	WASMPACK_ELOCKED = -12,     /* a lock could not be taken */
+	WASMPACK_EPOLICY = -13,     /* refused by a policy the caller set */
+	WASMPACK_EUSER = -14,       /* a callback of the caller's asked to stop */
 } wasmpack_error_code;
+
+/* Why an error happened, beside its code. New reasons may be added at the
+ * end in later versions: treat an unknown value as WASMPACK_REASON_NONE. */
+typedef enum wasmpack_error_reason {
+	WASMPACK_REASON_NONE = 0,           /* nothing more specific than the code */
+	WASMPACK_REASON_INVALID_ARGUMENT,   /* an argument or option of the caller */
+	WASMPACK_REASON_INVALID_INPUT,      /* malformed data: module, manifest, archive, answer */
+	WASMPACK_REASON_NOT_WASM,           /* an image, layer or file that holds no wasm */
+	WASMPACK_REASON_FILE_NOT_FOUND,     /* a local file or directory the caller named */
+	WASMPACK_REASON_NOT_A_FILE,         /* a directory or special file where a file was wanted */
+	WASMPACK_REASON_NOT_IN_STORE,       /* an image, tag or blob the local store lacks */
+	WASMPACK_REASON_NOT_FOUND_REMOTE,   /* the registry has no such repository, tag or blob */
+	WASMPACK_REASON_DIGEST_MISMATCH,    /* bytes that do not hash to their digest */
+	WASMPACK_REASON_POLICY,             /* refused by a policy (denied capabilities) */
+	WASMPACK_REASON_TLS_VERIFY,         /* the server's certificate is not trusted */
+	WASMPACK_REASON_TLS,                /* another TLS failure (handshake, protocol) */
+	WASMPACK_REASON_PLAIN_HTTP_TO_TLS,  /* plain http sent to a server that speaks TLS */
+	WASMPACK_REASON_DNS,                /* the host name does not resolve */
+	WASMPACK_REASON_CONNECTION_REFUSED, /* nothing listens at the address */
+	WASMPACK_REASON_TIMEOUT,            /* the peer stopped answering */
+	WASMPACK_REASON_CONNECTION,         /* another transport failure (reset, closed) */
+	WASMPACK_REASON_RATE_LIMITED,       /* 429: the registry's limit is reached */
+	WASMPACK_REASON_REGISTRY,           /* the registry failed or answered wrongly (5xx, ...) */
+	WASMPACK_REASON_NO_CREDENTIALS,     /* the registry wants a login and none is stored */
+	WASMPACK_REASON_CREDENTIALS_REFUSED,/* the registry refused the credentials sent */
+	WASMPACK_REASON_DENIED,             /* logged in, but not allowed to do this */
+	WASMPACK_REASON_CREDENTIAL_HELPER,  /* a docker-credential-* helper failed */
+	WASMPACK_REASON_OUT_OF_SPACE,       /* the disk or quota is full */
+	WASMPACK_REASON_PERMISSION,         /* the file system refused access */
+	WASMPACK_REASON_LOCKED,             /* another process holds the store's lock */
+	WASMPACK_REASON_IO,                 /* another local file system failure */
+	WASMPACK_REASON_UNSUPPORTED,        /* valid, but not supported here */
+	WASMPACK_REASON_TOO_LARGE,          /* over a size or count limit */
+	WASMPACK_REASON_OUT_OF_MEMORY,      /* an allocation failed */
+	WASMPACK_REASON_CALLBACK,           /* a callback of the caller's failed */
+} wasmpack_error_reason;
+
+/* Everything known about the last error of a thread. */
+typedef struct wasmpack_error_info {
+	int code;                     /* a WASMPACK_E* code, or 0 */
+	wasmpack_error_reason reason; /* why; WASMPACK_REASON_NONE when not known */
+	long http_status;             /* the registry's HTTP status, or 0 */
+	const char *registry_code;    /* the registry's error code ("MANIFEST_UNKNOWN"), or "" */
+	const char *message;          /* the one-line message, or "" */
+} wasmpack_error_info;
 
 /* Library version string, e.g. "0.1.0": the version of the library
  * running, which may differ from the WASMPACK_VERSION of the headers a
@@ -88,6 +138,27 @@ WASMPACK_EXTERN int wasmpack_error_last_code(void);
 
 /* Forgets the last error of this thread. */
 WASMPACK_EXTERN void wasmpack_error_clear(void);
+
+/* The last error of this thread with its reason, HTTP status and registry
+ * error code. Never NULL; borrowed, thread-local storage that the next
+ * libwasmpack call on this thread may change: copy what must be kept. */
+WASMPACK_EXTERN const wasmpack_error_info *wasmpack_error_last_info(void);
+
+/* A stable lowercase name for a reason ("tls-verify", "not-in-store"), for
+ * logs and JSON output. Static storage; "unknown" for values it does not
+ * know. Any thread. */
+WASMPACK_EXTERN const char *wasmpack_error_reason_name(wasmpack_error_reason reason);
+
+/* For callbacks (sinks, progress, credential prompts) that fail: records
+ * `message` as this thread's last error with `code` (WASMPACK_EUSER when 0)
+ * and `reason`, and returns the code, so a callback can end with
+ * `return wasmpack_error_set_str(0, WASMPACK_REASON_CALLBACK, "...")`.
+ * The library function that called the callback then returns that code
+ * with that message, prefixed only by what it was doing. A callback that
+ * returns non-zero without calling this gets WASMPACK_EUSER and a generic
+ * message. The message is copied (cut at 1023 bytes, newlines replaced). */
+WASMPACK_EXTERN int wasmpack_error_set_str(int code, wasmpack_error_reason reason,
+					   const char *message);
 
 /* Bytes handed to the caller. The caller owns `data` and releases it with
  * wasmpack_buf_dispose(); `data` is NUL-terminated one past `size` so JSON
