@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "util/fs.h"
+#include "wasm/policy.h"
 
 #define OCI_ANNOTATION(x) "org.opencontainers.image." x
 
@@ -123,13 +124,11 @@ static char *capability_list(unsigned caps)
 
 static int deny_check(const wasmpack_wasm *w, unsigned deny, const char *path)
 {
-	unsigned hit = w->capabilities & deny;
-	if (!hit)
-		return 0;
-	char *list = capability_list(hit);
-	int error = wp_error(WASMPACK_EINVALID, "module '%s' imports denied capabilities: %s",
-			     path, list ? list : "?");
-	free(list);
+	char *what = wp_asprintf("module '%s'", path);
+	if (!what)
+		return wp_error_nomem();
+	int error = wp_wasm_deny_check(w, deny, what);
+	free(what);
 	return error;
 }
 

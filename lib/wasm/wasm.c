@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "wasm/policy.h"
 #include "wasm/reader.h"
 
 /* The most bytes of one section we decode (imports, exports, metadata);
@@ -847,6 +848,20 @@ static unsigned preview2_capability(const char *iface)
 	return 0;
 }
 
+unsigned wp_wasm_import_capability(const wasmpack_wasm_extern *e)
+{
+	if (!e || !e->name)
+		return 0;
+	if (e->module && (!strcmp(e->module, "wasi_snapshot_preview1") ||
+			  !strcmp(e->module, "wasi_unstable")))
+		return preview1_capability(e->name);
+	if (e->module && starts_with(e->module, "wasi:"))
+		return preview2_capability(e->module);
+	if (!e->module && starts_with(e->name, "wasi:"))
+		return preview2_capability(e->name);
+	return 0;
+}
+
 /* WASI version and capabilities come from the imports alone: what a module
  * does not import it cannot reach. A core module importing `wasi:` modules
  * directly (wasm32-wasip2 output before componentization) counts as
@@ -857,16 +872,12 @@ static void classify(wasmpack_wasm *w)
 	for (size_t i = 0; i < w->imports_count; i++) {
 		const wasmpack_wasm_extern *e = &w->imports[i];
 		if (e->module && (!strcmp(e->module, "wasi_snapshot_preview1") ||
-				  !strcmp(e->module, "wasi_unstable"))) {
+				  !strcmp(e->module, "wasi_unstable")))
 			p1 = 1;
-			w->capabilities |= preview1_capability(e->name);
-		} else if (e->module && starts_with(e->module, "wasi:")) {
+		else if ((e->module && starts_with(e->module, "wasi:")) ||
+			 (!e->module && starts_with(e->name, "wasi:")))
 			p2 = 1;
-			w->capabilities |= preview2_capability(e->module);
-		} else if (!e->module && starts_with(e->name, "wasi:")) {
-			p2 = 1;
-			w->capabilities |= preview2_capability(e->name);
-		}
+		w->capabilities |= wp_wasm_import_capability(e);
 	}
 	for (size_t i = 0; i < w->exports_count; i++) {
 		const wasmpack_wasm_extern *e = &w->exports[i];
@@ -918,31 +929,33 @@ int wasmpack_wasm_parse(wasmpack_wasm **out, const void *data, size_t len)
 	return parse_source(out, &src);
 }
 
+int wp_wasm_parse_fd(wasmpack_wasm **out, int fd, const char *what)
+{
+	source src = {NULL, fd, what, 0};
+	struct stat st;
+	*out = NULL;
+	if (fstat(fd, &st) != 0)
+		return wp_error_os("stat", what);
+	if (!S_ISREG(st.st_mode))
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_A_FILE,
+				    "cannot parse '%s': not a regular file", what);
+	src.size = (uint64_t)st.st_size;
+	int error = parse_source(out, &src);
+	if (error == WASMPACK_EINVALID || error == WASMPACK_ETOOLARGE)
+		wp_error_prefix("cannot parse '%s': ", what);
+	return error;
+}
+
 int wasmpack_wasm_parse_file(wasmpack_wasm **out, const char *path)
 {
-	source src = {NULL, -1, path, 0};
-	struct stat st;
-	int error = 0;
 	if (!out || !path)
 		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_parse_file: NULL argument");
 	*out = NULL;
-	src.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (src.fd < 0)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return wp_error_os("open", path);
-	if (fstat(src.fd, &st) != 0) {
-		error = wp_error_os("stat", path);
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error = wp_error(WASMPACK_EINVALID, "cannot parse '%s': not a regular file", path);
-		goto done;
-	}
-	src.size = (uint64_t)st.st_size;
-	error = parse_source(out, &src);
-	if (error == WASMPACK_EINVALID || error == WASMPACK_ETOOLARGE)
-		wp_error_prefix("cannot parse '%s': ", path);
-done:
-	close(src.fd);
+	int error = wp_wasm_parse_fd(out, fd, path);
+	close(fd);
 	return error;
 }
 
@@ -1008,4 +1021,32 @@ unsigned wasmpack_wasm_capability_from_name(const char *name)
 		if (!strcmp(capability_names[i].name, name))
 			return capability_names[i].bit;
 	return 0;
+}
+
+int wp_wasm_deny_check(const wasmpack_wasm *w, unsigned deny, const char *what)
+{
+	unsigned hit = w->capabilities & deny;
+	char list[512] = "";
+	size_t used = 0;
+	if (!hit)
+		return 0;
+	/* Each class with the first import that reaches it: enough for the
+	 * reader to find why, without listing every import. */
+	for (size_t c = 0; c < sizeof(capability_names) / sizeof(capability_names[0]); c++) {
+		if (!(hit & capability_names[c].bit))
+			continue;
+		const wasmpack_wasm_extern *by = NULL;
+		for (size_t i = 0; i < w->imports_count && !by; i++)
+			if (wp_wasm_import_capability(&w->imports[i]) == capability_names[c].bit)
+				by = &w->imports[i];
+		int n = by ? snprintf(list + used, sizeof(list) - used, "%s%s (%s%s%s)",
+				      used ? ", " : "", capability_names[c].name,
+				      by->module ? by->module : "", by->module ? " " : "", by->name)
+			   : snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+				      capability_names[c].name);
+		if (n > 0 && (size_t)n < sizeof(list) - used)
+			used += (size_t)n;
+	}
+	return wp_error_why(WASMPACK_EPOLICY, WASMPACK_REASON_POLICY,
+			    "%s imports denied capabilities: %s", what, list);
 }

@@ -45,7 +45,7 @@ typedef struct wasmpack_build_options {
 	wasmpack_compression compression; /* image layer; default gzip */
 	int level;                    /* gzip level; 0 = 6 */
 	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
-					 import; refused with WASMPACK_EINVALID */
+					 import; refused with WASMPACK_EPOLICY */
 } wasmpack_build_options;
 #define WASMPACK_BUILD_OPTIONS_INIT {.version = WASMPACK_BUILD_OPTIONS_VERSION}
 

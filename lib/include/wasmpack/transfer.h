@@ -41,7 +41,7 @@ typedef struct wasmpack_progress {
  * strings are borrowed for the call only. */
 typedef void (*wasmpack_progress_cb)(const wasmpack_progress *p, void *payload);
 
-#define WASMPACK_TRANSFER_OPTIONS_VERSION 1
+#define WASMPACK_TRANSFER_OPTIONS_VERSION 2
 typedef struct wasmpack_transfer_options {
 	unsigned version;                 /* WASMPACK_TRANSFER_OPTIONS_VERSION */
 	wasmpack_registry_options registry;
@@ -50,6 +50,9 @@ typedef struct wasmpack_transfer_options {
 	int jobs;                         /* blobs at once; 0 = 4 */
 	wasmpack_progress_cb progress;    /* NULL = none */
 	void *progress_payload;
+	/* Version 2. Pull: WASMPACK_CAP_* bits the image's module must not
+	 * reach (wasm.h); 0 = no policy. Ignored by push and copy. */
+	unsigned deny;
 } wasmpack_transfer_options;
 #define WASMPACK_TRANSFER_OPTIONS_INIT                                         \
 	{.version = WASMPACK_TRANSFER_OPTIONS_VERSION,                         \
@@ -100,6 +103,12 @@ WASMPACK_EXTERN int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store 
  * taken). An image that is not wasm (linux/amd64, say) is refused with
  * WASMPACK_EINVALID before its layers are fetched, and the image is only
  * tagged once its module was found in it (see wasmpack_image_module).
+ * With opts->deny set, the module's imports are read before the image is
+ * tagged, and a module reaching a denied capability is refused with
+ * WASMPACK_EPOLICY (reason WASMPACK_REASON_POLICY; the message names each
+ * denied class and an import that reaches it): no name in the store
+ * changes, and its blobs are left unreferenced for wasmpack_store_gc, as
+ * after any failed pull.
  * Fills *out (caller disposes); out->manifest is the stored manifest. */
 WASMPACK_EXTERN int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 				  const wasmpack_reference *ref,

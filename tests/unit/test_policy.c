@@ -1,0 +1,170 @@
+/* The deny policy inside the library: build refuses a module reaching a
+ * denied capability with WASMPACK_EPOLICY before it stores anything, and
+ * pull refuses one before it tags anything, against the real registry of
+ * the kit (registry/registry.sh). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define KIT "registry/registry.sh"
+
+/* The kit's plain registry, started by the first test that needs it and
+ * stopped at exit. */
+static char kit_dir[512], kit_addr[256];
+static int kit_failed;
+
+static void kit_stop(void)
+{
+	char cmd[700];
+	if (!kit_dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "bash " KIT " stop '%s' >/dev/null 2>&1", kit_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "registry kit: cannot stop %s\n", kit_dir);
+	kit_dir[0] = '\0';
+}
+
+/* "VALUE" or 'VALUE' as the kit prints it, unquoted in place. */
+static void unquote(char *v)
+{
+	size_t n = strlen(v);
+	if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0]) {
+		memmove(v, v + 1, n - 2);
+		v[n - 2] = '\0';
+	}
+}
+
+static const char *kit_start(void)
+{
+	char line[2048];
+	if (kit_addr[0])
+		return kit_addr;
+	if (kit_failed)
+		return NULL;
+	FILE *f = popen("bash " KIT " start open 2>/dev/null", "r");
+	if (!f) {
+		kit_failed = 1;
+		return NULL;
+	}
+	atexit(kit_stop);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		unquote(eq + 1);
+		if (!strcmp(line, "REGISTRY_DIR"))
+			snprintf(kit_dir, sizeof(kit_dir), "%s", eq + 1);
+		else if (!strcmp(line, "REGISTRY_ADDR"))
+			snprintf(kit_addr, sizeof(kit_addr), "%s", eq + 1);
+	}
+	if (pclose(f) != 0 || !kit_addr[0]) {
+		kit_failed = 1;
+		kit_addr[0] = '\0';
+		return NULL;
+	}
+	return kit_addr;
+}
+
+/* Builds testdata/MODULE into a new store at DIR and tags it NAME. */
+static int build_into(wasmpack_store **store, const char *dir, const char *module,
+		      const wasmpack_reference *name, unsigned deny)
+{
+	wasmpack_build_options o = WASMPACK_BUILD_OPTIONS_INIT;
+	wasmpack_build_result r;
+	char path[1024];
+	int error;
+	memset(&r, 0, sizeof(r));
+	o.deny = deny;
+	snprintf(path, sizeof(path), "%s/%s", harness_testdata(), module);
+	if ((error = wasmpack_store_open(store, dir)))
+		return error;
+	error = wasmpack_image_build(&r, *store, path, &o);
+	if (!error && name)
+		error = wasmpack_store_tag(*store, name, &r.manifest);
+	wasmpack_build_result_dispose(&r);
+	return error;
+}
+
+static void test_build_deny_is_policy(void)
+{
+	wasmpack_store *store = NULL;
+	wasmpack_store_image *images = NULL;
+	size_t count = 1;
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s/policy-build", harness_tmpdir());
+	int rc = build_into(&store, dir, "network.wasm", NULL, WASMPACK_CAP_NETWORK);
+	const wasmpack_error_info *info = wasmpack_error_last_info();
+	int ok = rc == WASMPACK_EPOLICY && info->reason == WASMPACK_REASON_POLICY &&
+		 strstr(info->message, "denied capabilities: network (") != NULL;
+	if (ok)
+		ok = wasmpack_store_list(&images, &count, store) == 0 && count == 0;
+	wasmpack_store_images_free(images, count);
+	wasmpack_store_free(store);
+	CHECK(ok);
+}
+
+static void test_pull_deny_refuses_before_tagging(void)
+{
+	const char *addr = kit_start();
+	wasmpack_store *src = NULL, *dst = NULL;
+	wasmpack_reference *ref = NULL;
+	wasmpack_transfer_result r;
+	wasmpack_transfer_options o = WASMPACK_TRANSFER_OPTIONS_INIT;
+	wasmpack_descriptor d = {0};
+	char dir[600], name[600];
+	memset(&r, 0, sizeof(r));
+	CHECK(addr != NULL);
+	snprintf(name, sizeof(name), "%s/policy/net:v1", addr);
+	CHECK_OK(wasmpack_reference_parse(&ref, name));
+
+	snprintf(dir, sizeof(dir), "%s/policy-src", harness_tmpdir());
+	int rc = build_into(&src, dir, "network.wasm", ref, 0);
+	if (!rc)
+		rc = wasmpack_push(&r, src, ref, ref, &o);
+	wasmpack_transfer_result_dispose(&r);
+	wasmpack_store_free(src);
+	if (rc) {
+		wasmpack_reference_free(ref);
+		CHECK_OK(rc);
+	}
+
+	snprintf(dir, sizeof(dir), "%s/policy-dst", harness_tmpdir());
+	rc = wasmpack_store_open(&dst, dir);
+	if (!rc) {
+		o.deny = WASMPACK_CAP_NETWORK | WASMPACK_CAP_FILESYSTEM;
+		rc = wasmpack_pull(&r, dst, ref, &o);
+	}
+	const wasmpack_error_info *info = wasmpack_error_last_info();
+	int refused = rc == WASMPACK_EPOLICY && info->reason == WASMPACK_REASON_POLICY;
+	int names = refused && strstr(info->message, "denied capabilities: network (") != NULL;
+	int untagged = dst && wasmpack_store_resolve(&d, dst, ref) == WASMPACK_ENOTFOUND;
+	wasmpack_descriptor_dispose(&d);
+	wasmpack_transfer_result_dispose(&r);
+
+	/* The same pull without the policy goes through and tags. */
+	int pulled = -1;
+	if (dst) {
+		o.deny = WASMPACK_CAP_FILESYSTEM;
+		pulled = wasmpack_pull(&r, dst, ref, &o);
+		if (!pulled)
+			pulled = wasmpack_store_resolve(&d, dst, ref);
+	}
+	wasmpack_descriptor_dispose(&d);
+	wasmpack_transfer_result_dispose(&r);
+	wasmpack_store_free(dst);
+	wasmpack_reference_free(ref);
+	CHECK(refused);
+	CHECK(names);
+	CHECK(untagged);
+	CHECK_OK(pulled);
+}
+
+const test_case policy_tests[] = {
+	TEST_ENTRY(test_build_deny_is_policy),
+	TEST_ENTRY(test_pull_deny_refuses_before_tagging),
+	TEST_END,
+};
