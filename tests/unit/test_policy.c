@@ -163,8 +163,41 @@ static void test_pull_deny_refuses_before_tagging(void)
 	CHECK_OK(pulled);
 }
 
+/* One table spells the names; every public way to read it agrees. */
+static void test_capability_and_wasi_names(void)
+{
+	const char *const *names = wasmpack_wasm_capability_names();
+	size_t count = 0;
+	unsigned caps = 0;
+	wasmpack_buf b = WASMPACK_BUF_INIT;
+	for (; names[count]; count++) {
+		CHECK(wasmpack_wasm_capability_from_name(names[count]) == 1u << count);
+		CHECK_STR(wasmpack_wasm_capability_name(1u << count), names[count]);
+	}
+	CHECK(count == 6 && (1u << count) - 1 == WASMPACK_CAP_ALL);
+	CHECK(wasmpack_wasm_capability_name(0x40u) == NULL);
+
+	CHECK_OK(wasmpack_wasm_capabilities_parse(&caps, "exit,,network"));
+	CHECK(caps == (WASMPACK_CAP_EXIT | WASMPACK_CAP_NETWORK));
+	CHECK_OK(wasmpack_wasm_capabilities_format(&b, caps, NULL));
+	CHECK_STR((const char *)b.data, "network,exit");
+	wasmpack_buf_dispose(&b);
+	CHECK_OK(wasmpack_wasm_capabilities_format(&b, 0, ", "));
+	CHECK(b.data && b.size == 0 && b.data[0] == '\0');
+	wasmpack_buf_dispose(&b);
+	CHECK_ERR(wasmpack_wasm_capabilities_parse(&caps, "network,teleport"), WASMPACK_EINVALID);
+	CHECK(caps == 0);
+	CHECK(strstr(wasmpack_error_last(), "'teleport' (filesystem, network, environment") != NULL);
+
+	CHECK_STR(wasmpack_wasi_version_name(WASMPACK_WASI_NONE), "none");
+	CHECK_STR(wasmpack_wasi_version_name(WASMPACK_WASI_PREVIEW1), "preview1");
+	CHECK_STR(wasmpack_wasi_version_name(WASMPACK_WASI_PREVIEW2), "preview2");
+	CHECK(wasmpack_wasi_version_name((wasmpack_wasi_version)7) == NULL);
+}
+
 const test_case policy_tests[] = {
 	TEST_ENTRY(test_build_deny_is_policy),
 	TEST_ENTRY(test_pull_deny_refuses_before_tagging),
+	TEST_ENTRY(test_capability_and_wasi_names),
 	TEST_END,
 };
