@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "util/error.h"
 #include "image/module.h"
 #include "util/fs.h"
@@ -325,17 +325,11 @@ void wasmpack_transfer_result_dispose(wasmpack_transfer_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The sizes of wasmpack_transfer_options at each version (util/options.h). */
-static const size_t transfer_options_sizes[WASMPACK_TRANSFER_OPTIONS_VERSION] = {
-	offsetof(wasmpack_transfer_options, deny), /* 1: up to progress_payload */
-	sizeof(wasmpack_transfer_options),         /* 2: deny */
-};
-
 /* Reads the caller's options (any version, or NULL for the defaults) into
  * *copy, the struct the rest of the call uses, and points *opts at it. */
 static int check_opts(const wasmpack_transfer_options **opts, wasmpack_transfer_options *copy)
 {
-	int error = wp_options_copy(copy, sizeof(*copy), *opts, transfer_options_sizes,
+	int error = wp_options_copy(copy, sizeof(*copy), *opts, wp_transfer_options_sizes,
 				    WASMPACK_TRANSFER_OPTIONS_VERSION, "transfer");
 	*opts = copy;
 	return error;

@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "util/fs.h"
+#include "util/options.h"
 #include "wasm/policy.h"
 
 #define OCI_ANNOTATION(x) "org.opencontainers.image." x
@@ -350,9 +351,8 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 		opts = &defaults;
 	if (!out || !store || !wasm_path)
 		return wp_error(WASMPACK_EINVALID, "cannot build: missing argument");
-	if (opts->version != WASMPACK_BUILD_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID, "cannot build: unknown options version %u",
-				opts->version);
+	if ((error = wp_options_check(opts->version, WASMPACK_BUILD_OPTIONS_VERSION, "build")))
+		return error;
 	if ((error = wasmpack_time_format(created, sizeof(created), opts->created)))
 		goto done;
 	/* Validate everything before the first blob is written. */

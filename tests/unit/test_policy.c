@@ -145,13 +145,19 @@ static void test_pull_deny_refuses_before_tagging(void)
 	wasmpack_descriptor_dispose(&d);
 	wasmpack_transfer_result_dispose(&r);
 
-	/* The same pull without the policy goes through and tags. */
-	int pulled = -1;
+	/* The same pull without the denied class goes through and tags; so
+	 * does one through a version 1 struct, whose deny is never read. */
+	int pulled = -1, pulled_v1 = -1;
 	if (dst) {
 		o.deny = WASMPACK_CAP_FILESYSTEM;
 		pulled = wasmpack_pull(&r, dst, ref, &o);
 		if (!pulled)
 			pulled = wasmpack_store_resolve(&d, dst, ref);
+		wasmpack_descriptor_dispose(&d);
+		wasmpack_transfer_result_dispose(&r);
+		o.version = 1;
+		o.deny = WASMPACK_CAP_ALL;
+		pulled_v1 = wasmpack_pull(&r, dst, ref, &o);
 	}
 	wasmpack_descriptor_dispose(&d);
 	wasmpack_transfer_result_dispose(&r);
@@ -161,6 +167,7 @@ static void test_pull_deny_refuses_before_tagging(void)
 	CHECK(names);
 	CHECK(untagged);
 	CHECK_OK(pulled);
+	CHECK_OK(pulled_v1);
 }
 
 /* One table spells the names; every public way to read it agrees. */
@@ -195,9 +202,62 @@ static void test_capability_and_wasi_names(void)
 	CHECK(wasmpack_wasi_version_name((wasmpack_wasi_version)7) == NULL);
 }
 
+static int discard(const void *data, size_t len, void *payload)
+{
+	(void)data;
+	(void)len;
+	(void)payload;
+	return 0;
+}
+
+/* The init functions write no further than the version asked has, and
+ * every options struct is checked by the one check. */
+static void test_transfer_options_versions(void)
+{
+	wasmpack_transfer_options o;
+	memset(&o, 0xa5, sizeof(o));
+	CHECK_OK(wasmpack_transfer_options_init(&o, 1));
+	CHECK(o.version == 1 && o.jobs == 0 && o.progress == NULL);
+	/* Version 1 ends before deny: init wrote nothing there. */
+	CHECK(o.deny == 0xa5a5a5a5u);
+	CHECK_OK(wasmpack_transfer_options_init(&o, WASMPACK_TRANSFER_OPTIONS_VERSION));
+	CHECK(o.deny == 0);
+	CHECK_ERR(wasmpack_transfer_options_init(&o, 0), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_transfer_options_init(&o, WASMPACK_TRANSFER_OPTIONS_VERSION + 1),
+		  WASMPACK_EINVALID);
+	CHECK(strstr(wasmpack_error_last(), "unknown transfer options version") != NULL);
+	CHECK(wasmpack_error_last_info()->reason == WASMPACK_REASON_INVALID_ARGUMENT);
+
+	wasmpack_build_options b;
+	wasmpack_layer_options l;
+	wasmpack_registry_options r;
+	wasmpack_credentials_options c;
+	wasmpack_load_options ld;
+	CHECK_OK(wasmpack_build_options_init(&b, 1));
+	CHECK(b.version == 1 && b.deny == 0 && b.format == 0);
+	CHECK_OK(wasmpack_layer_options_init(&l, 1));
+	CHECK_OK(wasmpack_registry_options_init(&r, 1));
+	CHECK_OK(wasmpack_credentials_options_init(&c, 1));
+	CHECK_OK(wasmpack_load_options_init(&ld, 1));
+	CHECK(l.version == 1 && r.version == 1 && c.version == 1 && ld.version == 1);
+	CHECK_ERR(wasmpack_build_options_init(NULL, 1), WASMPACK_EINVALID);
+
+	/* Layer options were never checked before the one check. */
+	wasmpack_layer_info info;
+	l.version = 99;
+	CHECK_ERR(wasmpack_layer_write(&info, 0, "x.wasm", &l, discard, NULL), WASMPACK_EINVALID);
+	CHECK(strstr(wasmpack_error_last(), "unknown layer options version 99") != NULL);
+	wasmpack_registry *reg = NULL;
+	r.version = 0;
+	CHECK_ERR(wasmpack_registry_new(&reg, "localhost:1", &r), WASMPACK_EINVALID);
+	CHECK(strstr(wasmpack_error_last(), "unknown registry options version 0") != NULL);
+}
+
+
 const test_case policy_tests[] = {
 	TEST_ENTRY(test_build_deny_is_policy),
 	TEST_ENTRY(test_pull_deny_refuses_before_tagging),
 	TEST_ENTRY(test_capability_and_wasi_names),
+	TEST_ENTRY(test_transfer_options_versions),
 	TEST_END,
 };

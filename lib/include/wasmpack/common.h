@@ -26,7 +26,35 @@
  *   that also uses libcurl itself should call curl_global_init() first,
  *   before it starts threads.
  * - The library never prints, exits or aborts; out of memory is
- *   WASMPACK_ENOMEM. */
+ *   WASMPACK_ENOMEM.
+ * - Results: bytes (JSON, blobs, lists) come in a wasmpack_buf (its size
+ *   says where they end; wasmpack_buf_dispose frees it). Short text
+ *   results (a formatted reference, a media type, a path, a helper name)
+ *   come as a NUL-terminated `char *` freed with free(): they are names
+ *   used as C strings at once, and the library and its caller share the
+ *   one C library of the platform (it targets POSIX systems only).
+ *
+ * ABI: which structs are whose, and how they grow.
+ * - Opaque handles (wasmpack_store, wasmpack_registry, wasmpack_sha256,
+ *   wasmpack_blob_writer) are allocated and freed by the library only;
+ *   their size is not part of the ABI. So are the structs the library
+ *   returns by pointer with fields to read (wasmpack_reference,
+ *   wasmpack_manifest, wasmpack_index, wasmpack_image_config,
+ *   wasmpack_wasm): callers read them, never allocate or copy them, and
+ *   new fields go at their end.
+ * - Options structs (wasmpack_*_options) are allocated by the caller and
+ *   only read by the library. Their first field is `version`; new fields
+ *   go at the end, each addition bumps WASMPACK_*_OPTIONS_VERSION, and the
+ *   library accepts every version from 1 to its own, reading no field a
+ *   version did not have. Set them with the positional *_OPTIONS_INIT
+ *   macros (valid C and C++ of any age) or, from other languages, with
+ *   wasmpack_*_options_init(opts, version). An options struct embedded in
+ *   another (registry options in transfer options) grows only together
+ *   with it.
+ * - Result structs (wasmpack_*_result, wasmpack_descriptor, wasmpack_buf,
+ *   wasmpack_kvlist, wasmpack_error_info ...) are allocated by the caller
+ *   (zeroed), filled by the library and freed with their _dispose
+ *   function; new fields go at the end in a new major version only. */
 #ifndef WASMPACK_COMMON_H
 #define WASMPACK_COMMON_H
 

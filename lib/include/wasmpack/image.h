@@ -47,7 +47,10 @@ typedef struct wasmpack_build_options {
 	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
 					 import; refused with WASMPACK_EPOLICY */
 } wasmpack_build_options;
-#define WASMPACK_BUILD_OPTIONS_INIT {.version = WASMPACK_BUILD_OPTIONS_VERSION}
+#define WASMPACK_BUILD_OPTIONS_INIT {WASMPACK_BUILD_OPTIONS_VERSION}
+/* As WASMPACK_BUILD_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init in registry.h). */
+WASMPACK_EXTERN int wasmpack_build_options_init(wasmpack_build_options *opts, unsigned version);
 
 /* What a build made: descriptors of the manifest, config and the one layer,
  * the layer's diff_id, and the module as read. Owned by the struct; free

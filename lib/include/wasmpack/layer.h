@@ -28,7 +28,10 @@ typedef struct wasmpack_layer_options {
 	int64_t mtime;                    /* tar entry time; default 0 */
 	unsigned mode;                    /* file mode; 0 = 0755 */
 } wasmpack_layer_options;
-#define WASMPACK_LAYER_OPTIONS_INIT {.version = WASMPACK_LAYER_OPTIONS_VERSION}
+#define WASMPACK_LAYER_OPTIONS_INIT {WASMPACK_LAYER_OPTIONS_VERSION}
+/* As WASMPACK_LAYER_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init in registry.h). */
+WASMPACK_EXTERN int wasmpack_layer_options_init(wasmpack_layer_options *opts, unsigned version);
 
 /* What a written layer is: `digest`/`size` of the bytes written (the blob),
  * `diff_id`/`diff_size` of the uncompressed tar. Equal when uncompressed. */

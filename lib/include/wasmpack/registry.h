@@ -41,7 +41,14 @@ typedef struct wasmpack_registry_options {
 	wasmpack_log_cb log;       /* verbose request log; NULL = none */
 	void *log_payload;
 } wasmpack_registry_options;
-#define WASMPACK_REGISTRY_OPTIONS_INIT {.version = WASMPACK_REGISTRY_OPTIONS_VERSION}
+/* Positional, so that C++ before C++20 can use it too. */
+#define WASMPACK_REGISTRY_OPTIONS_INIT {WASMPACK_REGISTRY_OPTIONS_VERSION}
+/* Sets *opts to the defaults (WASMPACK_REGISTRY_OPTIONS_INIT) of `version` (pass the *_OPTIONS_VERSION of
+ * the headers built against), writing no further than that version's
+ * struct reaches: for language bindings, which cannot use the macro.
+ * WASMPACK_EINVALID for a version this library does not know. */
+WASMPACK_EXTERN int wasmpack_registry_options_init(wasmpack_registry_options *opts,
+						   unsigned version);
 
 typedef struct wasmpack_registry wasmpack_registry;
 

@@ -54,9 +54,13 @@ typedef struct wasmpack_transfer_options {
 	 * reach (wasm.h); 0 = no policy. Ignored by push and copy. */
 	unsigned deny;
 } wasmpack_transfer_options;
+/* Positional, so that C++ before C++20 can use it too. */
 #define WASMPACK_TRANSFER_OPTIONS_INIT                                         \
-	{.version = WASMPACK_TRANSFER_OPTIONS_VERSION,                         \
-	 .registry = WASMPACK_REGISTRY_OPTIONS_INIT}
+	{WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT}
+/* As WASMPACK_TRANSFER_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init); version 1 stops before `deny`. */
+WASMPACK_EXTERN int wasmpack_transfer_options_init(wasmpack_transfer_options *opts,
+						   unsigned version);
 
 /* What a push or pull did, for output and tests. Owned by the struct;
  * zero it before the call and free it with
@@ -163,7 +167,10 @@ typedef struct wasmpack_load_options {
 	 * Borrowed. NULL = the names in the archive. */
 	const wasmpack_reference *name;
 } wasmpack_load_options;
-#define WASMPACK_LOAD_OPTIONS_INIT {.version = WASMPACK_LOAD_OPTIONS_VERSION}
+#define WASMPACK_LOAD_OPTIONS_INIT {WASMPACK_LOAD_OPTIONS_VERSION}
+/* As WASMPACK_LOAD_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init). */
+WASMPACK_EXTERN int wasmpack_load_options_init(wasmpack_load_options *opts, unsigned version);
 
 /* Loads the images of the tar archive read from fd (which must be
  * seekable: it is read more than once) into the store: an OCI layout
