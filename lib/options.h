@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "wasmpack/archive.h"
 #include "wasmpack/credentials.h"
 #include "wasmpack/image.h"
 #include "wasmpack/layer.h"

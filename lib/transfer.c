@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "registry/stats.h"
 #include "util/error.h"
 #include "image/module.h"
 #include "util/fs.h"

@@ -3,6 +3,7 @@
  * manifests and tags. Authentication is in registry_auth.c, blobs in
  * registry_blob.c. */
 #include "registry/internal.h"
+#include "registry/stats.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * archive are only ever compared with names wasmpack expects (blobs/...,
  * what manifest.json lists), never used to open a file, and every blob is
  * checked against its digest before the store names it. */
-#include "wasmpack/transfer.h"
+#include "wasmpack/archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>

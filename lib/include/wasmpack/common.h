@@ -201,6 +201,26 @@ typedef struct wasmpack_buf {
 /* Frees buf->data and zeroes the struct. NULL-safe; idempotent. */
 WASMPACK_EXTERN void wasmpack_buf_dispose(wasmpack_buf *buf);
 
+/* Receives output bytes, borrowed for the call; returns 0, or a negative
+ * WASMPACK_E* code (with the error set, see wasmpack_error_set_str) to
+ * stop the writer. Called on the thread of the function it was given to.
+ * Layers, blobs, registry downloads and modules are all written through
+ * one of these. */
+typedef int (*wasmpack_write_cb)(const void *data, size_t len, void *payload);
+
+/* A string array owned by its container (image config fields, tag lists). */
+typedef struct wasmpack_strv {
+	char **items;
+	size_t count;
+} wasmpack_strv;
+
+#define WASMPACK_STRV_INIT {NULL, 0}
+
+/* Appends a copy of s. On failure (WASMPACK_ENOMEM) v is unchanged. */
+WASMPACK_EXTERN int wasmpack_strv_push(wasmpack_strv *v, const char *s);
+/* Frees the strings and the array; zeroes v. NULL-safe. */
+WASMPACK_EXTERN void wasmpack_strv_dispose(wasmpack_strv *v);
+
 /* One key/value pair; both strings are NUL-terminated UTF-8. */
 typedef struct wasmpack_kv {
 	char *key;

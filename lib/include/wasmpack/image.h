@@ -86,6 +86,21 @@ WASMPACK_EXTERN int wasmpack_time_format(char *out, size_t out_size, int64_t sec
  * or a plain number of seconds into *out. Any thread. */
 WASMPACK_EXTERN int wasmpack_time_parse(int64_t *out, const char *text);
 
+/* Streams the wasm module of a stored image to sink (called on the calling
+ * thread; a non-zero return from sink stops the read and is returned): the application/wasm
+ * (or other "+wasm"-typed) layer of an artifact, or the file the config's
+ * Entrypoint[0] (else Cmd[0]; "path#func" allowed; relative to WorkingDir)
+ * names in an image's tar layers, later layers winning and whiteouts
+ * (".wh.NAME", ".wh..wh..opq") honoured. Nothing is written anywhere but
+ * to sink. WASMPACK_EINVALID, before any byte reaches sink, for a layer
+ * with an entry that would land outside the root when unpacked (absolute
+ * or ".." paths, links pointing outside), for a module that is a link or
+ * device, and for bytes that are not WebAssembly. WASMPACK_ENOTFOUND when
+ * the image carries no module. */
+WASMPACK_EXTERN int wasmpack_image_module(wasmpack_store *store,
+					  const wasmpack_descriptor *manifest,
+					  wasmpack_write_cb sink, void *payload);
+
 #ifdef __cplusplus
 }
 #endif

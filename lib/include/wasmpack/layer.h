@@ -15,11 +15,6 @@ typedef enum wasmpack_compression {
 	WASMPACK_COMPRESSION_NONE = 1,
 } wasmpack_compression;
 
-/* Receives output bytes, borrowed for the call; returns 0, or a negative
- * WASMPACK_E* code (with the error set) to stop the writer. Called on the
- * thread of the function it was given to. */
-typedef int (*wasmpack_write_cb)(const void *data, size_t len, void *payload);
-
 #define WASMPACK_LAYER_OPTIONS_VERSION 1
 typedef struct wasmpack_layer_options {
 	unsigned version;                 /* WASMPACK_LAYER_OPTIONS_VERSION */

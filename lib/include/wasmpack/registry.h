@@ -7,7 +7,6 @@
 
 #include "common.h"
 #include "digest.h"
-#include "layer.h"
 #include "oci.h"
 
 #ifdef __cplusplus
@@ -144,10 +143,6 @@ WASMPACK_EXTERN int wasmpack_registry_manifest_delete(wasmpack_registry *r,
  * (caller disposes with wasmpack_strv_dispose). */
 WASMPACK_EXTERN int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r,
 					   const char *repository);
-
-/* How many HTTP requests the client has sent (retries, redirects and token
- * requests included): for tests and benchmarks. */
-WASMPACK_EXTERN uint64_t wasmpack_registry_request_count(const wasmpack_registry *r);
 
 #ifdef __cplusplus
 }
