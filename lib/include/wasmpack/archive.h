@@ -34,7 +34,7 @@ typedef struct wasmpack_load_options {
 	 * Borrowed. NULL = the names in the archive. */
 	const wasmpack_reference *name;
 } wasmpack_load_options;
-#define WASMPACK_LOAD_OPTIONS_INIT {WASMPACK_LOAD_OPTIONS_VERSION}
+#define WASMPACK_LOAD_OPTIONS_INIT {WASMPACK_LOAD_OPTIONS_VERSION, NULL}
 /* As WASMPACK_LOAD_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init). */
 WASMPACK_EXTERN int wasmpack_load_options_init(wasmpack_load_options *opts, unsigned version);

@@ -47,7 +47,9 @@ typedef struct wasmpack_build_options {
 	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
 					 import; refused with WASMPACK_EPOLICY */
 } wasmpack_build_options;
-#define WASMPACK_BUILD_OPTIONS_INIT {WASMPACK_BUILD_OPTIONS_VERSION}
+#define WASMPACK_BUILD_OPTIONS_INIT                                            \
+	{WASMPACK_BUILD_OPTIONS_VERSION, WASMPACK_FORMAT_IMAGE, NULL, NULL, NULL, NULL, NULL, \
+	 NULL, 0, NULL, NULL, NULL, 0, WASMPACK_COMPRESSION_GZIP, 0, 0}
 /* As WASMPACK_BUILD_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init in registry.h). */
 WASMPACK_EXTERN int wasmpack_build_options_init(wasmpack_build_options *opts, unsigned version);

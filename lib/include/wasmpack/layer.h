@@ -23,7 +23,7 @@ typedef struct wasmpack_layer_options {
 	int64_t mtime;                    /* tar entry time; default 0 */
 	unsigned mode;                    /* file mode; 0 = 0755 */
 } wasmpack_layer_options;
-#define WASMPACK_LAYER_OPTIONS_INIT {WASMPACK_LAYER_OPTIONS_VERSION}
+#define WASMPACK_LAYER_OPTIONS_INIT {WASMPACK_LAYER_OPTIONS_VERSION, WASMPACK_COMPRESSION_GZIP, 0, 0, 0}
 /* As WASMPACK_LAYER_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init in registry.h). */
 WASMPACK_EXTERN int wasmpack_layer_options_init(wasmpack_layer_options *opts, unsigned version);

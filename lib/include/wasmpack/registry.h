@@ -40,8 +40,10 @@ typedef struct wasmpack_registry_options {
 	wasmpack_log_cb log;       /* verbose request log; NULL = none */
 	void *log_payload;
 } wasmpack_registry_options;
-/* Positional, so that C++ before C++20 can use it too. */
-#define WASMPACK_REGISTRY_OPTIONS_INIT {WASMPACK_REGISTRY_OPTIONS_VERSION}
+/* Every field, in order: valid C and C++ before C++20 (no designated
+ * initialisers), and quiet under -Wmissing-field-initializers. */
+#define WASMPACK_REGISTRY_OPTIONS_INIT                                         \
+	{WASMPACK_REGISTRY_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL}
 /* Sets *opts to the defaults (WASMPACK_REGISTRY_OPTIONS_INIT) of `version` (pass the *_OPTIONS_VERSION of
  * the headers built against), writing no further than that version's
  * struct reaches: for language bindings, which cannot use the macro.

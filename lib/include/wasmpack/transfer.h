@@ -54,9 +54,9 @@ typedef struct wasmpack_transfer_options {
 	 * reach (wasm.h); 0 = no policy. Ignored by push and copy. */
 	unsigned deny;
 } wasmpack_transfer_options;
-/* Positional, so that C++ before C++20 can use it too. */
+/* Every field, in order (see WASMPACK_REGISTRY_OPTIONS_INIT). */
 #define WASMPACK_TRANSFER_OPTIONS_INIT                                         \
-	{WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT}
+	{WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT, NULL, NULL, 0, NULL, NULL, 0}
 /* As WASMPACK_TRANSFER_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init); version 1 stops before `deny`. */
 WASMPACK_EXTERN int wasmpack_transfer_options_init(wasmpack_transfer_options *opts,
