@@ -124,7 +124,7 @@ unit: deps $(UNIT)
 	@testdata/build.sh $(B)/testdata >/dev/null
 	@WASMPACK_TESTDATA=$(CURDIR)/$(B)/testdata $(UNIT)
 
-test: deps
+test: deps check-headers
 	@$(MAKE) --no-print-directory all $(UNIT)
 	@BUILD=$(B) SANITIZE=$(SANITIZE) tests/run.sh
 
@@ -154,6 +154,35 @@ uninstall:
 	  $(DESTDIR)$(ZSHCOMPDIR)/_wasmpack
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/wasmpack/,$(notdir $(HEADERS)))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/wasmpack 2>/dev/null
+
+# Every public header compiles alone, first in its translation unit, as
+# C99 and as C++11, pedantic, warnings as errors; and every *_INIT macro
+# is valid C++11 and C99 (positional, no designated initialisers) and
+# names every field (quiet under -Wmissing-field-initializers).
+CXX ?= c++
+CHECK_HEADERS := $(HEADERS:lib/include/wasmpack/%.h=$(B)/check-headers/%.ok)
+HEADER_CFLAGS := -Ilib/include -pedantic -Werror -Wall -Wextra -fsyntax-only
+
+check-headers: $(CHECK_HEADERS) $(B)/check-headers/inits.ok
+
+$(B)/check-headers/%.ok: lib/include/wasmpack/%.h $(HEADERS)
+	@mkdir -p $(dir $@)
+	@printf '#include <wasmpack/%s.h>\nint wp_check_%s;\n' $* $* > $(B)/check-headers/$*.c
+	@cp $(B)/check-headers/$*.c $(B)/check-headers/$*.cc
+	$(CC) -std=c99 $(HEADER_CFLAGS) $(B)/check-headers/$*.c
+	$(CXX) -std=c++11 $(HEADER_CFLAGS) $(B)/check-headers/$*.cc
+	@touch $@
+
+$(B)/check-headers/inits.ok: $(HEADERS)
+	@mkdir -p $(dir $@)
+	@{ echo '#include <wasmpack/wasmpack.h>'; \
+	   for m in $$(sed -n 's/^#define \(WASMPACK_[A-Z_]*_INIT\)\b.*/\1/p' $(HEADERS)); do \
+	     t=$$(echo "$$m" | sed 's/^WASMPACK_\(.*\)_INIT$$/wasmpack_\1/' | tr A-Z a-z); \
+	     echo "$$t check_$$t = $$m;"; done; } > $(B)/check-headers/inits.cc
+	$(CXX) -std=c++11 $(HEADER_CFLAGS) $(B)/check-headers/inits.cc
+	@cp $(B)/check-headers/inits.cc $(B)/check-headers/inits.c
+	$(CC) -std=c99 $(HEADER_CFLAGS) $(B)/check-headers/inits.c
+	@touch $@
 
 clean:
 	rm -rf $(B)

@@ -25,7 +25,6 @@ static const cli_option pull_options[] = {
 typedef struct remote_args {
 	wasmpack_transfer_options opts;
 	const char *output;
-	unsigned deny;
 	char os[64], arch[64];
 } remote_args;
 
@@ -39,7 +38,7 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 		return 0;
 	}
 	if (id == P_DENY)
-		return cli_parse_caps(ctx, v, &a->deny);
+		return cli_parse_caps(ctx, v, &a->opts.deny);
 	if (id == P_PLATFORM) {
 		const char *slash = strchr(v, '/');
 		if (!slash || slash == v || !slash[1] || (size_t)(slash - v) >= sizeof(a->os) ||
@@ -178,71 +177,12 @@ static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpac
 	return 0;
 }
 
-/* Puts the store's names back as they were before a pull: removes what
- * the pull tagged, re-tags what it replaced, then deletes the blobs only
- * the refused image used. */
-static void restore_names(wasmpack_store *store, const wasmpack_reference *ref,
-			  const wasmpack_store_image *before, size_t count)
-{
-	wasmpack_store_untag(store, ref);
-	for (size_t i = 0; i < count; i++) {
-		wasmpack_reference *r = NULL;
-		wasmpack_descriptor now = {0};
-		if (!before[i].name || wasmpack_reference_parse(&r, before[i].name) != 0)
-			continue;
-		if (wasmpack_store_resolve(&now, store, r) != 0 ||
-		    !wasmpack_digest_equal(now.digest, before[i].descriptor.digest))
-			wasmpack_store_tag(store, r, &before[i].descriptor);
-		wasmpack_descriptor_dispose(&now);
-		wasmpack_reference_free(r);
-	}
-	wasmpack_store_gc(NULL, store);
-	wasmpack_error_clear();
-}
-
-/* pull --deny: reads the pulled module's imports; a module that reaches a
- * denied capability is refused and the store left as before the pull. */
-static int deny_check(const cli_ctx *ctx, wasmpack_store *store, const wasmpack_reference *ref,
-		      const char *name, const wasmpack_descriptor *manifest, unsigned deny,
-		      const wasmpack_store_image *before, size_t count)
-{
-	wasmpack_wasm *w = NULL;
-	int err = image_info_module(&w, store, manifest);
-	if (err) {
-		int rc = cli_fail(ctx, err);
-		restore_names(store, ref, before, count);
-		cli_note(ctx, "cannot check --deny on %s: removed it from the store again", name);
-		return rc;
-	}
-	unsigned hit = w->capabilities & deny;
-	wasmpack_wasm_free(w);
-	if (!hit)
-		return 0;
-	char caps[160] = "";
-	size_t used = 0;
-	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1) {
-		if (!(hit & bit))
-			continue;
-		int n = snprintf(caps + used, sizeof(caps) - used, "%s%s", used ? ", " : "",
-				 wasmpack_wasm_capability_name(bit));
-		if (n > 0 && (size_t)n < sizeof(caps) - used)
-			used += (size_t)n;
-	}
-	restore_names(store, ref, before, count);
-	cli_progress_end(ctx);
-	fprintf(stderr, "wasmpack: the module of %s imports denied capabilities: %s; "
-			"the store is left as it was\n", name, caps);
-	return EXIT_INTEGRITY;
-}
-
 static int run_pull(cli_ctx *ctx, int argc, char **argv)
 {
 	remote_args a;
 	wasmpack_store *store = NULL;
 	wasmpack_reference *ref = NULL;
 	wasmpack_transfer_result r = {0};
-	wasmpack_store_image *before = NULL;
-	size_t before_count = 0;
 	char *name = NULL;
 	int first = 0, rc, err;
 
@@ -257,27 +197,27 @@ static int run_pull(cli_ctx *ctx, int argc, char **argv)
 	snprintf(ctx->registry, sizeof(ctx->registry), "%s", ref->registry);
 	if ((rc = cli_open_store(ctx, &store)))
 		goto done;
-	/* What the store names now, to put back if --deny refuses the module. */
-	if (a.deny && (err = wasmpack_store_list(&before, &before_count, store))) {
-		rc = cli_fail(ctx, err);
-		goto done;
-	}
 	if ((err = wasmpack_pull(&r, store, ref, &a.opts)) ||
 	    (err = wasmpack_reference_format(&name, ref))) {
 		rc = cli_fail(ctx, err);
+		if (err == WASMPACK_EPOLICY) {
+			/* The library tagged nothing; the blobs it fetched are
+			 * unreferenced, and gc sweeps them unless another
+			 * process is using the store. */
+			wasmpack_store_gc(NULL, store);
+			cli_note(ctx, "the store is left as it was");
+			/* Until cli_fail maps WASMPACK_EPOLICY itself. */
+			rc = EXIT_INTEGRITY;
+		}
 		goto done;
 	}
 	if (r.note)
 		cli_note(ctx, "%s", r.note);
-	if (a.deny && (rc = deny_check(ctx, store, ref, name, &r.manifest, a.deny, before,
-				       before_count)))
-		goto done;
 	if (a.output && (rc = write_module(ctx, store, &r.manifest, a.output)))
 		goto done;
 	cli_note(ctx, "pulled %s", name);
 	rc = print_result(ctx, store, &r, name, a.output);
 done:
-	wasmpack_store_images_free(before, before_count);
 	free(name);
 	wasmpack_transfer_result_dispose(&r);
 	wasmpack_reference_free(ref);

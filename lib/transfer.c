@@ -12,9 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "options.h"
+#include "registry/stats.h"
 #include "util/error.h"
 #include "image/module.h"
 #include "util/fs.h"
+#include "util/options.h"
+#include "wasm/policy.h"
 
 /* Nested indexes deeper than this are refused (a loop, or abuse). */
 #define INDEX_DEPTH_MAX 4
@@ -322,15 +326,14 @@ void wasmpack_transfer_result_dispose(wasmpack_transfer_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int check_opts(const wasmpack_transfer_options **opts,
-		      const wasmpack_transfer_options *defaults)
+/* Reads the caller's options (any version, or NULL for the defaults) into
+ * *copy, the struct the rest of the call uses, and points *opts at it. */
+static int check_opts(const wasmpack_transfer_options **opts, wasmpack_transfer_options *copy)
 {
-	if (!*opts)
-		*opts = defaults;
-	if ((*opts)->version != WASMPACK_TRANSFER_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID, "unknown transfer options version %u",
-				(*opts)->version);
-	return 0;
+	int error = wp_options_copy(copy, sizeof(*copy), *opts, wp_transfer_options_sizes,
+				    WASMPACK_TRANSFER_OPTIONS_VERSION, "transfer");
+	*opts = copy;
+	return error;
 }
 
 /* The blobs a manifest names, config first when with_config, then layers. */
@@ -648,6 +651,42 @@ done:
 	return error;
 }
 
+static int fd_write(const void *data, size_t len, void *payload)
+{
+	int fd = *(int *)payload;
+	const unsigned char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return wp_error_os("write", "a temporary file");
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* pull's deny policy: the module goes to an anonymous file rather than
+ * memory (modules can be large, and the parser reads only the sections it
+ * decodes), its imports are read, and one that reaches a denied
+ * capability is refused with WASMPACK_EPOLICY. Streaming it vets every
+ * layer as the check without a policy does. */
+static int check_policy(wasmpack_store *store, const wasmpack_manifest *m, unsigned deny)
+{
+	wasmpack_wasm *w = NULL;
+	int fd = -1;
+	int error = anonymous_file(&fd);
+	if (error)
+		return error;
+	if (!(error = wp_module_stream(store, m, fd_write, &fd)) &&
+	    !(error = wp_wasm_parse_fd(&w, fd, "the module")))
+		error = wp_wasm_deny_check(w, deny, "the module");
+	wasmpack_wasm_free(w);
+	close(fd);
+	return error;
+}
+
 int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 		  const wasmpack_reference *ref, const wasmpack_transfer_options *opts)
 {
@@ -705,8 +744,10 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 	}
 	if ((error = manifest_blobs(&blobs, &n, m, 0)) || (error = move_blobs(&t, blobs, n, &res)))
 		goto done;
-	/* Tag only what holds a module wasmpack can read. */
-	if ((error = wp_module_stream(store, m, NULL, NULL)) ||
+	/* Tag only what holds a module wasmpack can read, and, with a policy,
+	 * only a module that passes it: nothing is named before this. */
+	if ((error = opts->deny ? check_policy(store, m, opts->deny)
+				: wp_module_stream(store, m, NULL, NULL)) ||
 	    (error = wasmpack_store_blob_put(NULL, store, raw.data, raw.size, digest)) ||
 	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest, (int64_t)raw.size)) ||
 	    (error = wasmpack_store_tag(store, ref, &res.manifest)))

@@ -15,6 +15,8 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "util/fs.h"
+#include "util/options.h"
+#include "wasm/policy.h"
 
 #define OCI_ANNOTATION(x) "org.opencontainers.image." x
 
@@ -100,36 +102,27 @@ static char *layer_file_name(const char *path, const char *given)
 	return wp_asprintf("%s.wasm", base);
 }
 
-static const char *wasi_name(wasmpack_wasi_version v)
-{
-	return v == WASMPACK_WASI_PREVIEW2 ? "preview2" : v == WASMPACK_WASI_PREVIEW1 ? "preview1" : "none";
-}
-
-/* "clocks,environment" for the set bits, "none" for none. */
+/* "clocks,environment" for the set bits, "none" for none: the value of
+ * the capabilities annotation. */
 static char *capability_list(unsigned caps)
 {
-	char buf[128] = "";
-	size_t used = 0;
-	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1) {
-		if (!(caps & bit))
-			continue;
-		const char *name = wasmpack_wasm_capability_name(bit);
-		int n = snprintf(buf + used, sizeof(buf) - used, "%s%s", used ? "," : "", name);
-		if (n > 0 && (size_t)n < sizeof(buf) - used)
-			used += (size_t)n;
+	wasmpack_buf b = WASMPACK_BUF_INIT;
+	if (wasmpack_wasm_capabilities_format(&b, caps, ",") != 0)
+		return NULL;
+	if (!b.size) {
+		wasmpack_buf_dispose(&b);
+		return wp_strdup("none");
 	}
-	return wp_strdup(used ? buf : "none");
+	return (char *)b.data;
 }
 
 static int deny_check(const wasmpack_wasm *w, unsigned deny, const char *path)
 {
-	unsigned hit = w->capabilities & deny;
-	if (!hit)
-		return 0;
-	char *list = capability_list(hit);
-	int error = wp_error(WASMPACK_EINVALID, "module '%s' imports denied capabilities: %s",
-			     path, list ? list : "?");
-	free(list);
+	char *what = wp_asprintf("module '%s'", path);
+	if (!what)
+		return wp_error_nomem();
+	int error = wp_wasm_deny_check(w, deny, what);
+	free(what);
 	return error;
 }
 
@@ -174,7 +167,7 @@ static int build_annotations(wasmpack_kvlist *a, const wasmpack_wasm *w, const c
 	if (o->format == WASMPACK_FORMAT_IMAGE &&
 	    (error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_VARIANT, "compat-smart")))
 		goto done;
-	if ((error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_WASI, wasi_name(w->wasi))) ||
+	if ((error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_WASI, wasmpack_wasi_version_name(w->wasi))) ||
 	    (error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_CAPABILITIES, caps)))
 		goto done;
 	for (size_t i = 0; o->annotations && i < o->annotations->count; i++)
@@ -358,9 +351,8 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 		opts = &defaults;
 	if (!out || !store || !wasm_path)
 		return wp_error(WASMPACK_EINVALID, "cannot build: missing argument");
-	if (opts->version != WASMPACK_BUILD_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID, "cannot build: unknown options version %u",
-				opts->version);
+	if ((error = wp_options_check(opts->version, WASMPACK_BUILD_OPTIONS_VERSION, "build")))
+		return error;
 	if ((error = wasmpack_time_format(created, sizeof(created), opts->created)))
 		goto done;
 	/* Validate everything before the first blob is written. */

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "util/error.h"
+#include "util/options.h"
 
 #define TAR_BLOCK 512
 #define CHUNK (256 * 1024)
@@ -520,6 +521,8 @@ int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd, const char *entry
 		opts = &defaults;
 	if (!out || src_fd < 0 || !entry_name || !sink)
 		return wp_error(WASMPACK_EINVALID, "cannot write layer: missing argument");
+	if ((error = wp_options_check(opts->version, WASMPACK_LAYER_OPTIONS_VERSION, "layer")))
+		return error;
 	int level = opts->level ? opts->level : 6;
 	if (level < 1 || level > 9)
 		return wp_error(WASMPACK_EINVALID, "cannot write layer: gzip level %d not in 1-9", level);

@@ -4,7 +4,7 @@
 #ifndef WP_MODULE_H
 #define WP_MODULE_H
 
-#include "wasmpack/transfer.h"
+#include "wasmpack/image.h"
 
 /* 1 for layer media types that hold a raw wasm module (application/wasm
  * and the "...+wasm" types of runwasi, wasm-to-oci and wkg), else 0. */

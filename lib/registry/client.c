@@ -3,6 +3,7 @@
  * manifests and tags. Authentication is in registry_auth.c, blobs in
  * registry_blob.c. */
 #include "registry/internal.h"
+#include "registry/stats.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "util/error.h"
+#include "util/options.h"
 #include "oci/json.h"
 #include "util/fs.h"
 
@@ -429,9 +431,9 @@ int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 	if (!registry || !registry_name_valid(registry))
 		return wp_error(WASMPACK_EINVALID, "invalid registry host '%s'",
 				registry ? registry : "(null)");
-	if (opts && opts->version != WASMPACK_REGISTRY_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID, "registry options version %u is not %d",
-				opts->version, WASMPACK_REGISTRY_OPTIONS_VERSION);
+	if (opts && (error = wp_options_check(opts->version, WASMPACK_REGISTRY_OPTIONS_VERSION,
+					      "registry")))
+		return error;
 	if ((error = wp_http_global_init()))
 		return error;
 	if (!(r = calloc(1, sizeof(*r)))) {

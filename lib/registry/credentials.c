@@ -21,6 +21,7 @@
 #include "registry/tokens.h"
 #include "registry/credentials_internal.h"
 #include "util/error.h"
+#include "util/options.h"
 #include "oci/json.h"
 #include "util/fs.h"
 
@@ -71,10 +72,9 @@ static void config_dispose(config *c)
 
 static int check_opts(const wasmpack_credentials_options *opts)
 {
-	if (opts && opts->version != WASMPACK_CREDENTIALS_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID,
-				"credentials: unknown options version %u", opts->version);
-	return 0;
+	return opts ? wp_options_check(opts->version, WASMPACK_CREDENTIALS_OPTIONS_VERSION,
+				       "credentials")
+		    : 0;
 }
 
 static int resolve_dir(char **out, const wasmpack_credentials_options *opts)

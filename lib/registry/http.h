@@ -6,8 +6,12 @@
  * jitter and Retry-After, and caps every body it holds in memory.
  *
  * A wp_http is for one thread at a time; give each worker thread its own.
- * Call wp_http_global_init() once before the first client (curl's global
- * init is not thread-safe); it is refcounted. */
+ * No set-up call is needed: wp_http_new takes a reference on libcurl's
+ * global state (wp_http_global_init: curl_global_init on the first
+ * reference, under a lock) and wp_http_free drops it, curl_global_cleanup
+ * running with the last. The registry client holds one more reference for
+ * its own life. Our lock cannot guard curl_global_init against other users
+ * of libcurl in the same program: common.h tells them to call it first. */
 #ifndef WP_HTTP_H
 #define WP_HTTP_H
 

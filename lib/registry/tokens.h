@@ -1,7 +1,11 @@
-/* Internal: registry authentication pieces the HTTP client puts together:
- * WWW-Authenticate challenges (RFC 7235), Bearer token requests, responses
- * and their cache (docker token spec), Basic credentials, OAuth2 form
- * bodies, and the Docker Hub host names. Nothing here does I/O. */
+/* Internal: the pure pieces of registry authentication (the wp_auth_*
+ * names), which the registry client's auth layer (lib/registry/auth.c)
+ * puts together; the HTTP layer (http.h) knows none of them:
+ * WWW-Authenticate challenges (RFC 7235), token scopes, Bearer token
+ * requests and responses and their cache (docker token spec), Basic
+ * credentials, OAuth2 form bodies, Docker Hub's host names and config
+ * keys, and wiping secrets. Nothing here does I/O or takes a lock: a token
+ * cache is guarded by whoever shares it. */
 #ifndef WP_AUTH_H
 #define WP_AUTH_H
 

@@ -4,7 +4,7 @@
  * archive are only ever compared with names wasmpack expects (blobs/...,
  * what manifest.json lists), never used to open a file, and every blob is
  * checked against its digest before the store names it. */
-#include "wasmpack/transfer.h"
+#include "wasmpack/archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/options.h"
 #include "oci/json.h"
 #include "image/module.h"
 #include "util/path.h"
@@ -1222,8 +1223,8 @@ int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *sto
 		return wp_error(WASMPACK_EINVALID, "cannot load: missing argument");
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != WASMPACK_LOAD_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID, "unknown load options version %u", opts->version);
+	if ((error = wp_options_check(opts->version, WASMPACK_LOAD_OPTIONS_VERSION, "load")))
+		return error;
 	l.store = store;
 	l.fd = fd;
 	l.opts = opts;

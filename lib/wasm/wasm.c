@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "wasm/policy.h"
 #include "wasm/reader.h"
 
 /* The most bytes of one section we decode (imports, exports, metadata);
@@ -847,6 +848,20 @@ static unsigned preview2_capability(const char *iface)
 	return 0;
 }
 
+unsigned wp_wasm_import_capability(const wasmpack_wasm_extern *e)
+{
+	if (!e || !e->name)
+		return 0;
+	if (e->module && (!strcmp(e->module, "wasi_snapshot_preview1") ||
+			  !strcmp(e->module, "wasi_unstable")))
+		return preview1_capability(e->name);
+	if (e->module && starts_with(e->module, "wasi:"))
+		return preview2_capability(e->module);
+	if (!e->module && starts_with(e->name, "wasi:"))
+		return preview2_capability(e->name);
+	return 0;
+}
+
 /* WASI version and capabilities come from the imports alone: what a module
  * does not import it cannot reach. A core module importing `wasi:` modules
  * directly (wasm32-wasip2 output before componentization) counts as
@@ -857,16 +872,12 @@ static void classify(wasmpack_wasm *w)
 	for (size_t i = 0; i < w->imports_count; i++) {
 		const wasmpack_wasm_extern *e = &w->imports[i];
 		if (e->module && (!strcmp(e->module, "wasi_snapshot_preview1") ||
-				  !strcmp(e->module, "wasi_unstable"))) {
+				  !strcmp(e->module, "wasi_unstable")))
 			p1 = 1;
-			w->capabilities |= preview1_capability(e->name);
-		} else if (e->module && starts_with(e->module, "wasi:")) {
+		else if ((e->module && starts_with(e->module, "wasi:")) ||
+			 (!e->module && starts_with(e->name, "wasi:")))
 			p2 = 1;
-			w->capabilities |= preview2_capability(e->module);
-		} else if (!e->module && starts_with(e->name, "wasi:")) {
-			p2 = 1;
-			w->capabilities |= preview2_capability(e->name);
-		}
+		w->capabilities |= wp_wasm_import_capability(e);
 	}
 	for (size_t i = 0; i < w->exports_count; i++) {
 		const wasmpack_wasm_extern *e = &w->exports[i];
@@ -918,31 +929,33 @@ int wasmpack_wasm_parse(wasmpack_wasm **out, const void *data, size_t len)
 	return parse_source(out, &src);
 }
 
+int wp_wasm_parse_fd(wasmpack_wasm **out, int fd, const char *what)
+{
+	source src = {NULL, fd, what, 0};
+	struct stat st;
+	*out = NULL;
+	if (fstat(fd, &st) != 0)
+		return wp_error_os("stat", what);
+	if (!S_ISREG(st.st_mode))
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_A_FILE,
+				    "cannot parse '%s': not a regular file", what);
+	src.size = (uint64_t)st.st_size;
+	int error = parse_source(out, &src);
+	if (error == WASMPACK_EINVALID || error == WASMPACK_ETOOLARGE)
+		wp_error_prefix("cannot parse '%s': ", what);
+	return error;
+}
+
 int wasmpack_wasm_parse_file(wasmpack_wasm **out, const char *path)
 {
-	source src = {NULL, -1, path, 0};
-	struct stat st;
-	int error = 0;
 	if (!out || !path)
 		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_parse_file: NULL argument");
 	*out = NULL;
-	src.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (src.fd < 0)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return wp_error_os("open", path);
-	if (fstat(src.fd, &st) != 0) {
-		error = wp_error_os("stat", path);
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error = wp_error(WASMPACK_EINVALID, "cannot parse '%s': not a regular file", path);
-		goto done;
-	}
-	src.size = (uint64_t)st.st_size;
-	error = parse_source(out, &src);
-	if (error == WASMPACK_EINVALID || error == WASMPACK_ETOOLARGE)
-		wp_error_prefix("cannot parse '%s': ", path);
-done:
-	close(src.fd);
+	int error = wp_wasm_parse_fd(out, fd, path);
+	close(fd);
 	return error;
 }
 
@@ -980,23 +993,21 @@ void wasmpack_wasm_free(wasmpack_wasm *w)
 
 /* ---------------------------------------------------------- capabilities */
 
-static const struct {
-	unsigned bit;
-	const char *name;
-} capability_names[] = {
-	{WASMPACK_CAP_FILESYSTEM, "filesystem"},
-	{WASMPACK_CAP_NETWORK, "network"},
-	{WASMPACK_CAP_ENVIRONMENT, "environment"},
-	{WASMPACK_CAP_CLOCKS, "clocks"},
-	{WASMPACK_CAP_RANDOM, "random"},
-	{WASMPACK_CAP_EXIT, "exit"},
+/* The one table of capability names: entry i names bit 1 << i
+ * (WASMPACK_CAP_FILESYSTEM is 0x01, ... WASMPACK_CAP_EXIT 0x20).
+ * NULL-terminated, so that callers can list it as it is. */
+static const char *const capability_names[] = {
+	"filesystem", "network", "environment", "clocks", "random", "exit", NULL,
 };
+#define CAPABILITY_COUNT (sizeof(capability_names) / sizeof(capability_names[0]) - 1)
+_Static_assert(WASMPACK_CAP_ALL == (1u << CAPABILITY_COUNT) - 1,
+	       "one name per capability bit");
 
 const char *wasmpack_wasm_capability_name(unsigned cap)
 {
-	for (size_t i = 0; i < sizeof(capability_names) / sizeof(capability_names[0]); i++)
-		if (capability_names[i].bit == cap)
-			return capability_names[i].name;
+	for (size_t i = 0; i < CAPABILITY_COUNT; i++)
+		if (cap == 1u << i)
+			return capability_names[i];
 	return NULL;
 }
 
@@ -1004,8 +1015,111 @@ unsigned wasmpack_wasm_capability_from_name(const char *name)
 {
 	if (!name)
 		return 0;
-	for (size_t i = 0; i < sizeof(capability_names) / sizeof(capability_names[0]); i++)
-		if (!strcmp(capability_names[i].name, name))
-			return capability_names[i].bit;
+	for (size_t i = 0; i < CAPABILITY_COUNT; i++)
+		if (!strcmp(capability_names[i], name))
+			return 1u << i;
 	return 0;
+}
+
+const char *const *wasmpack_wasm_capability_names(void)
+{
+	return capability_names;
+}
+
+int wasmpack_wasm_capabilities_format(wasmpack_buf *out, unsigned caps, const char *separator)
+{
+	char buf[256] = "";
+	size_t used = 0;
+	if (!out)
+		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_capabilities_format: out is NULL");
+	if (!separator)
+		separator = ",";
+	for (size_t i = 0; i < CAPABILITY_COUNT; i++) {
+		if (!(caps & 1u << i))
+			continue;
+		int n = snprintf(buf + used, sizeof(buf) - used, "%s%s", used ? separator : "",
+				 capability_names[i]);
+		if (n < 0 || (size_t)n >= sizeof(buf) - used)
+			return wp_error(WASMPACK_ETOOLARGE, "capability separator too long");
+		used += (size_t)n;
+	}
+	unsigned char *data = malloc(used + 1);
+	if (!data)
+		return wp_error_nomem();
+	memcpy(data, buf, used + 1);
+	out->data = data;
+	out->size = used;
+	return 0;
+}
+
+int wasmpack_wasm_capabilities_parse(unsigned *out, const char *list)
+{
+	unsigned caps = 0;
+	if (!out || !list)
+		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_capabilities_parse: NULL argument");
+	*out = 0;
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+		for (size_t i = 0; n && i < CAPABILITY_COUNT; i++)
+			if (strlen(capability_names[i]) == n && !strncmp(capability_names[i], p, n))
+				bit = 1u << i;
+		if (n && !bit) {
+			char all[128] = "";
+			size_t used = 0;
+			for (size_t i = 0; i < CAPABILITY_COUNT; i++) {
+				int k = snprintf(all + used, sizeof(all) - used, "%s%s",
+						 used ? ", " : "", capability_names[i]);
+				if (k > 0 && (size_t)k < sizeof(all) - used)
+					used += (size_t)k;
+			}
+			return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+					    "unknown capability '%.*s' (%s)", n > 64 ? 64 : (int)n,
+					    p, all);
+		}
+		caps |= bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*out = caps;
+	return 0;
+}
+
+const char *wasmpack_wasi_version_name(wasmpack_wasi_version version)
+{
+	switch (version) {
+	case WASMPACK_WASI_NONE: return "none";
+	case WASMPACK_WASI_PREVIEW1: return "preview1";
+	case WASMPACK_WASI_PREVIEW2: return "preview2";
+	}
+	return NULL;
+}
+
+int wp_wasm_deny_check(const wasmpack_wasm *w, unsigned deny, const char *what)
+{
+	unsigned hit = w->capabilities & deny;
+	char list[512] = "";
+	size_t used = 0;
+	if (!hit)
+		return 0;
+	/* Each class with the first import that reaches it: enough for the
+	 * reader to find why, without listing every import. */
+	for (size_t c = 0; c < CAPABILITY_COUNT; c++) {
+		if (!(hit & 1u << c))
+			continue;
+		const wasmpack_wasm_extern *by = NULL;
+		for (size_t i = 0; i < w->imports_count && !by; i++)
+			if (wp_wasm_import_capability(&w->imports[i]) == 1u << c)
+				by = &w->imports[i];
+		int n = by ? snprintf(list + used, sizeof(list) - used, "%s%s (%s%s%s)",
+				      used ? ", " : "", capability_names[c],
+				      by->module ? by->module : "", by->module ? " " : "", by->name)
+			   : snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+				      capability_names[c]);
+		if (n > 0 && (size_t)n < sizeof(list) - used)
+			used += (size_t)n;
+	}
+	return wp_error_why(WASMPACK_EPOLICY, WASMPACK_REASON_POLICY,
+			    "%s imports denied capabilities: %s", what, list);
 }

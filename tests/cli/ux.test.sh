@@ -113,7 +113,8 @@ check "build --json: references, platform, wasi and reach" bash -c "
 BUILT=$(jget "$WORK/build.json" .digest)
 check_exit 6 "build --deny network refuses a module that imports sockets" \
 	"$WASMPACK" --store "$S" build --deny network -t demo/net:v1 "$NETWORK"
-check "the refusal names the capability" grep -q 'network' "$LAST_ERR"
+check "the refusal names the capability and the import that reaches it" \
+	grep -q 'denied capabilities: network (wasi_snapshot_preview1 sock_' "$LAST_ERR"
 check_exit 3 "and nothing is tagged" "$WASMPACK" --store "$S" inspect demo/net:v1
 check "build --deny network accepts a module that does not" \
 	"$WASMPACK" --store "$S" build --deny network -t demo/ok:v1 "$HELLO"
@@ -201,6 +202,7 @@ if start open; then
 		"$WASMPACK" --store "$D" pull --deny network -o "$WORK/net.wasm" "$R/demo/app:net"
 	check "the refusal names the capability and says the store is unchanged" bash -c "
 		grep -q 'denied capabilities: network' '$LAST_ERR' && grep -q 'left as it was' '$LAST_ERR'"
+	check "and the import that reaches it" grep -q 'network (wasi_snapshot_preview1 sock_' "$LAST_ERR"
 	snapshot >"$WORK/after"
 	check "the store is as before the pull: the old tag back, no new blob" cmp "$WORK/before" "$WORK/after"
 	check "and the module was not written" test ! -e "$WORK/net.wasm"

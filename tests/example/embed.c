@@ -1,7 +1,8 @@
 /* An embedder's program: builds an image through the installed library's
  * public API alone, tags it and reads it back; given a registry reference,
  * also pushes it there, pulls it into a second store and checks that the
- * module that comes back is the one that went in.
+ * module that comes back is the one that went in, after a pull that
+ * denies what the module reaches was refused.
  * usage: embed STORE MODULE.wasm REF [REMOTE_REF PULL_STORE] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,42 @@ static int read_file(mem *out, const char *path)
 	return 0;
 }
 
+/* Pulls `remote` denying every capability the module reaches: the library
+ * must refuse with WASMPACK_EPOLICY and leave the name unset. */
+static int refused_pull(wasmpack_store *store, const wasmpack_reference *remote,
+			const char *module_path)
+{
+	wasmpack_wasm *w = NULL;
+	wasmpack_transfer_options opts;
+	wasmpack_transfer_result r = {0};
+	wasmpack_descriptor d = {0};
+	int rc = 1, err;
+
+	if (wasmpack_transfer_options_init(&opts, WASMPACK_TRANSFER_OPTIONS_VERSION) != 0 ||
+	    wasmpack_wasm_parse_file(&w, module_path) != 0)
+		return fail("read the module's capabilities");
+	if (!w->capabilities) {
+		wasmpack_wasm_free(w);
+		return 0; /* reaches nothing: nothing to deny */
+	}
+	opts.deny = w->capabilities;
+	err = wasmpack_pull(&r, store, remote, &opts);
+	if (err != WASMPACK_EPOLICY ||
+	    wasmpack_error_last_info()->reason != WASMPACK_REASON_POLICY) {
+		fprintf(stderr, "embed: a pull denying what the module reaches returned %d (%s)\n",
+			err, wasmpack_error_last());
+	} else if (wasmpack_store_resolve(&d, store, remote) != WASMPACK_ENOTFOUND) {
+		fprintf(stderr, "embed: the refused image was tagged\n");
+	} else {
+		printf("refused: %s\n", wasmpack_error_last());
+		rc = 0;
+	}
+	wasmpack_descriptor_dispose(&d);
+	wasmpack_transfer_result_dispose(&r);
+	wasmpack_wasm_free(w);
+	return rc;
+}
+
 /* Push to `remote`, pull into a second store, compare the module. */
 static int round_trip(wasmpack_store *store, const wasmpack_reference *ref, const char *remote_text,
 		      const char *pull_store, const char *module_path)
@@ -83,8 +120,16 @@ static int round_trip(wasmpack_store *store, const wasmpack_reference *ref, cons
 		goto done;
 	}
 	printf("pushed %s (%zu blobs sent)\n", pushed.manifest.digest, pushed.blobs_moved);
-	if (wasmpack_store_open(&store2, pull_store) != 0 ||
-	    wasmpack_pull(&pulled, store2, remote, &opts) != 0) {
+	if (wasmpack_store_open(&store2, pull_store) != 0) {
+		rc = fail("open the second store");
+		goto done;
+	}
+	/* Policy: a pull that denies what the module reaches is refused
+	 * before the image is named in the store. */
+	if ((rc = refused_pull(store2, remote, module_path)) != 0)
+		goto done;
+	rc = 1;
+	if (wasmpack_pull(&pulled, store2, remote, &opts) != 0) {
 		rc = fail("pull");
 		goto done;
 	}

@@ -112,7 +112,7 @@ static void test_image__deny_refuses_before_writing_anything(void)
 	size_t n = 0;
 	CHECK(s);
 	o.deny = WASMPACK_CAP_NETWORK;
-	CHECK_ERR(wasmpack_image_build(&r, s, td("network.wasm"), &o), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_image_build(&r, s, td("network.wasm"), &o), WASMPACK_EPOLICY);
 	CHECK(strstr(wasmpack_error_last(), "network") != NULL);
 	CHECK_OK(wasmpack_store_list(&list, &n, s));
 	CHECK(n == 0);

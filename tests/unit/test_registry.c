@@ -20,6 +20,7 @@
 
 #include "registry/tokens.h"
 #include "registry/internal.h"
+#include "registry/stats.h"
 #include "util/fs.h"
 
 #define RESPONDER "tests/httpd/scripted.mjs"

@@ -26,7 +26,35 @@
  *   that also uses libcurl itself should call curl_global_init() first,
  *   before it starts threads.
  * - The library never prints, exits or aborts; out of memory is
- *   WASMPACK_ENOMEM. */
+ *   WASMPACK_ENOMEM.
+ * - Results: bytes (JSON, blobs, lists) come in a wasmpack_buf (its size
+ *   says where they end; wasmpack_buf_dispose frees it). Short text
+ *   results (a formatted reference, a media type, a path, a helper name)
+ *   come as a NUL-terminated `char *` freed with free(): they are names
+ *   used as C strings at once, and the library and its caller share the
+ *   one C library of the platform (it targets POSIX systems only).
+ *
+ * ABI: which structs are whose, and how they grow.
+ * - Opaque handles (wasmpack_store, wasmpack_registry, wasmpack_sha256,
+ *   wasmpack_blob_writer) are allocated and freed by the library only;
+ *   their size is not part of the ABI. So are the structs the library
+ *   returns by pointer with fields to read (wasmpack_reference,
+ *   wasmpack_manifest, wasmpack_index, wasmpack_image_config,
+ *   wasmpack_wasm): callers read them, never allocate or copy them, and
+ *   new fields go at their end.
+ * - Options structs (wasmpack_*_options) are allocated by the caller and
+ *   only read by the library. Their first field is `version`; new fields
+ *   go at the end, each addition bumps WASMPACK_*_OPTIONS_VERSION, and the
+ *   library accepts every version from 1 to its own, reading no field a
+ *   version did not have. Set them with the positional *_OPTIONS_INIT
+ *   macros (valid C and C++ of any age) or, from other languages, with
+ *   wasmpack_*_options_init(opts, version). An options struct embedded in
+ *   another (registry options in transfer options) grows only together
+ *   with it.
+ * - Result structs (wasmpack_*_result, wasmpack_descriptor, wasmpack_buf,
+ *   wasmpack_kvlist, wasmpack_error_info ...) are allocated by the caller
+ *   (zeroed), filled by the library and freed with their _dispose
+ *   function; new fields go at the end in a new major version only. */
 #ifndef WASMPACK_COMMON_H
 #define WASMPACK_COMMON_H
 
@@ -172,6 +200,26 @@ typedef struct wasmpack_buf {
 
 /* Frees buf->data and zeroes the struct. NULL-safe; idempotent. */
 WASMPACK_EXTERN void wasmpack_buf_dispose(wasmpack_buf *buf);
+
+/* Receives output bytes, borrowed for the call; returns 0, or a negative
+ * WASMPACK_E* code (with the error set, see wasmpack_error_set_str) to
+ * stop the writer. Called on the thread of the function it was given to.
+ * Layers, blobs, registry downloads and modules are all written through
+ * one of these. */
+typedef int (*wasmpack_write_cb)(const void *data, size_t len, void *payload);
+
+/* A string array owned by its container (image config fields, tag lists). */
+typedef struct wasmpack_strv {
+	char **items;
+	size_t count;
+} wasmpack_strv;
+
+#define WASMPACK_STRV_INIT {NULL, 0}
+
+/* Appends a copy of s. On failure (WASMPACK_ENOMEM) v is unchanged. */
+WASMPACK_EXTERN int wasmpack_strv_push(wasmpack_strv *v, const char *s);
+/* Frees the strings and the array; zeroes v. NULL-safe. */
+WASMPACK_EXTERN void wasmpack_strv_dispose(wasmpack_strv *v);
 
 /* One key/value pair; both strings are NUL-terminated UTF-8. */
 typedef struct wasmpack_kv {

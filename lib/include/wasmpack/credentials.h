@@ -35,6 +35,10 @@ typedef struct wasmpack_credentials_options {
 				   $DOCKER_CONFIG, else $HOME/.docker */
 } wasmpack_credentials_options;
 #define WASMPACK_CREDENTIALS_OPTIONS_INIT {WASMPACK_CREDENTIALS_OPTIONS_VERSION, NULL}
+/* As WASMPACK_CREDENTIALS_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init in registry.h). */
+WASMPACK_EXTERN int wasmpack_credentials_options_init(wasmpack_credentials_options *opts,
+						      unsigned version);
 
 /* Every function below takes `registry` as a host the way references
  * name it: "docker.io", "ghcr.io", "localhost:5000". A URL such as

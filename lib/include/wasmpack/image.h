@@ -45,9 +45,14 @@ typedef struct wasmpack_build_options {
 	wasmpack_compression compression; /* image layer; default gzip */
 	int level;                    /* gzip level; 0 = 6 */
 	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
-					 import; refused with WASMPACK_EINVALID */
+					 import; refused with WASMPACK_EPOLICY */
 } wasmpack_build_options;
-#define WASMPACK_BUILD_OPTIONS_INIT {.version = WASMPACK_BUILD_OPTIONS_VERSION}
+#define WASMPACK_BUILD_OPTIONS_INIT                                            \
+	{WASMPACK_BUILD_OPTIONS_VERSION, WASMPACK_FORMAT_IMAGE, NULL, NULL, NULL, NULL, NULL, \
+	 NULL, 0, NULL, NULL, NULL, 0, WASMPACK_COMPRESSION_GZIP, 0, 0}
+/* As WASMPACK_BUILD_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init in registry.h). */
+WASMPACK_EXTERN int wasmpack_build_options_init(wasmpack_build_options *opts, unsigned version);
 
 /* What a build made: descriptors of the manifest, config and the one layer,
  * the layer's diff_id, and the module as read. Owned by the struct; free
@@ -82,6 +87,21 @@ WASMPACK_EXTERN int wasmpack_time_format(char *out, size_t out_size, int64_t sec
 /* Parses RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed)
  * or a plain number of seconds into *out. Any thread. */
 WASMPACK_EXTERN int wasmpack_time_parse(int64_t *out, const char *text);
+
+/* Streams the wasm module of a stored image to sink (called on the calling
+ * thread; a non-zero return from sink stops the read and is returned): the application/wasm
+ * (or other "+wasm"-typed) layer of an artifact, or the file the config's
+ * Entrypoint[0] (else Cmd[0]; "path#func" allowed; relative to WorkingDir)
+ * names in an image's tar layers, later layers winning and whiteouts
+ * (".wh.NAME", ".wh..wh..opq") honoured. Nothing is written anywhere but
+ * to sink. WASMPACK_EINVALID, before any byte reaches sink, for a layer
+ * with an entry that would land outside the root when unpacked (absolute
+ * or ".." paths, links pointing outside), for a module that is a link or
+ * device, and for bytes that are not WebAssembly. WASMPACK_ENOTFOUND when
+ * the image carries no module. */
+WASMPACK_EXTERN int wasmpack_image_module(wasmpack_store *store,
+					  const wasmpack_descriptor *manifest,
+					  wasmpack_write_cb sink, void *payload);
 
 #ifdef __cplusplus
 }

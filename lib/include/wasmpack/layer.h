@@ -15,11 +15,6 @@ typedef enum wasmpack_compression {
 	WASMPACK_COMPRESSION_NONE = 1,
 } wasmpack_compression;
 
-/* Receives output bytes, borrowed for the call; returns 0, or a negative
- * WASMPACK_E* code (with the error set) to stop the writer. Called on the
- * thread of the function it was given to. */
-typedef int (*wasmpack_write_cb)(const void *data, size_t len, void *payload);
-
 #define WASMPACK_LAYER_OPTIONS_VERSION 1
 typedef struct wasmpack_layer_options {
 	unsigned version;                 /* WASMPACK_LAYER_OPTIONS_VERSION */
@@ -28,7 +23,10 @@ typedef struct wasmpack_layer_options {
 	int64_t mtime;                    /* tar entry time; default 0 */
 	unsigned mode;                    /* file mode; 0 = 0755 */
 } wasmpack_layer_options;
-#define WASMPACK_LAYER_OPTIONS_INIT {.version = WASMPACK_LAYER_OPTIONS_VERSION}
+#define WASMPACK_LAYER_OPTIONS_INIT {WASMPACK_LAYER_OPTIONS_VERSION, WASMPACK_COMPRESSION_GZIP, 0, 0, 0}
+/* As WASMPACK_LAYER_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init in registry.h). */
+WASMPACK_EXTERN int wasmpack_layer_options_init(wasmpack_layer_options *opts, unsigned version);
 
 /* What a written layer is: `digest`/`size` of the bytes written (the blob),
  * `diff_id`/`diff_size` of the uncompressed tar. Equal when uncompressed. */

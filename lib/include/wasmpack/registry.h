@@ -7,7 +7,6 @@
 
 #include "common.h"
 #include "digest.h"
-#include "layer.h"
 #include "oci.h"
 
 #ifdef __cplusplus
@@ -41,7 +40,16 @@ typedef struct wasmpack_registry_options {
 	wasmpack_log_cb log;       /* verbose request log; NULL = none */
 	void *log_payload;
 } wasmpack_registry_options;
-#define WASMPACK_REGISTRY_OPTIONS_INIT {.version = WASMPACK_REGISTRY_OPTIONS_VERSION}
+/* Every field, in order: valid C and C++ before C++20 (no designated
+ * initialisers), and quiet under -Wmissing-field-initializers. */
+#define WASMPACK_REGISTRY_OPTIONS_INIT                                         \
+	{WASMPACK_REGISTRY_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL}
+/* Sets *opts to the defaults (WASMPACK_REGISTRY_OPTIONS_INIT) of `version` (pass the *_OPTIONS_VERSION of
+ * the headers built against), writing no further than that version's
+ * struct reaches: for language bindings, which cannot use the macro.
+ * WASMPACK_EINVALID for a version this library does not know. */
+WASMPACK_EXTERN int wasmpack_registry_options_init(wasmpack_registry_options *opts,
+						   unsigned version);
 
 typedef struct wasmpack_registry wasmpack_registry;
 
@@ -137,10 +145,6 @@ WASMPACK_EXTERN int wasmpack_registry_manifest_delete(wasmpack_registry *r,
  * (caller disposes with wasmpack_strv_dispose). */
 WASMPACK_EXTERN int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r,
 					   const char *repository);
-
-/* How many HTTP requests the client has sent (retries, redirects and token
- * requests included): for tests and benchmarks. */
-WASMPACK_EXTERN uint64_t wasmpack_registry_request_count(const wasmpack_registry *r);
 
 #ifdef __cplusplus
 }

@@ -1,11 +1,11 @@
 /* Moving images between the local store and a registry: push and pull,
- * blobs in parallel, progress reported through a callback; and reading
- * the module out of a stored image. */
+ * blobs in parallel, progress reported through a callback; copy from
+ * registry to registry. (Reading a stored image's module is in image.h;
+ * save and load in archive.h.) */
 #ifndef WASMPACK_TRANSFER_H
 #define WASMPACK_TRANSFER_H
 
 #include "common.h"
-#include "layer.h"
 #include "oci.h"
 #include "reference.h"
 #include "registry.h"
@@ -41,7 +41,7 @@ typedef struct wasmpack_progress {
  * strings are borrowed for the call only. */
 typedef void (*wasmpack_progress_cb)(const wasmpack_progress *p, void *payload);
 
-#define WASMPACK_TRANSFER_OPTIONS_VERSION 1
+#define WASMPACK_TRANSFER_OPTIONS_VERSION 2
 typedef struct wasmpack_transfer_options {
 	unsigned version;                 /* WASMPACK_TRANSFER_OPTIONS_VERSION */
 	wasmpack_registry_options registry;
@@ -50,10 +50,17 @@ typedef struct wasmpack_transfer_options {
 	int jobs;                         /* blobs at once; 0 = 4 */
 	wasmpack_progress_cb progress;    /* NULL = none */
 	void *progress_payload;
+	/* Version 2. Pull: WASMPACK_CAP_* bits the image's module must not
+	 * reach (wasm.h); 0 = no policy. Ignored by push and copy. */
+	unsigned deny;
 } wasmpack_transfer_options;
+/* Every field, in order (see WASMPACK_REGISTRY_OPTIONS_INIT). */
 #define WASMPACK_TRANSFER_OPTIONS_INIT                                         \
-	{.version = WASMPACK_TRANSFER_OPTIONS_VERSION,                         \
-	 .registry = WASMPACK_REGISTRY_OPTIONS_INIT}
+	{WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT, NULL, NULL, 0, NULL, NULL, 0}
+/* As WASMPACK_TRANSFER_OPTIONS_INIT, for bindings (see
+ * wasmpack_registry_options_init); version 1 stops before `deny`. */
+WASMPACK_EXTERN int wasmpack_transfer_options_init(wasmpack_transfer_options *opts,
+						   unsigned version);
 
 /* What a push or pull did, for output and tests. Owned by the struct;
  * zero it before the call and free it with
@@ -99,26 +106,17 @@ WASMPACK_EXTERN int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store 
  * first wasi/wasip1/wasip2 entry (out->note says when a fallback was
  * taken). An image that is not wasm (linux/amd64, say) is refused with
  * WASMPACK_EINVALID before its layers are fetched, and the image is only
- * tagged once its module was found in it (see wasmpack_image_module).
+ * tagged once its module was found in it (see wasmpack_image_module in image.h).
+ * With opts->deny set, the module's imports are read before the image is
+ * tagged, and a module reaching a denied capability is refused with
+ * WASMPACK_EPOLICY (reason WASMPACK_REASON_POLICY; the message names each
+ * denied class and an import that reaches it): no name in the store
+ * changes, and its blobs are left unreferenced for wasmpack_store_gc, as
+ * after any failed pull.
  * Fills *out (caller disposes); out->manifest is the stored manifest. */
 WASMPACK_EXTERN int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 				  const wasmpack_reference *ref,
 				  const wasmpack_transfer_options *opts);
-
-/* Streams the wasm module of a stored image to sink (called on the calling
- * thread; a non-zero return from sink stops the read and is returned): the application/wasm
- * (or other "+wasm"-typed) layer of an artifact, or the file the config's
- * Entrypoint[0] (else Cmd[0]; "path#func" allowed; relative to WorkingDir)
- * names in an image's tar layers, later layers winning and whiteouts
- * (".wh.NAME", ".wh..wh..opq") honoured. Nothing is written anywhere but
- * to sink. WASMPACK_EINVALID, before any byte reaches sink, for a layer
- * with an entry that would land outside the root when unpacked (absolute
- * or ".." paths, links pointing outside), for a module that is a link or
- * device, and for bytes that are not WebAssembly. WASMPACK_ENOTFOUND when
- * the image carries no module. */
-WASMPACK_EXTERN int wasmpack_image_module(wasmpack_store *store,
-					  const wasmpack_descriptor *manifest,
-					  wasmpack_write_cb sink, void *payload);
 
 /* Copies `src` to `dst` from registry to registry without the store:
  * blobs the destination lacks are mounted from src's repository when both
@@ -132,46 +130,6 @@ WASMPACK_EXTERN int wasmpack_copy(wasmpack_transfer_result *out,
 				  const wasmpack_reference *src,
 				  const wasmpack_reference *dst,
 				  const wasmpack_transfer_options *opts);
-
-/* Writes the stored images `refs` (count of them) to fd as one tar: an OCI
- * image layout (oci-layout, index.json naming each image by
- * io.containerd.image.name and org.opencontainers.image.ref.name, blobs)
- * plus Docker's manifest.json for the images that have an image config,
- * so skopeo (oci-archive:, docker-archive:), docker load and podman load
- * read it. The same images give the same bytes. Every blob is checked
- * against its digest while it is written; on an error the output is
- * incomplete and the caller should discard it. fd is only written; the
- * caller keeps it. */
-WASMPACK_EXTERN int wasmpack_save(wasmpack_store *store,
-				  const wasmpack_reference *const *refs, size_t count,
-				  int fd);
-
-#define WASMPACK_LOAD_OPTIONS_VERSION 1
-typedef struct wasmpack_load_options {
-	unsigned version;                /* WASMPACK_LOAD_OPTIONS_VERSION */
-	/* Names the image when the archive holds exactly one (replacing the
-	 * archive's names); needed when that image carries no full name.
-	 * Borrowed. NULL = the names in the archive. */
-	const wasmpack_reference *name;
-} wasmpack_load_options;
-#define WASMPACK_LOAD_OPTIONS_INIT {.version = WASMPACK_LOAD_OPTIONS_VERSION}
-
-/* Loads the images of the tar archive read from fd (which must be
- * seekable: it is read more than once) into the store: an OCI layout
- * archive (wasmpack save, skopeo oci-archive:, docker save from Docker 25
- * on, runwasi's oci-tar-builder) or a Docker archive with only
- * manifest.json (docker save before 25, skopeo docker-archive:). Paths
- * inside the archive are only compared, never opened; only the blobs the
- * images reach are read, each verified against its digest (and, for a
- * Docker archive, each layer against the config's diff_ids) before it
- * becomes visible, and the names are set only once everything is in.
- * Names come from io.containerd.image.name, else a full reference in
- * org.opencontainers.image.ref.name, else RepoTags, else opts->name.
- * *out is a new array of *count images (name and descriptor) the caller
- * frees with wasmpack_store_images_free. */
-WASMPACK_EXTERN int wasmpack_load(wasmpack_store_image **out, size_t *count,
-				  wasmpack_store *store, int fd,
-				  const wasmpack_load_options *opts);
 
 #ifdef __cplusplus
 }

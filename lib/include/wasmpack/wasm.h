@@ -30,11 +30,37 @@ typedef enum wasmpack_wasi_version {
 #define WASMPACK_CAP_EXIT 0x20u       /* proc_exit, proc_raise, wasi:cli/exit */
 #define WASMPACK_CAP_ALL 0x3fu
 
+/* The names below are the library's one spelling of capability classes
+ * and WASI versions: the CLI, the manifest annotations and the --deny
+ * messages all use them. Every string returned is static; never free it.
+ * Any thread. */
+
 /* Name of one capability bit ("filesystem"), or NULL for an unknown bit. */
 WASMPACK_EXTERN const char *wasmpack_wasm_capability_name(unsigned cap);
 
 /* Bit for a capability name, or 0 when the name is unknown. */
 WASMPACK_EXTERN unsigned wasmpack_wasm_capability_from_name(const char *name);
+
+/* Every capability name, in bit order ("filesystem", "network",
+ * "environment", "clocks", "random", "exit"), NULL-terminated: for
+ * messages and completions that list what is accepted. Static. */
+WASMPACK_EXTERN const char *const *wasmpack_wasm_capability_names(void);
+
+/* Writes the names of the bits set in caps, in bit order, joined by
+ * separator (NULL = ","), to *out (caller disposes; "" when caps has
+ * none). Unknown bits are left out. */
+WASMPACK_EXTERN int wasmpack_wasm_capabilities_format(wasmpack_buf *out, unsigned caps,
+						      const char *separator);
+
+/* Parses a comma-separated list of capability names ("network,exit";
+ * empty items are skipped) into *out. WASMPACK_EINVALID, reason
+ * WASMPACK_REASON_INVALID_ARGUMENT, for an unknown name, with a message
+ * naming it and the names accepted; *out is then 0. */
+WASMPACK_EXTERN int wasmpack_wasm_capabilities_parse(unsigned *out, const char *list);
+
+/* "none", "preview1" or "preview2" (the values of the
+ * dev.wasmpack.wasi.version annotation), or NULL for an unknown value. */
+WASMPACK_EXTERN const char *wasmpack_wasi_version_name(wasmpack_wasi_version version);
 
 /* One import or export. For core modules `module` is the import's module
  * ("wasi_snapshot_preview1") and `name` the field; for components `module`

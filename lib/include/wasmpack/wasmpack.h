@@ -18,6 +18,7 @@
 #include "image.h"
 #include "registry.h"
 #include "transfer.h"
+#include "archive.h"
 #include "credentials.h"
 
 #endif
