@@ -1,15 +1,18 @@
 /* The distribution-spec registry client: the client itself (HTTP client
  * pool, scheme choice, request counting), error answers, ping and login,
- * manifests and tags. Authentication is in registry_auth.c, blobs in
- * registry_blob.c. */
+ * manifests and tags. Authentication is in auth.c, blobs in blob.c. */
 #include "registry/internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/error.h"
 #include "oci/json.h"
@@ -148,15 +151,15 @@ int wp_reg_location(char **out, const wp_http_response *resp, const char *reques
 	int error;
 	*out = NULL;
 	if (!loc || !*loc)
-		return wp_error(WASMPACK_EINVALID, "the registry answered %ld without a Location",
-				resp->status);
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+				    "the registry answered %ld without a Location", resp->status);
 	if ((error = wp_http_url_resolve(out, base, loc)))
 		return error;
 	if (starts_with_icase(base, "https://") && !starts_with_icase(*out, "https://")) {
 		free(*out);
 		*out = NULL;
-		return wp_error(WASMPACK_EINVALID,
-				"the registry sent a Location that leaves https (refused)");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+				    "the registry sent a Location that leaves https (refused)");
 	}
 	return 0;
 }
@@ -193,44 +196,112 @@ static const char *reason_phrase(long status)
 	}
 }
 
-static int code_for_status(long status)
+/* What an answer that is not a success means: the code (what kind of
+ * failure) and the reason (why). */
+typedef struct status_meaning {
+	int code;
+	wasmpack_error_reason reason;
+} status_meaning;
+
+static int ecode_is(const char *ecode, const char *const *list, size_t n)
 {
-	if (status == 401 || status == 403)
-		return WASMPACK_EAUTH;
-	if (status == 404)
-		return WASMPACK_ENOTFOUND;
-	if (status == 408 || status == 429 || status >= 500)
-		return WASMPACK_ENETWORK;
-	if (status == 405 || status == 501)
-		return WASMPACK_EUNSUPPORTED;
-	if (status == 413)
-		return WASMPACK_ETOOLARGE;
-	if (status >= 400)
-		return WASMPACK_EINVALID;
-	return WASMPACK_ERROR;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ecode, list[i]) == 0)
+			return 1;
+	return 0;
 }
 
-/* The distribution error code refines a 4xx that the status alone does
- * not settle (400, 409, 416 ...). */
-static int code_for_error_code(int code, long status, const char *ecode)
+/* The bytes Go's TLS server (distribution's) sends back, as HTTP/1.0 400
+ * without a single header, when a plain-http request reaches it. */
+static int answer_is_tls_server(const wp_http_response *resp)
+{
+	static const char go_text[] = "Client sent an HTTP request to an HTTPS server";
+	if (resp->status != 400 || !resp->url || strncasecmp(resp->url, "http://", 7) != 0)
+		return 0;
+	if (resp->body.size >= sizeof(go_text) - 1 &&
+	    memcmp(resp->body.data, go_text, sizeof(go_text) - 1) == 0)
+		return 1;
+	/* A HEAD reads no body; no registry answers without a header. */
+	return resp->headers_count == 0;
+}
+
+/* 1 when a Bearer challenge of resp says error="insufficient_scope". */
+static int scope_insufficient(const wp_http_response *resp)
+{
+	int found = 0;
+	for (size_t i = 0; i < resp->headers_count && !found; i++) {
+		const wp_http_header *h = &resp->headers[i];
+		wp_auth_challenges list = WP_AUTH_CHALLENGES_INIT;
+		if (strcasecmp(h->name, "WWW-Authenticate") != 0)
+			continue;
+		if (wp_auth_challenges_parse(&list, h->value, strlen(h->value)) == 0) {
+			const wp_auth_challenge *b = wp_auth_challenges_find(&list, "bearer");
+			const char *err = b ? wp_auth_challenge_param(b, "error") : NULL;
+			found = err && strcmp(err, "insufficient_scope") == 0;
+		} else {
+			wasmpack_error_clear();
+		}
+		wp_auth_challenges_dispose(&list);
+	}
+	return found;
+}
+
+/* Refused: without credentials, with credentials that were not good, or
+ * with good ones that may not do this. Decided from what the request
+ * carried (op->creds_sent), never by loading credentials here. */
+static wasmpack_error_reason auth_reason(const wp_reg_op *op, const wp_http_response *resp)
+{
+	if (resp->status == 403)
+		return WASMPACK_REASON_DENIED;
+	if (!op->creds_sent)
+		return WASMPACK_REASON_NO_CREDENTIALS;
+	return scope_insufficient(resp) ? WASMPACK_REASON_DENIED
+					: WASMPACK_REASON_CREDENTIALS_REFUSED;
+}
+
+/* The status decides, and for a 4xx it does not settle (400, 409, 416
+ * ...) the distribution error code does. */
+static status_meaning status_meaning_of(const wp_reg_op *op, const wp_http_response *resp,
+					const char *ecode)
 {
 	static const char *const unknown[] = {"NAME_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN",
 					      "BLOB_UPLOAD_UNKNOWN"};
-	if (status == 401 || status == 403 || status == 429 || status >= 500 || status == 404)
-		return code;
-	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
-		if (strcmp(ecode, unknown[i]) == 0)
-			return WASMPACK_ENOTFOUND;
+	static const char *const invalid[] = {"SIZE_INVALID", "MANIFEST_BLOB_UNKNOWN",
+					      "MANIFEST_UNVERIFIED"};
+	long status = resp->status;
+	status_meaning m = {WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT};
+
+	if (status == 401 || status == 403)
+		return (status_meaning){WASMPACK_EAUTH, auth_reason(op, resp)};
+	if (status == 404)
+		return (status_meaning){WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE};
+	if (status == 429)
+		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_RATE_LIMITED};
+	if (status == 408 || status >= 500)
+		return (status_meaning){status == 501 ? WASMPACK_EUNSUPPORTED : WASMPACK_ENETWORK,
+					status == 501 ? WASMPACK_REASON_UNSUPPORTED
+						      : WASMPACK_REASON_REGISTRY};
+	if (answer_is_tls_server(resp))
+		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_PLAIN_HTTP_TO_TLS};
+	if (status == 405)
+		m = (status_meaning){WASMPACK_EUNSUPPORTED, WASMPACK_REASON_UNSUPPORTED};
+	else if (status == 413)
+		m = (status_meaning){WASMPACK_ETOOLARGE, WASMPACK_REASON_TOO_LARGE};
+	else if (status < 400)
+		m = (status_meaning){WASMPACK_ERROR, WASMPACK_REASON_REGISTRY};
+	if (!ecode[0])
+		return m;
+	if (ecode_is(ecode, unknown, sizeof(unknown) / sizeof(unknown[0])))
+		return (status_meaning){WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE};
 	if (strcmp(ecode, "UNAUTHORIZED") == 0 || strcmp(ecode, "DENIED") == 0)
-		return WASMPACK_EAUTH;
+		return (status_meaning){WASMPACK_EAUTH, auth_reason(op, resp)};
 	if (strcmp(ecode, "UNSUPPORTED") == 0)
-		return WASMPACK_EUNSUPPORTED;
+		return (status_meaning){WASMPACK_EUNSUPPORTED, WASMPACK_REASON_UNSUPPORTED};
 	if (strcmp(ecode, "TOOMANYREQUESTS") == 0)
-		return WASMPACK_ENETWORK;
-	if (strcmp(ecode, "SIZE_INVALID") == 0 || strstr(ecode, "_INVALID") ||
-	    strcmp(ecode, "MANIFEST_BLOB_UNKNOWN") == 0 || strcmp(ecode, "MANIFEST_UNVERIFIED") == 0)
-		return WASMPACK_EINVALID;
-	return code;
+		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_RATE_LIMITED};
+	if (strstr(ecode, "_INVALID") || ecode_is(ecode, invalid, sizeof(invalid) / sizeof(invalid[0])))
+		return (status_meaning){WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT};
+	return m;
 }
 
 static int body_looks_html(const wp_http_response *resp)
@@ -304,59 +375,68 @@ static int read_error_body(char *text, size_t textsz, char *ecode, size_t ecodes
 	return found;
 }
 
-/* What to add to an authentication failure: whose credentials, where. */
-static void auth_hint(char *out, size_t outsz, const wp_reg_op *op, long status)
+/* Facts to add to an authentication failure: whose credentials, where.
+ * Reads only what the client already holds: formatting an error never
+ * loads credentials or starts a helper. */
+static void auth_detail(char *out, size_t outsz, const wp_reg_op *op, wasmpack_error_reason reason)
 {
 	wasmpack_registry *r = op->r;
-	/* So that the hint is right even when no challenge made us look. */
-	if (wp_reg_creds_load(r) != 0)
-		wasmpack_error_clear();
-	pthread_mutex_lock(&r->lock);
-	int anonymous = !r->username && !r->password && !r->identity_token;
 	char user[128];
-	quote_text(user, sizeof(user), r->username ? r->username : "", r->username ? strlen(r->username) : 0,
-		   sizeof(user) - 1);
+	pthread_mutex_lock(&r->lock);
+	quote_text(user, sizeof(user), r->username ? r->username : "",
+		   r->username ? strlen(r->username) : 0, sizeof(user) - 1);
 	pthread_mutex_unlock(&r->lock);
-	if (anonymous)
-		snprintf(out, outsz, " (no credentials for %s: log in first)", r->name);
-	else if (status == 403)
+	if (reason == WASMPACK_REASON_NO_CREDENTIALS)
+		snprintf(out, outsz, " (no credentials for %s)", r->name);
+	else if (reason == WASMPACK_REASON_DENIED && user[0])
 		snprintf(out, outsz, " (%s denies this to user '%s')", r->name, user);
+	else if (reason == WASMPACK_REASON_DENIED)
+		snprintf(out, outsz, " (%s denies this)", r->name);
 	else
 		snprintf(out, outsz, " (the credentials of user '%s' were refused by %s)", user, r->name);
 }
 
+static void rate_limit_detail(char *out, size_t outsz, const wp_reg_op *op,
+			      const wp_http_response *resp)
+{
+	const char *limit = wp_http_header_get(resp, "ratelimit-limit");
+	const char *remaining = wp_http_header_get(resp, "ratelimit-remaining");
+	char ql[64], qr[64];
+	quote_text(ql, sizeof(ql), limit, limit ? strlen(limit) : 0, sizeof(ql) - 1);
+	quote_text(qr, sizeof(qr), remaining, remaining ? strlen(remaining) : 0, sizeof(qr) - 1);
+	if (limit || remaining)
+		snprintf(out, outsz, " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
+			 op->r->name, limit ? ql : "?", remaining ? qr : "?");
+	else
+		snprintf(out, outsz, " (%s is rate limiting)", op->r->name);
+}
+
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 {
-	char text[WP_REG_QUOTE_MAX + 96], ecode[64], hint[400] = "";
+	char text[WP_REG_QUOTE_MAX + 96], ecode[64], detail[400] = "";
 	long status = resp->status;
-	int code = code_for_status(status);
 
-	if (read_error_body(text, sizeof(text), ecode, sizeof(ecode), resp)) {
-		if (ecode[0])
-			code = code_for_error_code(code, status, ecode);
-	} else if (resp->body.size && !body_looks_html(resp) && body_is_text(resp)) {
-		char q[WP_REG_QUOTE_MAX + 1];
-		quote_text(q, sizeof(q), (const char *)resp->body.data, resp->body.size, WP_REG_QUOTE_MAX);
-		snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), q[0] ? ": " : "", q);
-	} else {
-		snprintf(text, sizeof(text), "%s", reason_phrase(status));
+	if (!read_error_body(text, sizeof(text), ecode, sizeof(ecode), resp)) {
+		ecode[0] = '\0';
+		if (resp->body.size && !body_looks_html(resp) && body_is_text(resp)) {
+			char q[WP_REG_QUOTE_MAX + 1];
+			quote_text(q, sizeof(q), (const char *)resp->body.data, resp->body.size,
+				   WP_REG_QUOTE_MAX);
+			snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), q[0] ? ": " : "", q);
+		} else {
+			snprintf(text, sizeof(text), "%s", reason_phrase(status));
+		}
 	}
-
-	if (code == WASMPACK_EAUTH) {
-		auth_hint(hint, sizeof(hint), op, status);
-	} else if (status == 429) {
-		const char *limit = wp_http_header_get(resp, "ratelimit-limit");
-		const char *remaining = wp_http_header_get(resp, "ratelimit-remaining");
-		char ql[64], qr[64];
-		quote_text(ql, sizeof(ql), limit, limit ? strlen(limit) : 0, sizeof(ql) - 1);
-		quote_text(qr, sizeof(qr), remaining, remaining ? strlen(remaining) : 0, sizeof(qr) - 1);
-		if (limit || remaining)
-			snprintf(hint, sizeof(hint), " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
-				 op->r->name, limit ? ql : "?", remaining ? qr : "?");
-		else
-			snprintf(hint, sizeof(hint), " (%s is rate limiting)", op->r->name);
-	}
-	return wp_error(code, "%ld %s%s", status, text, hint);
+	status_meaning m = status_meaning_of(op, resp, ecode);
+	if (m.code == WASMPACK_EAUTH)
+		auth_detail(detail, sizeof(detail), op, m.reason);
+	else if (m.reason == WASMPACK_REASON_RATE_LIMITED)
+		rate_limit_detail(detail, sizeof(detail), op, resp);
+	else if (m.reason == WASMPACK_REASON_PLAIN_HTTP_TO_TLS)
+		snprintf(detail, sizeof(detail), " (a TLS server answered a plain-http request)");
+	wp_error_why(m.code, m.reason, "%ld %s%s", status, text, detail);
+	wp_error_set_http(status, ecode[0] ? ecode : NULL);
+	return m.code;
 }
 
 /* ------------------------------------------------------------------ */
@@ -418,20 +498,41 @@ static int registry_name_valid(const char *name)
 	return 1;
 }
 
+/* A CA file that cannot be read is the caller's mistake, told before any
+ * request rather than as a TLS failure of the first one. */
+static int check_ca_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wp_error_os("read CA file", path);
+	int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (isdir) {
+		errno = EISDIR;
+		return wp_error_os("read CA file", path);
+	}
+	return 0;
+}
+
 int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 			  const wasmpack_registry_options *opts)
 {
 	wasmpack_registry *r = NULL;
 	int error;
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "registry: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "registry: no output");
 	*out = NULL;
 	if (!registry || !registry_name_valid(registry))
-		return wp_error(WASMPACK_EINVALID, "invalid registry host '%s'",
-				registry ? registry : "(null)");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "invalid registry host '%s'", registry ? registry : "(null)");
 	if (opts && opts->version != WASMPACK_REGISTRY_OPTIONS_VERSION)
-		return wp_error(WASMPACK_EINVALID, "registry options version %u is not %d",
-				opts->version, WASMPACK_REGISTRY_OPTIONS_VERSION);
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "registry options version %u is not %d", opts->version,
+				    WASMPACK_REGISTRY_OPTIONS_VERSION);
+	if (opts && opts->ca_file && (error = check_ca_file(opts->ca_file)))
+		return error;
 	if ((error = wp_http_global_init()))
 		return error;
 	if (!(r = calloc(1, sizeof(*r)))) {
@@ -594,12 +695,11 @@ static int decide_scheme(wp_reg_op *op)
 		goto done;
 	}
 	/* Keep the TLS failure to report if plain http does not work either. */
-	char tls_message[1024];
-	int tls_error = error;
-	snprintf(tls_message, sizeof(tls_message), "%s", wasmpack_error_last());
+	wp_error_state tls_failure;
+	wp_error_save(&tls_failure);
 	/* A server that answered the TLS hello in plain HTTP needs no second
 	 * probe: the first real request over http confirms it. */
-	if (peer_speaks_plain_http(tls_message)) {
+	if (peer_speaks_plain_http(tls_failure.message)) {
 		wp_reg_log(r, "* %s does not speak TLS; using plain http (loopback)", r->host);
 		r->base = http;
 		free(https);
@@ -616,7 +716,7 @@ static int decide_scheme(wp_reg_op *op)
 	}
 	free(https);
 	free(http);
-	error = wp_error(tls_error, "%s", tls_message);
+	error = wp_error_restore(&tls_failure);
 done:
 	pthread_mutex_unlock(&r->scheme_lock);
 	return error;
@@ -650,7 +750,8 @@ int wp_reg_op_begin(wp_reg_op *op, wasmpack_registry *r, const char *repository,
 	op->repository = repository;
 	op->token_margin = WP_REG_TOKEN_SKEW;
 	if (!r)
-		return wp_error(WASMPACK_EINVALID, "registry: no client");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "registry: no client");
 	if (repository && (error = wp_reg_repository(&op->repository_owned, &op->repository, r,
 						     repository)))
 		return error;
@@ -677,7 +778,8 @@ int wp_reg_repository(char **owned, const char **out, const wasmpack_registry *r
 	*owned = NULL;
 	*out = name;
 	if (!repository_valid(name))
-		return wp_error(WASMPACK_EINVALID, "invalid repository name '%s'", name ? name : "(null)");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "invalid repository name '%s'", name ? name : "(null)");
 	if (wp_auth_is_docker_hub(r->name) && !strchr(name, '/')) {
 		if (!(*owned = wp_asprintf("library/%s", name)))
 			return WASMPACK_ENOMEM;
@@ -721,9 +823,11 @@ int wasmpack_registry_ping(wasmpack_registry *r)
 		goto done;
 	if (resp.status == 200 || (resp.status == 401 && has_challenge(&resp)))
 		goto done;
-	if (resp.status == 404)
-		error = wp_error(WASMPACK_ENOTFOUND, "GET /v2/ answered 404: not a registry");
-	else
+	if (resp.status == 404) {
+		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE,
+				     "GET /v2/ answered 404: not a registry");
+		wp_error_set_http(404, NULL);
+	} else
 		error = wp_reg_status_error(&op, &resp);
 done:
 	if (error && r)
@@ -747,7 +851,8 @@ int wasmpack_registry_check_login(wasmpack_registry *r)
 	int anonymous = !r->username && !r->password && !r->identity_token;
 	pthread_mutex_unlock(&r->lock);
 	if (anonymous) {
-		error = wp_error(WASMPACK_EAUTH, "no credentials: give a user name and password");
+		error = wp_error_why(WASMPACK_EAUTH, WASMPACK_REASON_NO_CREDENTIALS,
+				     "no credentials for %s", r->name);
 		goto done;
 	}
 	if ((error = wp_reg_url(&url, &op, NULL, "")))
@@ -780,17 +885,20 @@ static int check_reference(int *is_digest, const char *ref)
 		*is_digest = 1;
 		int error = wasmpack_digest_validate(ref);
 		if (error)
-			return wp_error(error, "invalid digest '%s'", ref);
+			return wp_error_why(error, WASMPACK_REASON_INVALID_ARGUMENT,
+					    "invalid digest '%s'", ref);
 		return 0;
 	}
 	if (n == 0 || n > 128)
-		return wp_error(WASMPACK_EINVALID, "invalid tag '%s'", ref ? ref : "(null)");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "invalid tag '%s'", ref ? ref : "(null)");
 	for (size_t i = 0; i < n; i++) {
 		char c = ref[i];
 		int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 			   c == '_';
 		if (!word && (i == 0 || (c != '.' && c != '-')))
-			return wp_error(WASMPACK_EINVALID, "invalid tag '%s'", ref);
+			return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+					    "invalid tag '%s'", ref);
 	}
 	return 0;
 }
@@ -926,7 +1034,8 @@ static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char
 	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "GET")))
 		goto done;
 	if (resp.body.size == 0) {
-		error = wp_error(WASMPACK_EINVALID, "the registry sent an empty manifest");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+				     "the registry sent an empty manifest");
 		goto done;
 	}
 	if (resp.body.size > WASMPACK_MANIFEST_MAX) {
@@ -941,7 +1050,8 @@ static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char
 	if (!out->media_type)
 		out->media_type = media_type_in_body(resp.body.data, resp.body.size);
 	if (!out->media_type) {
-		error = wp_error(WASMPACK_EINVALID, "the manifest has no media type (no Content-Type, no mediaType)");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+				     "the manifest has no media type (no Content-Type, no mediaType)");
 		goto done;
 	}
 	/* The exact bytes, NUL-terminated as wasmpack_buf promises. */
@@ -970,7 +1080,7 @@ int wasmpack_registry_manifest_get(wasmpack_buf *out, char **media_type_out,
 {
 	manifest_answer a;
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "manifest get: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "manifest get: no output");
 	out->data = NULL;
 	out->size = 0;
 	if (media_type_out)
@@ -998,7 +1108,7 @@ int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry 
 	int64_t size = -1;
 
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "manifest head: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "manifest head: no output");
 	memset(out, 0, sizeof(*out));
 	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "HEAD")))
 		goto done;
@@ -1058,11 +1168,13 @@ int wasmpack_registry_manifest_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpac
 	    (error = check_reference(&is_digest, reference)))
 		goto done;
 	if (!media_type_valid(media_type)) {
-		error = wp_error(WASMPACK_EINVALID, "invalid media type '%s'", media_type ? media_type : "(null)");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				     "invalid media type '%s'", media_type ? media_type : "(null)");
 		goto done;
 	}
 	if (!data || len == 0) {
-		error = wp_error(WASMPACK_EINVALID, "the manifest is empty");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				     "the manifest is empty");
 		goto done;
 	}
 	if (len > WASMPACK_MANIFEST_MAX) {
@@ -1121,7 +1233,8 @@ int wasmpack_registry_manifest_delete(wasmpack_registry *r, const char *reposito
 	    (error = check_reference(&is_digest, digest)))
 		goto done;
 	if (!is_digest) {
-		error = wp_error(WASMPACK_EINVALID, "manifests are deleted by digest, not by tag '%s'", digest);
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				     "manifests are deleted by digest, not by tag '%s'", digest);
 		goto done;
 	}
 	if (!(path = wp_asprintf("manifests/%s", digest)) ||
@@ -1237,7 +1350,7 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 	int error;
 
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "tags: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "tags: no output");
 	memset(out, 0, sizeof(*out));
 	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) ||
 	    (error = wp_reg_url(&url, &op, op.repository, "tags/list?n=" TAGS_PAGE_SIZE)))
@@ -1278,7 +1391,8 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 			free(abs);
 			if (same)
 				break;
-			error = wp_error(WASMPACK_EINVALID, "the next page of tags is on another origin (refused)");
+			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+					     "the next page of tags is on another origin (refused)");
 			goto done;
 		}
 		free(url);
