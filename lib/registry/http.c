@@ -1160,7 +1160,13 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	case WASMPACK_REASON_TLS: what = "TLS failure: "; break;
 	default: break;
 	}
-	return wp_error_why(WASMPACK_ENETWORK, reason, "cannot connect to %s (%s%.*s; %d attempt%s in %s)",
+	/* A peer that took the connection and then said nothing (or hung
+	 * up) was reached: say so rather than "cannot connect". */
+	curl_off_t connected_us = 0;
+	if (reason == WASMPACK_REASON_TIMEOUT || reason == WASMPACK_REASON_CONNECTION)
+		curl_easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &connected_us);
+	return wp_error_why(WASMPACK_ENETWORK, reason, "%s %s (%s%.*s; %d attempt%s in %s)",
+			    connected_us > 0 ? "no answer from" : "cannot connect to",
 			    origin_text(shown, sizeof(shown), e->url), what, with_why ? wl : 0, why,
 			    e->attempts, e->attempts == 1 ? "" : "s", took);
 }
