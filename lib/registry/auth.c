@@ -427,3 +427,41 @@ int wp_reg_send(wp_http_response *resp, wp_reg_op *op, const wp_http_request *re
 		wp_http_response_dispose(resp);
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* Login check                                                         */
+
+int wasmpack_registry_check_login(wasmpack_registry *r)
+{
+	wp_reg_op op;
+	wp_http_response resp = {0};
+	wp_http_request req = {0};
+	char *url = NULL;
+	int error;
+	if ((error = wp_reg_op_begin(&op, r, NULL, NULL)) || (error = wp_reg_creds_load(r)))
+		goto done;
+	pthread_mutex_lock(&r->lock);
+	int anonymous = !r->username && !r->password && !r->identity_token;
+	pthread_mutex_unlock(&r->lock);
+	if (anonymous) {
+		error = wp_error_why(WASMPACK_EAUTH, WASMPACK_REASON_NO_CREDENTIALS,
+				     "no credentials for %s", r->name);
+		goto done;
+	}
+	if ((error = wp_reg_url(&url, &op, NULL, "")))
+		goto done;
+	req.method = "GET";
+	req.url = url;
+	req.body_fd = -1;
+	if ((error = wp_reg_send(&resp, &op, &req)))
+		goto done;
+	if (resp.status != 200)
+		error = wp_reg_status_error(&op, &resp);
+done:
+	if (error && r)
+		wp_error_prefix("cannot log in to %s: ", r->name);
+	wp_http_response_dispose(&resp);
+	free(url);
+	wp_reg_op_end(&op);
+	return error;
+}

@@ -1,7 +1,12 @@
-/* Internal: what the registry client's files (registry.c, registry_auth.c,
- * registry_blob.c) share: the client struct, one operation's context,
- * sending a request with the registry's authentication, and turning an
- * answer that is not a success into an error. */
+/* Internal: what the registry client's files share: the client struct,
+ * one operation's context, sending a request with the registry's
+ * authentication, and turning an answer that is not a success into an
+ * error. Calls go one way only, each file using those below it:
+ *   blob.c manifest.c tags.c   the operations
+ *   auth.c                     the authentication flow, login check
+ *   client.c                   pool, scheme, op, status errors, ping
+ *   url.c                      query, Location, Link, origin, header numbers
+ *   http.c, tokens.c           transport; challenges, scopes, tokens */
 #ifndef WP_REGISTRY_INTERNAL_H
 #define WP_REGISTRY_INTERNAL_H
 
@@ -123,8 +128,17 @@ int wp_reg_creds_load(wasmpack_registry *r);
  * they were doing. */
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp);
 
-/* Response header helpers. */
+/* url.c */
+
+/* Parses a non-negative decimal integer at s. With end, *end gets the
+ * first byte after it; without, the number must fill s. 0 or -1. */
+int wp_reg_parse_int64(int64_t *out, const char *s, const char **end);
+/* The value of header name as a whole non-negative integer: 0, or -1
+ * when absent or not one. */
 int wp_reg_header_int64(int64_t *out, const wp_http_response *resp, const char *name);
+/* The target of a `rel="next"` link in one Link header value, or NULL.
+ * New string (caller frees) in *out. */
+int wp_reg_link_next(char **out, const char *value);
 /* Resolves a Location against the URL that answered, refusing an
  * https->http downgrade. New string, caller frees. */
 int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url);
