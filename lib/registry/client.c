@@ -596,7 +596,8 @@ static int decide_scheme(wp_reg_op *op)
 		goto done;
 	}
 	status = 0;
-	if (probe(&status, op, http, 0) == 0 && (status == 200 || status == 401)) {
+	int http_error = probe(&status, op, http, 0);
+	if (!http_error && (status == 200 || status == 401)) {
 		wp_reg_log(r, "* %s does not speak TLS; using plain http (loopback)", r->host);
 		r->base = http;
 		free(https);
@@ -605,7 +606,13 @@ static int decide_scheme(wp_reg_op *op)
 	}
 	free(https);
 	free(http);
-	error = wp_error_restore(&tls_failure);
+	/* A TLS server whose certificate failed is the news; when nothing
+	 * answered either way, the last address tried (http) is. */
+	if (http_error && tls_failure.reason != WASMPACK_REASON_TLS &&
+	    tls_failure.reason != WASMPACK_REASON_TLS_VERIFY)
+		error = http_error;
+	else
+		error = wp_error_restore(&tls_failure);
 done:
 	pthread_mutex_unlock(&r->scheme_lock);
 	return error;

@@ -232,6 +232,26 @@ static void test_registry_errors__refused_port_names_address_attempts_and_time(v
 	CHECK_MSG_LACKS("after 0 ms");
 }
 
+static void test_registry_errors__refused_loopback_reports_the_last_scheme_tried(void)
+{
+	wasmpack_registry *r = NULL;
+	wasmpack_registry_options o = WASMPACK_REGISTRY_OPTIONS_INIT;
+	char host[64], want[128];
+	int port = closed_port();
+	CHECK(port > 0);
+	snprintf(host, sizeof(host), "127.0.0.1:%d", port);
+	o.config_dir = empty_config_dir();
+	o.max_retries = -1;
+	CHECK_OK(wasmpack_registry_new(&r, host, &o));
+	/* Loopback: https first, then plain http, as docker does. */
+	int rc = wasmpack_registry_ping(r);
+	wasmpack_registry_free(r);
+	CHECK(rc == WASMPACK_ENETWORK);
+	CHECK_REASON(WASMPACK_ENETWORK, WASMPACK_REASON_CONNECTION_REFUSED);
+	snprintf(want, sizeof(want), "cannot connect to http://%s (connection refused; 1 attempt in ", host);
+	CHECK_MSG_HAS(want);
+}
+
 static void test_registry_errors__unknown_host_is_dns(void)
 {
 	wasmpack_registry *r = NULL;
@@ -634,6 +654,7 @@ static void test_registry_errors__formatting_an_error_runs_no_helper(void)
 
 const test_case registry_errors_tests[] = {
 	TEST_ENTRY(test_registry_errors__refused_port_names_address_attempts_and_time),
+	TEST_ENTRY(test_registry_errors__refused_loopback_reports_the_last_scheme_tried),
 	TEST_ENTRY(test_registry_errors__unknown_host_is_dns),
 	TEST_ENTRY(test_registry_errors__silent_server_is_a_timeout),
 	TEST_ENTRY(test_registry_errors__untrusted_certificate_is_tls_verify),
