@@ -1094,12 +1094,49 @@ static void wait_before_retry(exchange *e, long wait)
 	sleep_ms(wait);
 }
 
+/* The error when no answer came at all: what was tried (the origin, not
+ * the path), why it failed, how often and for how long. */
+static int connect_failure(exchange *e, wasmpack_error_reason reason, const char *why, int wl)
+{
+	char shown[URL_SHOWN_MAX], took[32];
+	duration_text(took, sizeof(took), monotonic_us() - e->started_us);
+	const char *what = "";
+	int with_why = 1;
+	switch (reason) {
+	case WASMPACK_REASON_CONNECTION_REFUSED:
+		what = "connection refused";
+		with_why = 0; /* curl's text says "after 0 ms" of one attempt */
+		break;
+	case WASMPACK_REASON_DNS:
+		what = "host name does not resolve";
+		with_why = 0;
+		break;
+	case WASMPACK_REASON_PLAIN_HTTP_TO_TLS:
+		what = "the server speaks TLS, the request was plain http";
+		with_why = 0;
+		break;
+	case WASMPACK_REASON_TIMEOUT: what = "timed out: "; break;
+	case WASMPACK_REASON_TLS_VERIFY: what = "TLS certificate not trusted: "; break;
+	case WASMPACK_REASON_TLS: what = "TLS failure: "; break;
+	default: break;
+	}
+	/* A peer that took the connection and then said nothing (or hung
+	 * up) was reached: say so rather than "cannot connect". */
+	curl_off_t connected_us = 0;
+	if (reason == WASMPACK_REASON_TIMEOUT || reason == WASMPACK_REASON_CONNECTION)
+		curl_easy_getinfo(e->h->curl, CURLINFO_CONNECT_TIME_T, &connected_us);
+	return wp_error_why(WASMPACK_ENETWORK, reason, "%s %s (%s%.*s; %d attempt%s in %s)",
+			    connected_us > 0 ? "no answer from" : "cannot connect to",
+			    origin_text(shown, sizeof(shown), e->url), what, with_why ? wl : 0, why,
+			    e->attempts, e->attempts == 1 ? "" : "s", took);
+}
+
 /* Records the error for an attempt that got no complete answer, unless
  * another attempt may get one (*again = 1, after the backoff). */
 static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again)
 {
 	wp_http *h = e->h;
-	char shown[URL_SHOWN_MAX], took[32];
+	char shown[URL_SHOWN_MAX];
 	wasmpack_error_reason reason = transport_reason(cc);
 	const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc);
 	int wl = (int)strlen(why);
@@ -1139,36 +1176,7 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 		return wp_error_why(WASMPACK_ENETWORK, reason, "incomplete %ld response from %s: %.*s",
 				    x->status, redact_url(shown, sizeof(shown), e->url), wl, why);
 
-	duration_text(took, sizeof(took), monotonic_us() - e->started_us);
-	const char *what = "";
-	int with_why = 1;
-	switch (reason) {
-	case WASMPACK_REASON_CONNECTION_REFUSED:
-		what = "connection refused";
-		with_why = 0; /* curl's text says "after 0 ms" of one attempt */
-		break;
-	case WASMPACK_REASON_DNS:
-		what = "host name does not resolve";
-		with_why = 0;
-		break;
-	case WASMPACK_REASON_PLAIN_HTTP_TO_TLS:
-		what = "the server speaks TLS, the request was plain http";
-		with_why = 0;
-		break;
-	case WASMPACK_REASON_TIMEOUT: what = "timed out: "; break;
-	case WASMPACK_REASON_TLS_VERIFY: what = "TLS certificate not trusted: "; break;
-	case WASMPACK_REASON_TLS: what = "TLS failure: "; break;
-	default: break;
-	}
-	/* A peer that took the connection and then said nothing (or hung
-	 * up) was reached: say so rather than "cannot connect". */
-	curl_off_t connected_us = 0;
-	if (reason == WASMPACK_REASON_TIMEOUT || reason == WASMPACK_REASON_CONNECTION)
-		curl_easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &connected_us);
-	return wp_error_why(WASMPACK_ENETWORK, reason, "%s %s (%s%.*s; %d attempt%s in %s)",
-			    connected_us > 0 ? "no answer from" : "cannot connect to",
-			    origin_text(shown, sizeof(shown), e->url), what, with_why ? wl : 0, why,
-			    e->attempts, e->attempts == 1 ? "" : "s", took);
+	return connect_failure(e, reason, why, wl);
 }
 
 /* Takes a redirect answer's Location as the next URL, refusing what
