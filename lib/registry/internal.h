@@ -140,7 +140,8 @@ int wp_reg_header_int64(int64_t *out, const wp_http_response *resp, const char *
  * New string (caller frees) in *out. */
 int wp_reg_link_next(char **out, const char *value);
 /* Resolves a Location against the URL that answered, refusing an
- * https->http downgrade. New string, caller frees. */
+ * https->http downgrade. New string, caller frees. A missing, broken or
+ * downgrading Location is EINVALID with reason REGISTRY. */
 int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url);
 /* Appends "name=value" to url's query with '?' or '&' (value
  * percent-encoded). New string, caller frees. */

@@ -99,8 +99,10 @@ int wp_reg_location(char **out, const wp_http_response *resp, const char *reques
 	if (!loc || !*loc)
 		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
 				    "the registry answered %ld without a Location", resp->status);
+	/* A Location that does not resolve is a broken answer. */
 	if ((error = wp_http_url_resolve(out, base, loc)))
-		return error;
+		return error == WASMPACK_EINVALID ? wp_error_set_reason(0, WASMPACK_REASON_REGISTRY)
+						  : error;
 	if (starts_with_icase(base, "https://") && !starts_with_icase(*out, "https://")) {
 		free(*out);
 		*out = NULL;
