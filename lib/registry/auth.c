@@ -1,7 +1,9 @@
 /* The registry client's authentication: credentials (options, else
  * docker's config.json and helpers), Basic, Bearer tokens from the realm
  * a challenge names (GET with Basic, or OAuth2 POST for identity tokens),
- * the shared token cache, and answering 401s. */
+ * the shared token cache, answering 401s, and the login check. It records
+ * on the op whether a request carried the user's credentials, so the
+ * client can tell a refusal from a missing login without loading any. */
 #include "registry/internal.h"
 
 #include <stdio.h>
