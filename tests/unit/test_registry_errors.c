@@ -487,6 +487,26 @@ static void test_registry_errors__insufficient_scope_after_retry_is_denied(void)
 		0, as_user, scope_body);
 }
 
+static void anonymous_scope_body(efx *f)
+{
+	wasmpack_strv tags = {0};
+	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "a/b"), WASMPACK_EAUTH);
+	/* Docker Hub's answer to an anonymous pull of a private image: the
+	 * anonymous token lacks the scope, and no login was there to use. */
+	CHECK_REASON(WASMPACK_EAUTH, WASMPACK_REASON_NO_CREDENTIALS);
+	CHECK_HTTP(401, "UNAUTHORIZED");
+}
+
+static void test_registry_errors__insufficient_scope_without_credentials(void)
+{
+	with_responder(
+		"[{'match': {'path': '/token*'}, 'times': 0, 'response': {'json': {'token': 'anonymous'}}},"
+		" {'times': 0, 'response': {'status': 401,"
+		"  'headers': {'WWW-Authenticate': 'Bearer realm=\\'{origin}/token\\',service=\\'s\\',scope=\\'repository:a/b:pull\\',error=\\'insufficient_scope\\''},"
+		"  'json': {'errors': [{'code': 'UNAUTHORIZED', 'message': 'authentication required'}]}}}]",
+		0, NULL, anonymous_scope_body);
+}
+
 static void token_refused_body(efx *f)
 {
 	wasmpack_strv tags = {0};
@@ -666,6 +686,7 @@ const test_case registry_errors_tests[] = {
 	TEST_ENTRY(test_registry_errors__401_with_credentials),
 	TEST_ENTRY(test_registry_errors__403_is_denied),
 	TEST_ENTRY(test_registry_errors__insufficient_scope_after_retry_is_denied),
+	TEST_ENTRY(test_registry_errors__insufficient_scope_without_credentials),
 	TEST_ENTRY(test_registry_errors__token_service_refusing_credentials),
 	TEST_ENTRY(test_registry_errors__404_and_unknown_codes_are_not_found_remote),
 	TEST_ENTRY(test_registry_errors__429_is_rate_limited),
