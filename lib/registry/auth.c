@@ -1,7 +1,9 @@
 /* The registry client's authentication: credentials (options, else
  * docker's config.json and helpers), Basic, Bearer tokens from the realm
  * a challenge names (GET with Basic, or OAuth2 POST for identity tokens),
- * the shared token cache, and answering 401s. */
+ * the shared token cache, answering 401s, and the login check. It records
+ * on the op whether a request carried the user's credentials, so the
+ * client can tell a refusal from a missing login without loading any. */
 #include "registry/internal.h"
 
 #include <stdio.h>
@@ -20,6 +22,34 @@
 #define TRIED_BEARER 1u  /* a Bearer challenge was learned */
 #define TRIED_BASIC 2u   /* a Basic challenge was learned */
 #define TRIED_RENEW 4u   /* a refused token was replaced */
+
+/* A failure to read credentials while a helper is configured for r is
+ * the helper's (it could not be run, failed, or said something
+ * unreadable): the reason says so, the code stays. */
+static void mark_helper_failure(wasmpack_registry *r, int error)
+{
+	wp_error_state saved;
+	char *helper = NULL;
+	if (error == WASMPACK_ENOMEM)
+		return;
+	wp_error_save(&saved);
+	wasmpack_credentials_options copts = WASMPACK_CREDENTIALS_OPTIONS_INIT;
+	copts.config_dir = r->opts.config_dir;
+	int found = wasmpack_credentials_helper(&helper, r->name, &copts) == 0 && helper;
+	free(helper);
+	wp_error_restore(&saved);
+	if (found)
+		wp_error_set_reason(0, WASMPACK_REASON_CREDENTIAL_HELPER);
+}
+
+/* 1 when the client holds credentials (loaded before; never loads). */
+static int holds_credentials(wasmpack_registry *r)
+{
+	pthread_mutex_lock(&r->lock);
+	int has = r->password || r->identity_token;
+	pthread_mutex_unlock(&r->lock);
+	return has;
+}
 
 int wp_reg_creds_load(wasmpack_registry *r)
 {
@@ -51,6 +81,7 @@ int wp_reg_creds_load(wasmpack_registry *r)
 			wasmpack_error_clear();
 			error = 0;
 		} else if (error) {
+			mark_helper_failure(r, error);
 			wp_error_prefix("cannot read the credentials for %s: ", r->name);
 		} else if (cred.identity_token) {
 			identity = cred.identity_token;
@@ -121,6 +152,8 @@ static int token_exchange(wp_auth_token *out, long *status, wp_reg_op *op, wp_ht
 			  const char *realm)
 {
 	wp_http_response resp;
+	/* Basic credentials or an identity token in the form. */
+	op->creds_sent = req->authorization != NULL || req->body != NULL;
 	int error = wp_reg_http(&resp, op, req);
 	*status = 0;
 	if (error)
@@ -128,6 +161,8 @@ static int token_exchange(wp_auth_token *out, long *status, wp_reg_op *op, wp_ht
 	*status = resp.status;
 	if (resp.status == 200) {
 		error = wp_auth_token_parse(out, resp.body.data, resp.body.size, wp_reg_now());
+		if (error == WASMPACK_EINVALID)
+			wp_error_set_reason(0, WASMPACK_REASON_REGISTRY);
 		if (error)
 			wp_error_prefix("cannot get a token for %s from %s: ", op->r->name, realm);
 	} else {
@@ -376,6 +411,8 @@ int wp_reg_send(wp_http_response *resp, wp_reg_op *op, const wp_http_request *re
 		if (error)
 			return error;
 		q.authorization = auth;
+		/* A token counts as credentials when it was fetched with them. */
+		op->creds_sent = kind == 'b' || (kind == 't' && holds_credentials(op->r));
 		error = wp_reg_http(resp, op, &q);
 		wp_auth_free_secret(auth);
 		if (error || resp->status != 401)
@@ -391,4 +428,42 @@ int wp_reg_send(wp_http_response *resp, wp_reg_op *op, const wp_http_request *re
 			return 0;
 		wp_http_response_dispose(resp);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Login check                                                         */
+
+int wasmpack_registry_check_login(wasmpack_registry *r)
+{
+	wp_reg_op op;
+	wp_http_response resp = {0};
+	wp_http_request req = {0};
+	char *url = NULL;
+	int error;
+	if ((error = wp_reg_op_begin(&op, r, NULL, NULL)) || (error = wp_reg_creds_load(r)))
+		goto done;
+	pthread_mutex_lock(&r->lock);
+	int anonymous = !r->username && !r->password && !r->identity_token;
+	pthread_mutex_unlock(&r->lock);
+	if (anonymous) {
+		error = wp_error_why(WASMPACK_EAUTH, WASMPACK_REASON_NO_CREDENTIALS,
+				     "no credentials for %s", r->name);
+		goto done;
+	}
+	if ((error = wp_reg_url(&url, &op, NULL, "")))
+		goto done;
+	req.method = "GET";
+	req.url = url;
+	req.body_fd = -1;
+	if ((error = wp_reg_send(&resp, &op, &req)))
+		goto done;
+	if (resp.status != 200)
+		error = wp_reg_status_error(&op, &resp);
+done:
+	if (error && r)
+		wp_error_prefix("cannot log in to %s: ", r->name);
+	wp_http_response_dispose(&resp);
+	free(url);
+	wp_reg_op_end(&op);
+	return error;
 }

@@ -30,7 +30,8 @@ static int check_digest(const char *digest)
 {
 	int error = digest ? wasmpack_digest_validate(digest) : WASMPACK_EINVALID;
 	if (error)
-		return wp_error(error, "invalid digest '%s'", digest ? digest : "(null)");
+		return wp_error_why(error, WASMPACK_REASON_INVALID_ARGUMENT, "invalid digest '%s'",
+				    digest ? digest : "(null)");
 	return 0;
 }
 
@@ -39,6 +40,18 @@ static void blob_prefix(const wasmpack_registry *r, const char *verb, const char
 {
 	wp_error_prefix("cannot %s blob '%s' %s '%s/%s': ", verb, digest ? digest : "(null)", prep,
 			r && r->name ? r->name : "?", repository ? repository : "(null)");
+}
+
+/* The caller asked for bytes from an offset the blob does not reach
+ * (size -1: unknown). */
+static int past_the_end(int64_t offset, int64_t size)
+{
+	if (size < 0)
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "offset %lld is past the end of the blob", (long long)offset);
+	return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+			    "offset %lld is past the end of the blob (%lld bytes)", (long long)offset,
+			    (long long)size);
 }
 
 /* HEAD /v2/<name>/blobs/<digest>: 1 (size in *size), 0, or an error with
@@ -210,26 +223,23 @@ static int range_supported(wp_reg_op *op, const char *repository, const char *di
 		/* distribution 2.8 sends a 416 with the blob's Content-Length
 		 * and a short body, which reads as a broken answer: ask the
 		 * size before reporting it. */
-		char saved[1024];
+		wp_error_state saved;
 		int64_t size = -1;
-		snprintf(saved, sizeof(saved), "%s", wasmpack_error_last());
+		wp_error_save(&saved);
 		int present = blob_head(&size, op, repository, digest);
 		if (present == 1 && size >= 0 && size < offset)
-			return wp_error(WASMPACK_EINVALID, "offset %lld is past the end of the blob (%lld bytes)",
-					(long long)offset, (long long)size);
-		return wp_error(error, "%s", saved);
+			return past_the_end(offset, size);
+		return wp_error_restore(&saved);
 	}
 	if (resp.status == 206) {
 		total = content_range_total(&resp);
 		error = total < 0 || offset < total ? 1 : offset == total ? 2 : -1;
 		if (error < 0)
-			error = wp_error(WASMPACK_EINVALID, "offset %lld is past the end of the blob (%lld bytes)",
-					 (long long)offset, (long long)total);
+			error = past_the_end(offset, total);
 	} else if (resp.status == 200) {
 		error = 0;
 	} else if (resp.status == 416) {
-		error = wp_error(WASMPACK_EINVALID, "offset %lld is past the end of the blob",
-				 (long long)offset);
+		error = past_the_end(offset, -1);
 	} else {
 		error = wp_reg_status_error(op, &resp);
 	}
@@ -277,16 +287,17 @@ static int blob_get_once(wp_reg_op *op, const char *digest, const char *url, int
 		goto done;
 	if (resp.status == 200 && !ranged) {
 		if (ss.seen < offset)
-			error = wp_error(WASMPACK_EINVALID, "offset %lld is past the end of the blob (%lld bytes)",
-					 (long long)offset, (long long)ss.seen);
+			error = past_the_end(offset, ss.seen);
 	} else if (resp.status == 206 && ranged) {
 		int64_t start = content_range_start(&resp);
 		if (start >= 0 && start != offset)
-			error = wp_error(WASMPACK_EINVALID, "asked for bytes from %lld, got from %lld",
-					 (long long)offset, (long long)start);
+			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+					     "asked for bytes from %lld, got from %lld",
+					     (long long)offset, (long long)start);
 	} else if (resp.status == 200 || resp.status == 206) {
-		error = wp_error(WASMPACK_EINVALID, "the server answered a %s request with %ld",
-				 ranged ? "range" : "plain", resp.status);
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY, "the server answered a %s request with %ld",
+				     ranged ? "range" : "plain", resp.status);
+		wp_error_set_http(resp.status, NULL);
 	} else {
 		error = wp_reg_status_error(op, &resp);
 	}
@@ -305,7 +316,7 @@ int wasmpack_registry_blob_get(wasmpack_registry *r, const char *repository, con
 	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) || (error = check_digest(digest)))
 		goto done;
 	if (!sink || offset < 0) {
-		error = wp_error(WASMPACK_EINVALID, "no sink or a negative offset");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "no sink or a negative offset");
 		goto done;
 	}
 	if (!(path = wp_asprintf("blobs/%s", digest)) || (error = wp_reg_url(&url, &op, op.repository, path))) {
@@ -438,7 +449,8 @@ static int upload_start(upload *u)
 		u->location = NULL;
 		take_min_chunk(u, &resp);
 		if (!wp_http_header_get(&resp, "Location"))
-			error = wp_error(WASMPACK_EINVALID, "the registry started an upload without a Location");
+			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+					     "the registry started an upload without a Location");
 		else
 			error = follow_location(u, &resp, url);
 	}
@@ -558,14 +570,15 @@ static int upload_patches(upload *u, int64_t *done_out)
 			int64_t end = range_end(&resp);
 			int64_t next = end >= 0 ? end + 1 : offset + n;
 			if (next > u->size) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "the registry says it holds %lld bytes of %lld",
-						 (long long)next, (long long)u->size);
+				error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+						     "the registry says it holds %lld bytes of %lld",
+						     (long long)next, (long long)u->size);
 			} else {
 				stalls = next > offset ? 0 : stalls + 1;
 				if (stalls >= UPLOAD_STALLS_MAX)
-					error = wp_error(WASMPACK_ENETWORK, "the upload does not grow past %lld bytes",
-							 (long long)offset);
+					error = wp_error_why(WASMPACK_ENETWORK, WASMPACK_REASON_REGISTRY,
+							     "the upload does not grow past %lld bytes",
+							     (long long)offset);
 				offset = next;
 				if (!error)
 					error = follow_location(u, &resp, url);
@@ -576,7 +589,8 @@ static int upload_patches(upload *u, int64_t *done_out)
 			if (!error)
 				error = upload_status(u, &offset);
 			if (!error && offset > u->size)
-				error = wp_error(WASMPACK_EINVALID, "the registry holds more than the blob");
+				error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+						     "the registry holds more than the blob");
 		} else {
 			u->status = resp.status;
 			error = wp_reg_status_error(u->op, &resp);
@@ -613,7 +627,7 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 	if ((error = wp_reg_op_begin(&op, r, repository, "pull,push")) || (error = check_digest(digest)))
 		goto done;
 	if (size < 0 || fd < 0) {
-		error = wp_error(WASMPACK_EINVALID, "no file or a negative size");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "no file or a negative size");
 		goto done;
 	}
 	u.op = &op;
@@ -628,9 +642,8 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 		if (!error || !restartable(error, u.status))
 			break;
 		/* The bytes may have landed even though the answer did not. */
-		char saved[1024];
-		int saved_error = error;
-		snprintf(saved, sizeof(saved), "%s", wasmpack_error_last());
+		wp_error_state saved;
+		wp_error_save(&saved);
 		int present = blob_head(NULL, &op, op.repository, digest);
 		if (present == 1) {
 			wp_reg_log(r, "* blob %s is in %s/%s after all", digest, r->name, repository);
@@ -639,10 +652,13 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 			break;
 		}
 		if (session >= UPLOAD_SESSIONS_MAX) {
-			error = wp_error(saved_error, "%s (after %d upload sessions)", saved, session);
+			size_t n = strlen(saved.message);
+			snprintf(saved.message + n, sizeof(saved.message) - n,
+				 " (after %d upload sessions)", session);
+			error = wp_error_restore(&saved);
 			break;
 		}
-		wp_reg_log(r, "* upload of %s failed (%s); starting over", digest, saved);
+		wp_reg_log(r, "* upload of %s failed (%s); starting over", digest, saved.message);
 		error = 0;
 	}
 done:
@@ -670,7 +686,8 @@ int wasmpack_registry_blob_mount(wasmpack_registry *r, const char *repository, c
 	if ((error = wp_reg_repository(&from_owned, &from, r, from_repository)))
 		goto done;
 	if (strcmp(from, op.repository) == 0) {
-		error = wp_error(WASMPACK_EINVALID, "mount needs another repository to mount from");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				     "mount needs another repository to mount from");
 		goto done;
 	}
 	if ((error = wp_auth_scopes_add_repository(&op.scopes, from, "pull")))

@@ -1,32 +1,30 @@
 /* The distribution-spec registry client: the client itself (HTTP client
- * pool, scheme choice, request counting), error answers, ping and login,
- * manifests and tags. Authentication is in registry_auth.c, blobs in
- * registry_blob.c. */
+ * pool, scheme choice, request counting), one operation's context, the
+ * errors unsuccessful answers mean, and ping. Above it: auth.c (the
+ * authentication flow and login check), then blob.c, manifest.c and
+ * tags.c; below it: url.c and http.c. */
 #include "registry/internal.h"
 #include "registry/stats.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/error.h"
 #include "util/options.h"
 #include "oci/json.h"
 #include "util/fs.h"
 
-/* Tags are read at most this many pages deep (1000 tags a page). */
-#define TAGS_PAGES_MAX 1000
-#define TAGS_PAGE_SIZE "1000"
 /* Repository names as distribution accepts them, host excluded. */
 #define REPOSITORY_MAX 255
 #define REGISTRY_NAME_MAX 255
-
-static const char accept_manifests[] =
-	"Accept: " WASMPACK_MEDIATYPE_OCI_MANIFEST ", " WASMPACK_MEDIATYPE_OCI_INDEX
-	", " WASMPACK_MEDIATYPE_DOCKER_MANIFEST ", " WASMPACK_MEDIATYPE_DOCKER_LIST;
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -45,11 +43,6 @@ void wp_reg_log(const wasmpack_registry *r, const char *fmt, ...)
 	r->opts.log(line, r->opts.log_payload);
 }
 
-static int starts_with_icase(const char *s, const char *prefix)
-{
-	return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
 /* Copies at most max bytes of s into out (size outsz) with control bytes
  * replaced, for quoting what a server said. */
 static void quote_text(char *out, size_t outsz, const char *s, size_t len, size_t max)
@@ -65,107 +58,6 @@ static void quote_text(char *out, size_t outsz, const char *s, size_t len, size_
 	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	out[n] = '\0';
-}
-
-/* Parses a non-negative decimal integer that fills all of s. */
-static int parse_int64(int64_t *out, const char *s, const char **end)
-{
-	int64_t v = 0;
-	const char *p = s;
-	if (!p || *p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (INT64_MAX - (*p - '0')) / 10)
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	*out = v;
-	if (end)
-		*end = p;
-	else if (*p)
-		return -1;
-	return 0;
-}
-
-int wp_reg_header_int64(int64_t *out, const wp_http_response *resp, const char *name)
-{
-	const char *v = wp_http_header_get(resp, name);
-	if (!v)
-		return -1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	const char *end = NULL;
-	if (parse_int64(out, v, &end) != 0)
-		return -1;
-	while (*end == ' ' || *end == '\t')
-		end++;
-	return *end ? -1 : 0;
-}
-
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/';
-}
-
-int wp_reg_url_add_query(char **out, const char *url, const char *name, const char *value)
-{
-	size_t ulen = strcspn(url, "#"); /* a fragment is never sent */
-	size_t vlen = strlen(value), cap = ulen + strlen(name) + 3 * vlen + 3;
-	char *s = malloc(cap), *p;
-	const char *q = memchr(url, '?', ulen);
-	*out = NULL;
-	if (!s)
-		return wp_error_nomem();
-	memcpy(s, url, ulen);
-	p = s + ulen;
-	if (!q)
-		*p++ = '?';
-	else if (url[ulen - 1] != '?' && url[ulen - 1] != '&')
-		*p++ = '&';
-	size_t nlen = strlen(name);
-	memcpy(p, name, nlen);
-	p += nlen;
-	*p++ = '=';
-	for (size_t i = 0; i < vlen; i++) {
-		unsigned char c = (unsigned char)value[i];
-		if (is_unreserved(c)) {
-			*p++ = (char)c;
-		} else {
-			static const char hex[] = "0123456789ABCDEF";
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	*out = s;
-	return 0;
-}
-
-int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url)
-{
-	const char *loc = wp_http_header_get(resp, "Location");
-	const char *base = resp->url ? resp->url : request_url;
-	int error;
-	*out = NULL;
-	if (!loc || !*loc)
-		return wp_error(WASMPACK_EINVALID, "the registry answered %ld without a Location",
-				resp->status);
-	if ((error = wp_http_url_resolve(out, base, loc)))
-		return error;
-	if (starts_with_icase(base, "https://") && !starts_with_icase(*out, "https://")) {
-		free(*out);
-		*out = NULL;
-		return wp_error(WASMPACK_EINVALID,
-				"the registry sent a Location that leaves https (refused)");
-	}
-	return 0;
-}
-
-int wp_reg_is_registry_origin(const wp_reg_op *op, const char *url)
-{
-	return op->r->base && url && wp_http_same_origin(op->r->base, url);
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,44 +87,112 @@ static const char *reason_phrase(long status)
 	}
 }
 
-static int code_for_status(long status)
+/* What an answer that is not a success means: the code (what kind of
+ * failure) and the reason (why). */
+typedef struct status_meaning {
+	int code;
+	wasmpack_error_reason reason;
+} status_meaning;
+
+static int ecode_is(const char *ecode, const char *const *list, size_t n)
 {
-	if (status == 401 || status == 403)
-		return WASMPACK_EAUTH;
-	if (status == 404)
-		return WASMPACK_ENOTFOUND;
-	if (status == 408 || status == 429 || status >= 500)
-		return WASMPACK_ENETWORK;
-	if (status == 405 || status == 501)
-		return WASMPACK_EUNSUPPORTED;
-	if (status == 413)
-		return WASMPACK_ETOOLARGE;
-	if (status >= 400)
-		return WASMPACK_EINVALID;
-	return WASMPACK_ERROR;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ecode, list[i]) == 0)
+			return 1;
+	return 0;
 }
 
-/* The distribution error code refines a 4xx that the status alone does
- * not settle (400, 409, 416 ...). */
-static int code_for_error_code(int code, long status, const char *ecode)
+/* The bytes Go's TLS server (distribution's) sends back, as HTTP/1.0 400
+ * without a single header, when a plain-http request reaches it. */
+static int answer_is_tls_server(const wp_http_response *resp)
+{
+	static const char go_text[] = "Client sent an HTTP request to an HTTPS server";
+	if (resp->status != 400 || !resp->url || strncasecmp(resp->url, "http://", 7) != 0)
+		return 0;
+	if (resp->body.size >= sizeof(go_text) - 1 &&
+	    memcmp(resp->body.data, go_text, sizeof(go_text) - 1) == 0)
+		return 1;
+	/* A HEAD reads no body; no registry answers without a header. */
+	return resp->headers_count == 0;
+}
+
+/* 1 when a Bearer challenge of resp says error="insufficient_scope". */
+static int scope_insufficient(const wp_http_response *resp)
+{
+	int found = 0;
+	for (size_t i = 0; i < resp->headers_count && !found; i++) {
+		const wp_http_header *h = &resp->headers[i];
+		wp_auth_challenges list = WP_AUTH_CHALLENGES_INIT;
+		if (strcasecmp(h->name, "WWW-Authenticate") != 0)
+			continue;
+		if (wp_auth_challenges_parse(&list, h->value, strlen(h->value)) == 0) {
+			const wp_auth_challenge *b = wp_auth_challenges_find(&list, "bearer");
+			const char *err = b ? wp_auth_challenge_param(b, "error") : NULL;
+			found = err && strcmp(err, "insufficient_scope") == 0;
+		} else {
+			wasmpack_error_clear();
+		}
+		wp_auth_challenges_dispose(&list);
+	}
+	return found;
+}
+
+/* Refused: without credentials, with credentials that were not good, or
+ * with good ones that may not do this. Decided from what the request
+ * carried (op->creds_sent), never by loading credentials here. */
+static wasmpack_error_reason auth_reason(const wp_reg_op *op, const wp_http_response *resp)
+{
+	if (resp->status == 403)
+		return WASMPACK_REASON_DENIED;
+	if (!op->creds_sent)
+		return WASMPACK_REASON_NO_CREDENTIALS;
+	return scope_insufficient(resp) ? WASMPACK_REASON_DENIED
+					: WASMPACK_REASON_CREDENTIALS_REFUSED;
+}
+
+/* The status decides, and for a 4xx it does not settle (400, 409, 416
+ * ...) the distribution error code does. */
+static status_meaning status_meaning_of(const wp_reg_op *op, const wp_http_response *resp,
+					const char *ecode)
 {
 	static const char *const unknown[] = {"NAME_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN",
 					      "BLOB_UPLOAD_UNKNOWN"};
-	if (status == 401 || status == 403 || status == 429 || status >= 500 || status == 404)
-		return code;
-	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
-		if (strcmp(ecode, unknown[i]) == 0)
-			return WASMPACK_ENOTFOUND;
+	static const char *const invalid[] = {"SIZE_INVALID", "MANIFEST_BLOB_UNKNOWN",
+					      "MANIFEST_UNVERIFIED"};
+	long status = resp->status;
+	status_meaning m = {WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT};
+
+	if (status == 401 || status == 403)
+		return (status_meaning){WASMPACK_EAUTH, auth_reason(op, resp)};
+	if (status == 404)
+		return (status_meaning){WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE};
+	if (status == 429)
+		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_RATE_LIMITED};
+	if (status == 408 || status >= 500)
+		return (status_meaning){status == 501 ? WASMPACK_EUNSUPPORTED : WASMPACK_ENETWORK,
+					status == 501 ? WASMPACK_REASON_UNSUPPORTED
+						      : WASMPACK_REASON_REGISTRY};
+	if (answer_is_tls_server(resp))
+		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_PLAIN_HTTP_TO_TLS};
+	if (status == 405)
+		m = (status_meaning){WASMPACK_EUNSUPPORTED, WASMPACK_REASON_UNSUPPORTED};
+	else if (status == 413)
+		m = (status_meaning){WASMPACK_ETOOLARGE, WASMPACK_REASON_TOO_LARGE};
+	else if (status < 400)
+		m = (status_meaning){WASMPACK_ERROR, WASMPACK_REASON_REGISTRY};
+	if (!ecode[0])
+		return m;
+	if (ecode_is(ecode, unknown, sizeof(unknown) / sizeof(unknown[0])))
+		return (status_meaning){WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE};
 	if (strcmp(ecode, "UNAUTHORIZED") == 0 || strcmp(ecode, "DENIED") == 0)
-		return WASMPACK_EAUTH;
+		return (status_meaning){WASMPACK_EAUTH, auth_reason(op, resp)};
 	if (strcmp(ecode, "UNSUPPORTED") == 0)
-		return WASMPACK_EUNSUPPORTED;
+		return (status_meaning){WASMPACK_EUNSUPPORTED, WASMPACK_REASON_UNSUPPORTED};
 	if (strcmp(ecode, "TOOMANYREQUESTS") == 0)
-		return WASMPACK_ENETWORK;
-	if (strcmp(ecode, "SIZE_INVALID") == 0 || strstr(ecode, "_INVALID") ||
-	    strcmp(ecode, "MANIFEST_BLOB_UNKNOWN") == 0 || strcmp(ecode, "MANIFEST_UNVERIFIED") == 0)
-		return WASMPACK_EINVALID;
-	return code;
+		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_RATE_LIMITED};
+	if (strstr(ecode, "_INVALID") || ecode_is(ecode, invalid, sizeof(invalid) / sizeof(invalid[0])))
+		return (status_meaning){WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT};
+	return m;
 }
 
 static int body_looks_html(const wp_http_response *resp)
@@ -306,59 +266,68 @@ static int read_error_body(char *text, size_t textsz, char *ecode, size_t ecodes
 	return found;
 }
 
-/* What to add to an authentication failure: whose credentials, where. */
-static void auth_hint(char *out, size_t outsz, const wp_reg_op *op, long status)
+/* Facts to add to an authentication failure: whose credentials, where.
+ * Reads only what the client already holds: formatting an error never
+ * loads credentials or starts a helper. */
+static void auth_detail(char *out, size_t outsz, const wp_reg_op *op, wasmpack_error_reason reason)
 {
 	wasmpack_registry *r = op->r;
-	/* So that the hint is right even when no challenge made us look. */
-	if (wp_reg_creds_load(r) != 0)
-		wasmpack_error_clear();
-	pthread_mutex_lock(&r->lock);
-	int anonymous = !r->username && !r->password && !r->identity_token;
 	char user[128];
-	quote_text(user, sizeof(user), r->username ? r->username : "", r->username ? strlen(r->username) : 0,
-		   sizeof(user) - 1);
+	pthread_mutex_lock(&r->lock);
+	quote_text(user, sizeof(user), r->username ? r->username : "",
+		   r->username ? strlen(r->username) : 0, sizeof(user) - 1);
 	pthread_mutex_unlock(&r->lock);
-	if (anonymous)
-		snprintf(out, outsz, " (no credentials for %s: log in first)", r->name);
-	else if (status == 403)
+	if (reason == WASMPACK_REASON_NO_CREDENTIALS)
+		snprintf(out, outsz, " (no credentials for %s)", r->name);
+	else if (reason == WASMPACK_REASON_DENIED && user[0])
 		snprintf(out, outsz, " (%s denies this to user '%s')", r->name, user);
+	else if (reason == WASMPACK_REASON_DENIED)
+		snprintf(out, outsz, " (%s denies this)", r->name);
 	else
 		snprintf(out, outsz, " (the credentials of user '%s' were refused by %s)", user, r->name);
 }
 
+static void rate_limit_detail(char *out, size_t outsz, const wp_reg_op *op,
+			      const wp_http_response *resp)
+{
+	const char *limit = wp_http_header_get(resp, "ratelimit-limit");
+	const char *remaining = wp_http_header_get(resp, "ratelimit-remaining");
+	char ql[64], qr[64];
+	quote_text(ql, sizeof(ql), limit, limit ? strlen(limit) : 0, sizeof(ql) - 1);
+	quote_text(qr, sizeof(qr), remaining, remaining ? strlen(remaining) : 0, sizeof(qr) - 1);
+	if (limit || remaining)
+		snprintf(out, outsz, " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
+			 op->r->name, limit ? ql : "?", remaining ? qr : "?");
+	else
+		snprintf(out, outsz, " (%s is rate limiting)", op->r->name);
+}
+
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 {
-	char text[WP_REG_QUOTE_MAX + 96], ecode[64], hint[400] = "";
+	char text[WP_REG_QUOTE_MAX + 96], ecode[64], detail[400] = "";
 	long status = resp->status;
-	int code = code_for_status(status);
 
-	if (read_error_body(text, sizeof(text), ecode, sizeof(ecode), resp)) {
-		if (ecode[0])
-			code = code_for_error_code(code, status, ecode);
-	} else if (resp->body.size && !body_looks_html(resp) && body_is_text(resp)) {
-		char q[WP_REG_QUOTE_MAX + 1];
-		quote_text(q, sizeof(q), (const char *)resp->body.data, resp->body.size, WP_REG_QUOTE_MAX);
-		snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), q[0] ? ": " : "", q);
-	} else {
-		snprintf(text, sizeof(text), "%s", reason_phrase(status));
+	if (!read_error_body(text, sizeof(text), ecode, sizeof(ecode), resp)) {
+		ecode[0] = '\0';
+		if (resp->body.size && !body_looks_html(resp) && body_is_text(resp)) {
+			char q[WP_REG_QUOTE_MAX + 1];
+			quote_text(q, sizeof(q), (const char *)resp->body.data, resp->body.size,
+				   WP_REG_QUOTE_MAX);
+			snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), q[0] ? ": " : "", q);
+		} else {
+			snprintf(text, sizeof(text), "%s", reason_phrase(status));
+		}
 	}
-
-	if (code == WASMPACK_EAUTH) {
-		auth_hint(hint, sizeof(hint), op, status);
-	} else if (status == 429) {
-		const char *limit = wp_http_header_get(resp, "ratelimit-limit");
-		const char *remaining = wp_http_header_get(resp, "ratelimit-remaining");
-		char ql[64], qr[64];
-		quote_text(ql, sizeof(ql), limit, limit ? strlen(limit) : 0, sizeof(ql) - 1);
-		quote_text(qr, sizeof(qr), remaining, remaining ? strlen(remaining) : 0, sizeof(qr) - 1);
-		if (limit || remaining)
-			snprintf(hint, sizeof(hint), " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
-				 op->r->name, limit ? ql : "?", remaining ? qr : "?");
-		else
-			snprintf(hint, sizeof(hint), " (%s is rate limiting)", op->r->name);
-	}
-	return wp_error(code, "%ld %s%s", status, text, hint);
+	status_meaning m = status_meaning_of(op, resp, ecode);
+	if (m.code == WASMPACK_EAUTH)
+		auth_detail(detail, sizeof(detail), op, m.reason);
+	else if (m.reason == WASMPACK_REASON_RATE_LIMITED)
+		rate_limit_detail(detail, sizeof(detail), op, resp);
+	else if (m.reason == WASMPACK_REASON_PLAIN_HTTP_TO_TLS)
+		snprintf(detail, sizeof(detail), " (a TLS server answered a plain-http request)");
+	wp_error_why(m.code, m.reason, "%ld %s%s", status, text, detail);
+	wp_error_set_http(status, ecode[0] ? ecode : NULL);
+	return m.code;
 }
 
 /* ------------------------------------------------------------------ */
@@ -393,7 +362,7 @@ static int host_is_loopback(const char *host)
 	for (int part = 0; part < 4; part++) {
 		int64_t v;
 		const char *end;
-		if (parse_int64(&v, p, &end) != 0 || v > 255 || end - p > 3)
+		if (wp_reg_parse_int64(&v, p, &end) != 0 || v > 255 || end - p > 3)
 			return 0;
 		if (part == 0 && v != 127)
 			return 0;
@@ -420,19 +389,39 @@ static int registry_name_valid(const char *name)
 	return 1;
 }
 
+/* A CA file that cannot be read is the caller's mistake, told before any
+ * request rather than as a TLS failure of the first one. */
+static int check_ca_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wp_error_os("read CA file", path);
+	int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (isdir) {
+		errno = EISDIR;
+		return wp_error_os("read CA file", path);
+	}
+	return 0;
+}
+
 int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 			  const wasmpack_registry_options *opts)
 {
 	wasmpack_registry *r = NULL;
 	int error;
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "registry: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "registry: no output");
 	*out = NULL;
 	if (!registry || !registry_name_valid(registry))
-		return wp_error(WASMPACK_EINVALID, "invalid registry host '%s'",
-				registry ? registry : "(null)");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "invalid registry host '%s'", registry ? registry : "(null)");
 	if (opts && (error = wp_options_check(opts->version, WASMPACK_REGISTRY_OPTIONS_VERSION,
 					      "registry")))
+		return error;
+	if (opts && opts->ca_file && (error = check_ca_file(opts->ca_file)))
 		return error;
 	if ((error = wp_http_global_init()))
 		return error;
@@ -596,12 +585,11 @@ static int decide_scheme(wp_reg_op *op)
 		goto done;
 	}
 	/* Keep the TLS failure to report if plain http does not work either. */
-	char tls_message[1024];
-	int tls_error = error;
-	snprintf(tls_message, sizeof(tls_message), "%s", wasmpack_error_last());
+	wp_error_state tls_failure;
+	wp_error_save(&tls_failure);
 	/* A server that answered the TLS hello in plain HTTP needs no second
 	 * probe: the first real request over http confirms it. */
-	if (peer_speaks_plain_http(tls_message)) {
+	if (peer_speaks_plain_http(tls_failure.message)) {
 		wp_reg_log(r, "* %s does not speak TLS; using plain http (loopback)", r->host);
 		r->base = http;
 		free(https);
@@ -609,7 +597,8 @@ static int decide_scheme(wp_reg_op *op)
 		goto done;
 	}
 	status = 0;
-	if (probe(&status, op, http, 0) == 0 && (status == 200 || status == 401)) {
+	int http_error = probe(&status, op, http, 0);
+	if (!http_error && (status == 200 || status == 401)) {
 		wp_reg_log(r, "* %s does not speak TLS; using plain http (loopback)", r->host);
 		r->base = http;
 		free(https);
@@ -618,7 +607,13 @@ static int decide_scheme(wp_reg_op *op)
 	}
 	free(https);
 	free(http);
-	error = wp_error(tls_error, "%s", tls_message);
+	/* A TLS server whose certificate failed is the news; when nothing
+	 * answered either way, the last address tried (http) is. */
+	if (http_error && tls_failure.reason != WASMPACK_REASON_TLS &&
+	    tls_failure.reason != WASMPACK_REASON_TLS_VERIFY)
+		error = http_error;
+	else
+		error = wp_error_restore(&tls_failure);
 done:
 	pthread_mutex_unlock(&r->scheme_lock);
 	return error;
@@ -652,7 +647,8 @@ int wp_reg_op_begin(wp_reg_op *op, wasmpack_registry *r, const char *repository,
 	op->repository = repository;
 	op->token_margin = WP_REG_TOKEN_SKEW;
 	if (!r)
-		return wp_error(WASMPACK_EINVALID, "registry: no client");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "registry: no client");
 	if (repository && (error = wp_reg_repository(&op->repository_owned, &op->repository, r,
 						     repository)))
 		return error;
@@ -679,7 +675,8 @@ int wp_reg_repository(char **owned, const char **out, const wasmpack_registry *r
 	*owned = NULL;
 	*out = name;
 	if (!repository_valid(name))
-		return wp_error(WASMPACK_EINVALID, "invalid repository name '%s'", name ? name : "(null)");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "invalid repository name '%s'", name ? name : "(null)");
 	if (wp_auth_is_docker_hub(r->name) && !strchr(name, '/')) {
 		if (!(*owned = wp_asprintf("library/%s", name)))
 			return WASMPACK_ENOMEM;
@@ -696,7 +693,7 @@ int wp_reg_url(char **out, const wp_reg_op *op, const char *repository, const ch
 }
 
 /* ------------------------------------------------------------------ */
-/* Ping and login                                                      */
+/* Ping                                                                */
 
 static int has_challenge(const wp_http_response *resp)
 {
@@ -723,579 +720,17 @@ int wasmpack_registry_ping(wasmpack_registry *r)
 		goto done;
 	if (resp.status == 200 || (resp.status == 401 && has_challenge(&resp)))
 		goto done;
-	if (resp.status == 404)
-		error = wp_error(WASMPACK_ENOTFOUND, "GET /v2/ answered 404: not a registry");
-	else
+	if (resp.status == 404) {
+		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE,
+				     "GET /v2/ answered 404: not a registry");
+		wp_error_set_http(404, NULL);
+	} else
 		error = wp_reg_status_error(&op, &resp);
 done:
 	if (error && r)
 		wp_error_prefix("cannot reach registry %s: ", r->name);
 	wp_http_response_dispose(&resp);
 	free(url);
-	wp_reg_op_end(&op);
-	return error;
-}
-
-int wasmpack_registry_check_login(wasmpack_registry *r)
-{
-	wp_reg_op op;
-	wp_http_response resp = {0};
-	wp_http_request req = {0};
-	char *url = NULL;
-	int error;
-	if ((error = wp_reg_op_begin(&op, r, NULL, NULL)) || (error = wp_reg_creds_load(r)))
-		goto done;
-	pthread_mutex_lock(&r->lock);
-	int anonymous = !r->username && !r->password && !r->identity_token;
-	pthread_mutex_unlock(&r->lock);
-	if (anonymous) {
-		error = wp_error(WASMPACK_EAUTH, "no credentials: give a user name and password");
-		goto done;
-	}
-	if ((error = wp_reg_url(&url, &op, NULL, "")))
-		goto done;
-	req.method = "GET";
-	req.url = url;
-	req.body_fd = -1;
-	if ((error = wp_reg_send(&resp, &op, &req)))
-		goto done;
-	if (resp.status != 200)
-		error = wp_reg_status_error(&op, &resp);
-done:
-	if (error && r)
-		wp_error_prefix("cannot log in to %s: ", r->name);
-	wp_http_response_dispose(&resp);
-	free(url);
-	wp_reg_op_end(&op);
-	return error;
-}
-
-/* ------------------------------------------------------------------ */
-/* Manifests                                                           */
-
-/* A tag ([\w][\w.-]{0,127}) or a valid digest. *is_digest says which. */
-static int check_reference(int *is_digest, const char *ref)
-{
-	size_t n = ref ? strlen(ref) : 0;
-	*is_digest = 0;
-	if (n && strchr(ref, ':')) {
-		*is_digest = 1;
-		int error = wasmpack_digest_validate(ref);
-		if (error)
-			return wp_error(error, "invalid digest '%s'", ref);
-		return 0;
-	}
-	if (n == 0 || n > 128)
-		return wp_error(WASMPACK_EINVALID, "invalid tag '%s'", ref ? ref : "(null)");
-	for (size_t i = 0; i < n; i++) {
-		char c = ref[i];
-		int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			   c == '_';
-		if (!word && (i == 0 || (c != '.' && c != '-')))
-			return wp_error(WASMPACK_EINVALID, "invalid tag '%s'", ref);
-	}
-	return 0;
-}
-
-static int is_sha256(const char *digest)
-{
-	return strncmp(digest, "sha256:", 7) == 0;
-}
-
-/* Checks bytes against `expected` (a digest of any valid algorithm):
- * WASMPACK_EDIGEST on mismatch, EUNSUPPORTED when it cannot be checked. */
-static int verify_digest(const char *computed, const char *expected, const char *what)
-{
-	if (!is_sha256(expected))
-		return wp_error(WASMPACK_EUNSUPPORTED, "cannot verify %s: digest algorithm of '%s' is not supported",
-				what, expected);
-	if (!wasmpack_digest_equal(computed, expected))
-		return wp_error(WASMPACK_EDIGEST, "%s has digest %s, expected %s", what, computed, expected);
-	return 0;
-}
-
-/* Docker-Content-Digest, when sent and a sha256 digest, must match. */
-static int verify_header_digest(const wp_http_response *resp, const char *computed, const char *what)
-{
-	const char *dcd = wp_http_header_get(resp, "Docker-Content-Digest");
-	if (!dcd || wasmpack_digest_validate(dcd) != 0 || !is_sha256(dcd)) {
-		wasmpack_error_clear();
-		return 0;
-	}
-	if (!wasmpack_digest_equal(computed, dcd))
-		return wp_error(WASMPACK_EDIGEST, "%s has digest %s, the registry says %s", what, computed,
-				dcd);
-	return 0;
-}
-
-/* Content-Type without parameters, or NULL when absent or generic. */
-static char *media_type_of(const char *content_type)
-{
-	if (!content_type)
-		return NULL;
-	while (*content_type == ' ' || *content_type == '\t')
-		content_type++;
-	size_t n = strcspn(content_type, ";");
-	while (n > 0 && (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
-		n--;
-	if (n == 0)
-		return NULL;
-	static const char *const generic[] = {"application/json", "text/plain",
-					      "application/octet-stream", "binary/octet-stream"};
-	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++)
-		if (strlen(generic[i]) == n && strncasecmp(content_type, generic[i], n) == 0)
-			return NULL;
-	char *s = strndup(content_type, n);
-	if (!s)
-		wp_error_nomem();
-	return s;
-}
-
-/* The body's own mediaType, or NULL. */
-static char *media_type_in_body(const void *data, size_t len)
-{
-	json_t *doc = NULL;
-	char *s = NULL;
-	if (wp_json_parse(&doc, data, len, WASMPACK_MANIFEST_MAX, "manifest") != 0) {
-		wasmpack_error_clear();
-		return NULL;
-	}
-	const char *mt = json_string_value(json_object_get(doc, "mediaType"));
-	if (mt && *mt)
-		s = strdup(mt);
-	json_decref(doc);
-	return s;
-}
-
-typedef struct manifest_answer {
-	wasmpack_buf body;
-	char *media_type;
-	char digest[WASMPACK_DIGEST_MAX];
-} manifest_answer;
-
-static void manifest_answer_dispose(manifest_answer *a)
-{
-	wasmpack_buf_dispose(&a->body);
-	free(a->media_type);
-	a->media_type = NULL;
-}
-
-/* GET or HEAD of manifests/<reference> with the full Accept list; a
- * status other than 200 is turned into the registry's error. The caller
- * ends *op (begun here even on failure) and disposes *resp. */
-static int manifest_request(wp_http_response *resp, wp_reg_op *op, int *is_digest,
-			    wasmpack_registry *r, const char *repository, const char *reference,
-			    const char *method)
-{
-	wp_http_request req = {0};
-	const char *headers[] = {accept_manifests};
-	char *url = NULL, *path = NULL;
-	int error;
-
-	if ((error = wp_reg_op_begin(op, r, repository, "pull")) ||
-	    (error = check_reference(is_digest, reference)))
-		return error;
-	if (!(path = wp_asprintf("manifests/%s", reference)) ||
-	    (error = wp_reg_url(&url, op, op->repository, path))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	req.method = method;
-	req.url = url;
-	req.headers = headers;
-	req.headers_count = 1;
-	req.body_fd = -1;
-	req.follow_redirects = 1;
-	req.max_body = WASMPACK_MANIFEST_MAX;
-	if ((error = wp_reg_send(resp, op, &req)))
-		goto done;
-	if (resp->status != 200)
-		error = wp_reg_status_error(op, resp);
-done:
-	free(url);
-	free(path);
-	return error;
-}
-
-static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char *repository,
-			  const char *reference)
-{
-	wp_reg_op op;
-	wp_http_response resp = {0};
-	int is_digest = 0, error;
-
-	memset(out, 0, sizeof(*out));
-	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "GET")))
-		goto done;
-	if (resp.body.size == 0) {
-		error = wp_error(WASMPACK_EINVALID, "the registry sent an empty manifest");
-		goto done;
-	}
-	if (resp.body.size > WASMPACK_MANIFEST_MAX) {
-		error = wp_error(WASMPACK_ETOOLARGE, "the manifest is over %d bytes", WASMPACK_MANIFEST_MAX);
-		goto done;
-	}
-	if ((error = wasmpack_digest_of(out->digest, resp.body.data, resp.body.size)) ||
-	    (is_digest && (error = verify_digest(out->digest, reference, "the manifest"))) ||
-	    (error = verify_header_digest(&resp, out->digest, "the manifest")))
-		goto done;
-	out->media_type = media_type_of(wp_http_header_get(&resp, "Content-Type"));
-	if (!out->media_type)
-		out->media_type = media_type_in_body(resp.body.data, resp.body.size);
-	if (!out->media_type) {
-		error = wp_error(WASMPACK_EINVALID, "the manifest has no media type (no Content-Type, no mediaType)");
-		goto done;
-	}
-	/* The exact bytes, NUL-terminated as wasmpack_buf promises. */
-	if (!(out->body.data = malloc(resp.body.size + 1))) {
-		error = wp_error_nomem();
-		goto done;
-	}
-	memcpy(out->body.data, resp.body.data, resp.body.size);
-	out->body.data[resp.body.size] = '\0';
-	out->body.size = resp.body.size;
-done:
-	if (error) {
-		if (r && repository && reference)
-			wp_error_prefix("cannot get manifest '%s' of '%s/%s': ", reference, r->name,
-					repository);
-		manifest_answer_dispose(out);
-	}
-	wp_http_response_dispose(&resp);
-	wp_reg_op_end(&op);
-	return error;
-}
-
-int wasmpack_registry_manifest_get(wasmpack_buf *out, char **media_type_out,
-				   char digest_out[WASMPACK_DIGEST_MAX], wasmpack_registry *r,
-				   const char *repository, const char *reference)
-{
-	manifest_answer a;
-	if (!out)
-		return wp_error(WASMPACK_EINVALID, "manifest get: no output");
-	out->data = NULL;
-	out->size = 0;
-	if (media_type_out)
-		*media_type_out = NULL;
-	int error = manifest_fetch(&a, r, repository, reference);
-	if (error)
-		return error;
-	*out = a.body;
-	if (media_type_out)
-		*media_type_out = a.media_type;
-	else
-		free(a.media_type);
-	if (digest_out)
-		memcpy(digest_out, a.digest, WASMPACK_DIGEST_MAX);
-	return 0;
-}
-
-int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry *r,
-				    const char *repository, const char *reference)
-{
-	wp_reg_op op;
-	wp_http_response resp = {0};
-	char *media_type = NULL;
-	int is_digest = 0, error;
-	int64_t size = -1;
-
-	if (!out)
-		return wp_error(WASMPACK_EINVALID, "manifest head: no output");
-	memset(out, 0, sizeof(*out));
-	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "HEAD")))
-		goto done;
-	const char *dcd = wp_http_header_get(&resp, "Docker-Content-Digest");
-	media_type = media_type_of(wp_http_header_get(&resp, "Content-Type"));
-	if (dcd && wasmpack_digest_validate(dcd) != 0)
-		dcd = NULL;
-	if (!dcd || !media_type || wp_reg_header_int64(&size, &resp, "Content-Length") != 0) {
-		/* Not enough to describe it: fetch it (and hash it). */
-		manifest_answer a;
-		wp_reg_op_end(&op);
-		if ((error = manifest_fetch(&a, r, repository, reference)))
-			goto done_nolog;
-		error = wasmpack_descriptor_init(out, a.media_type, a.digest, (int64_t)a.body.size);
-		manifest_answer_dispose(&a);
-		goto done_nolog;
-	}
-	if (is_digest && !wasmpack_digest_equal(dcd, reference)) {
-		error = wp_error(WASMPACK_EDIGEST, "the registry says manifest '%s' has digest %s",
-				 reference, dcd);
-		goto done;
-	}
-	error = wasmpack_descriptor_init(out, media_type, dcd, size);
-done:
-	if (error && r && repository && reference)
-		wp_error_prefix("cannot find manifest '%s' in '%s/%s': ", reference, r->name, repository);
-	wp_reg_op_end(&op);
-done_nolog:
-	wp_http_response_dispose(&resp);
-	free(media_type);
-	return error;
-}
-
-static int media_type_valid(const char *mt)
-{
-	if (!mt || !*mt || strlen(mt) > 255)
-		return 0;
-	for (const char *p = mt; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return 0;
-	return strchr(mt, '/') != NULL;
-}
-
-int wasmpack_registry_manifest_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_registry *r,
-				   const char *repository, const char *reference,
-				   const char *media_type, const void *data, size_t len)
-{
-	wp_reg_op op;
-	wp_http_response resp = {0};
-	wp_http_request req = {0};
-	char digest[WASMPACK_DIGEST_MAX];
-	char *url = NULL, *path = NULL, *content_type = NULL;
-	const char *headers[1];
-	int is_digest = 0, error;
-
-	if ((error = wp_reg_op_begin(&op, r, repository, "pull,push")) ||
-	    (error = check_reference(&is_digest, reference)))
-		goto done;
-	if (!media_type_valid(media_type)) {
-		error = wp_error(WASMPACK_EINVALID, "invalid media type '%s'", media_type ? media_type : "(null)");
-		goto done;
-	}
-	if (!data || len == 0) {
-		error = wp_error(WASMPACK_EINVALID, "the manifest is empty");
-		goto done;
-	}
-	if (len > WASMPACK_MANIFEST_MAX) {
-		error = wp_error(WASMPACK_ETOOLARGE, "the manifest has %zu bytes, over the %d registries accept",
-				 len, WASMPACK_MANIFEST_MAX);
-		goto done;
-	}
-	if ((error = wasmpack_digest_of(digest, data, len)) ||
-	    (is_digest && (error = verify_digest(digest, reference, "the manifest"))))
-		goto done;
-	if (!(path = wp_asprintf("manifests/%s", reference)) ||
-	    !(content_type = wp_asprintf("Content-Type: %s", media_type)) ||
-	    (error = wp_reg_url(&url, &op, op.repository, path))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	headers[0] = content_type;
-	req.method = "PUT";
-	req.url = url;
-	req.headers = headers;
-	req.headers_count = 1;
-	req.body = data;
-	req.body_len = len;
-	req.body_fd = -1;
-	if ((error = wp_reg_send(&resp, &op, &req)))
-		goto done;
-	if (resp.status < 200 || resp.status > 299) {
-		error = wp_reg_status_error(&op, &resp);
-		goto done;
-	}
-	if ((error = verify_header_digest(&resp, digest, "the pushed manifest")))
-		goto done;
-	if (digest_out)
-		memcpy(digest_out, digest, WASMPACK_DIGEST_MAX);
-done:
-	if (error && r && repository && reference)
-		wp_error_prefix("cannot push manifest '%s' to '%s/%s': ", reference, r->name, repository);
-	wp_http_response_dispose(&resp);
-	free(url);
-	free(path);
-	free(content_type);
-	wp_reg_op_end(&op);
-	return error;
-}
-
-int wasmpack_registry_manifest_delete(wasmpack_registry *r, const char *repository,
-				      const char *digest)
-{
-	wp_reg_op op;
-	wp_http_response resp = {0};
-	wp_http_request req = {0};
-	char *url = NULL, *path = NULL;
-	int is_digest = 0, error;
-
-	if ((error = wp_reg_op_begin(&op, r, repository, "delete")) ||
-	    (error = check_reference(&is_digest, digest)))
-		goto done;
-	if (!is_digest) {
-		error = wp_error(WASMPACK_EINVALID, "manifests are deleted by digest, not by tag '%s'", digest);
-		goto done;
-	}
-	if (!(path = wp_asprintf("manifests/%s", digest)) ||
-	    (error = wp_reg_url(&url, &op, op.repository, path))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	req.method = "DELETE";
-	req.url = url;
-	req.body_fd = -1;
-	if ((error = wp_reg_send(&resp, &op, &req)))
-		goto done;
-	if (resp.status != 202 && resp.status != 200 && resp.status != 204)
-		error = wp_reg_status_error(&op, &resp);
-done:
-	if (error && r && repository && digest)
-		wp_error_prefix("cannot delete manifest '%s' from '%s/%s': ", digest, r->name, repository);
-	wp_http_response_dispose(&resp);
-	free(url);
-	free(path);
-	wp_reg_op_end(&op);
-	return error;
-}
-
-/* ------------------------------------------------------------------ */
-/* Tags                                                                */
-
-/* The target of a `rel="next"` link in one Link header value, or NULL.
- * New string (caller frees) in *out. */
-static int link_next(char **out, const char *value)
-{
-	const char *p = value;
-	*out = NULL;
-	while (*p) {
-		const char *lt = strchr(p, '<');
-		if (!lt)
-			return 0;
-		const char *gt = strchr(lt + 1, '>');
-		if (!gt)
-			return 0;
-		/* Parameters run to the next ',' outside quotes. */
-		const char *q = gt + 1;
-		int in_quote = 0, is_next = 0;
-		while (*q && (in_quote || *q != ',')) {
-			if (*q == '"')
-				in_quote = !in_quote;
-			if (!in_quote && strncasecmp(q, "rel", 3) == 0) {
-				const char *v = q + 3;
-				while (*v == ' ')
-					v++;
-				if (*v == '=') {
-					v++;
-					while (*v == ' ')
-						v++;
-					if (*v == '"')
-						v++;
-					/* rel may list several types: "next last". */
-					for (;;) {
-						size_t n = strcspn(v, " \";,");
-						if (n == 4 && strncasecmp(v, "next", 4) == 0)
-							is_next = 1;
-						if (v[n] != ' ')
-							break;
-						v += n + 1;
-					}
-				}
-			}
-			q++;
-		}
-		if (is_next) {
-			*out = strndup(lt + 1, (size_t)(gt - lt - 1));
-			return *out ? 0 : wp_error_nomem();
-		}
-		p = *q ? q + 1 : q;
-	}
-	return 0;
-}
-
-static int tags_page(wasmpack_strv *out, const wp_http_response *resp)
-{
-	json_t *doc = NULL;
-	wp_json_ctx cx;
-	const json_t *tags = NULL;
-	int error;
-	wp_json_ctx_init(&cx, "tag list");
-	if ((error = wp_json_parse(&doc, resp->body.data, resp->body.size, WP_HTTP_BODY_MAX, "tag list")))
-		return error;
-	if ((error = wp_json_get_array(&tags, doc, "tags", 0, &cx)))
-		goto done;
-	for (size_t i = 0; tags && i < json_array_size(tags); i++) {
-		const char *t = json_string_value(json_array_get(tags, i));
-		if (!t) {
-			size_t mark = wp_json_ctx_push_key(&cx, "tags");
-			error = wp_json_error(&cx, NULL, "[%zu]: expected a string", i);
-			wp_json_ctx_pop(&cx, mark);
-			goto done;
-		}
-		if ((error = wasmpack_strv_push(out, t)))
-			goto done;
-	}
-done:
-	json_decref(doc);
-	return error;
-}
-
-int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char *repository)
-{
-	wp_reg_op op;
-	wp_http_response resp = {0};
-	wp_http_request req = {0};
-	wasmpack_strv tags = {0};
-	char *url = NULL, *next = NULL;
-	int error;
-
-	if (!out)
-		return wp_error(WASMPACK_EINVALID, "tags: no output");
-	memset(out, 0, sizeof(*out));
-	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) ||
-	    (error = wp_reg_url(&url, &op, op.repository, "tags/list?n=" TAGS_PAGE_SIZE)))
-		goto done;
-	for (int page = 0;; page++) {
-		if (page >= TAGS_PAGES_MAX) {
-			error = wp_error(WASMPACK_ETOOLARGE, "more than %d pages of tags", TAGS_PAGES_MAX);
-			goto done;
-		}
-		memset(&req, 0, sizeof(req));
-		req.method = "GET";
-		req.url = url;
-		req.body_fd = -1;
-		req.follow_redirects = 1;
-		if ((error = wp_reg_send(&resp, &op, &req)))
-			goto done;
-		if (resp.status != 200) {
-			error = wp_reg_status_error(&op, &resp);
-			goto done;
-		}
-		if ((error = tags_page(&tags, &resp)))
-			goto done;
-		for (size_t i = 0; i < resp.headers_count && !next; i++)
-			if (strcasecmp(resp.headers[i].name, "Link") == 0 &&
-			    (error = link_next(&next, resp.headers[i].value)))
-				goto done;
-		if (!next)
-			break;
-		char *abs = NULL;
-		error = wp_http_url_resolve(&abs, resp.url ? resp.url : url, next);
-		free(next);
-		next = NULL;
-		if (error)
-			goto done;
-		if (!wp_reg_is_registry_origin(&op, abs) || strcmp(abs, url) == 0) {
-			/* Never send the registry's token elsewhere; never loop. */
-			int same = strcmp(abs, url) == 0;
-			free(abs);
-			if (same)
-				break;
-			error = wp_error(WASMPACK_EINVALID, "the next page of tags is on another origin (refused)");
-			goto done;
-		}
-		free(url);
-		url = abs;
-		wp_http_response_dispose(&resp);
-	}
-	*out = tags;
-	memset(&tags, 0, sizeof(tags));
-done:
-	if (error && r && repository)
-		wp_error_prefix("cannot list tags of '%s/%s': ", r->name, repository);
-	wasmpack_strv_dispose(&tags);
-	wp_http_response_dispose(&resp);
-	free(url);
-	free(next);
 	wp_reg_op_end(&op);
 	return error;
 }

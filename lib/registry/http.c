@@ -929,192 +929,380 @@ static int check_request(const wp_http_request *req, const char **method, int *w
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Why no answer came                                                  */
+
+/* "scheme://host:port" of url into buf (the URL itself when it does not
+ * parse): a connection failure concerns the address, not the path. */
+static const char *origin_text(char *buf, size_t cap, const char *url)
+{
+	origin o;
+	if (origin_of(&o, url) != 0)
+		return redact_url(buf, cap, url);
+	snprintf(buf, cap, "%s://%s:%s", o.scheme, o.host, o.port);
+	origin_dispose(&o);
+	return buf;
+}
+
+/* Elapsed time for messages: never "0 ms" for something that took time. */
+static void duration_text(char *buf, size_t cap, long long us)
+{
+	if (us < 10000)
+		snprintf(buf, cap, "%.1f ms", us < 100 ? 0.1 : (double)us / 1000.0);
+	else if (us < 1000000)
+		snprintf(buf, cap, "%lld ms", us / 1000);
+	else
+		snprintf(buf, cap, "%.1f s", (double)us / 1e6);
+}
+
+static long long monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The reason a transfer that got no (complete) answer failed. */
+static wasmpack_error_reason transport_reason(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return WASMPACK_REASON_DNS;
+	case CURLE_COULDNT_CONNECT:
+		return WASMPACK_REASON_CONNECTION_REFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		return WASMPACK_REASON_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION: /* = CURLE_SSL_CACERT since 7.62 */
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return WASMPACK_REASON_TLS_VERIFY;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+		return WASMPACK_REASON_TLS;
+	default:
+		return WASMPACK_REASON_CONNECTION;
+	}
+}
+
+/* After a plain-http request got nothing back (or bytes that are not
+ * HTTP): does the address complete a TLS handshake? Such a server reads
+ * our request as a broken ClientHello and hangs up. Verification is off:
+ * the question is only whether the peer speaks TLS. */
+static int peer_speaks_tls(const wp_http *h, const char *url)
+{
+	origin o;
+	int yes = 0;
+	if (origin_of(&o, url) != 0)
+		return 0;
+	char *https = wp_asprintf("https://%s:%s/", o.host, o.port);
+	origin_dispose(&o);
+	CURL *c = https ? curl_easy_init() : NULL;
+	if (c) {
+		long ms = h->opts.connect_timeout_ms < 3000 ? h->opts.connect_timeout_ms : 3000;
+		curl_easy_setopt(c, CURLOPT_URL, https);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+		yes = curl_easy_perform(c) == CURLE_OK;
+		curl_easy_cleanup(c);
+	}
+	free(https);
+	return yes;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+
+/* One wp_http_do: the request as it goes through redirects and retries. */
+typedef struct exchange {
+	wp_http *h;
+	const wp_http_request *req;
+	wp_http_response resp;
+	struct curl_slist *headers;
+	char *url;                 /* where the next attempt goes */
+	const char *method;        /* changes on 303 and friends */
+	int with_body;
+	int auth_ok;               /* falls for good at the first origin change */
+	int hops, retries, attempts;
+	int plain_checked;         /* peer_speaks_tls was asked */
+	uint64_t sunk;             /* bytes handed to the sink, all attempts */
+	long status;
+	long long started_us;      /* before the first attempt */
+} exchange;
+
+static void xfer_init(xfer *x, exchange *e)
+{
+	const wp_http_request *req = e->req;
+	memset(x, 0, sizeof(*x));
+	x->h = e->h;
+	x->req = req;
+	x->url = e->url;
+	x->resp = &e->resp;
+	x->max_body = req->max_body ? req->max_body : WP_HTTP_BODY_MAX;
+	x->sunk = &e->sunk;
+	x->fd = -1;
+	if (!e->with_body)
+		return;
+	if (req->body && req->body_len > 0) {
+		x->mem = req->body;
+		x->len = (int64_t)req->body_len;
+	} else {
+		x->fd = req->body_fd;
+		x->offset = req->body_offset;
+		x->len = req->body_fd_len;
+	}
+}
+
+/* Sends one attempt to e->url; *cc gets curl's verdict. */
+static int attempt(exchange *e, xfer *x, CURLcode *cc)
+{
+	char shown[URL_SHOWN_MAX];
+	int error;
+	xfer_init(x, e);
+	headers_clear(&e->resp);
+	wasmpack_buf_dispose(&e->resp.body);
+
+	/* The origin test here is a second lock on the auth_ok door. */
+	int send_auth = e->auth_ok && wp_http_same_origin(e->url, e->req->url);
+	curl_slist_free_all(e->headers);
+	e->headers = NULL;
+	if ((error = build_headers(&e->headers, e->req, e->method, send_auth)) ||
+	    (error = setup(e->h, x, e->method, e->with_body, e->headers)))
+		return error;
+	log_line(e->h, "> %s %s", e->method, redact_url(shown, sizeof(shown), e->url));
+	e->attempts++;
+	*cc = curl_easy_perform(e->h->curl);
+	return 0;
+}
+
+static void wait_before_retry(exchange *e, long wait)
+{
+	e->retries++;
+	log_line(e->h, "* retry %d/%d in %ld ms", e->retries, e->h->retries, wait);
+	sleep_ms(wait);
+}
+
+/* The error when no answer came at all: what was tried (the origin, not
+ * the path), why it failed, how often and for how long. */
+static int connect_failure(exchange *e, wasmpack_error_reason reason, const char *why, int wl)
+{
+	char shown[URL_SHOWN_MAX], took[32];
+	duration_text(took, sizeof(took), monotonic_us() - e->started_us);
+	const char *what = "";
+	int with_why = 1;
+	switch (reason) {
+	case WASMPACK_REASON_CONNECTION_REFUSED:
+		what = "connection refused";
+		with_why = 0; /* curl's text says "after 0 ms" of one attempt */
+		break;
+	case WASMPACK_REASON_DNS:
+		what = "host name does not resolve";
+		with_why = 0;
+		break;
+	case WASMPACK_REASON_PLAIN_HTTP_TO_TLS:
+		what = "the server speaks TLS, the request was plain http";
+		with_why = 0;
+		break;
+	case WASMPACK_REASON_TIMEOUT: what = "timed out: "; break;
+	case WASMPACK_REASON_TLS_VERIFY: what = "TLS certificate not trusted: "; break;
+	case WASMPACK_REASON_TLS: what = "TLS failure: "; break;
+	default: break;
+	}
+	/* A peer that took the connection and then said nothing (or hung
+	 * up) was reached: say so rather than "cannot connect". */
+	curl_off_t connected_us = 0;
+	if (reason == WASMPACK_REASON_TIMEOUT || reason == WASMPACK_REASON_CONNECTION)
+		curl_easy_getinfo(e->h->curl, CURLINFO_CONNECT_TIME_T, &connected_us);
+	return wp_error_why(WASMPACK_ENETWORK, reason, "%s %s (%s%.*s; %d attempt%s in %s)",
+			    connected_us > 0 ? "no answer from" : "cannot connect to",
+			    origin_text(shown, sizeof(shown), e->url), what, with_why ? wl : 0, why,
+			    e->attempts, e->attempts == 1 ? "" : "s", took);
+}
+
+/* Records the error for an attempt that got no complete answer, unless
+ * another attempt may get one (*again = 1, after the backoff). */
+static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again)
+{
+	wp_http *h = e->h;
+	char shown[URL_SHOWN_MAX];
+	wasmpack_error_reason reason = transport_reason(cc);
+	const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc);
+	int wl = (int)strlen(why);
+	while (wl > 0 && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
+		wl--;
+	*again = 0;
+	log_line(h, "< failed %s: %.*s", redact_url(shown, sizeof(shown), e->url), wl, why);
+
+	/* A TLS server hangs up on a plain-http request (or answers it with
+	 * bytes that are no HTTP): no retry heals that. */
+	if ((cc == CURLE_GOT_NOTHING || cc == CURLE_WEIRD_SERVER_REPLY) && x->status == 0 &&
+	    e->sunk == 0 && !e->plain_checked) {
+		const char *scheme = web_scheme(e->url);
+		e->plain_checked = 1;
+		if (scheme && strcmp(scheme, "http") == 0 && peer_speaks_tls(h, e->url))
+			reason = WASMPACK_REASON_PLAIN_HTTP_TO_TLS;
+	}
+	if (reason != WASMPACK_REASON_PLAIN_HTTP_TO_TLS && retryable_curl(cc) && e->sunk == 0 &&
+	    !e->req->no_retry && e->retries < h->retries) {
+		wait_before_retry(e, backoff_ms(h, e->retries));
+		*again = 1;
+		return 0;
+	}
+	/* curl refuses one header line over 100 KB with "out of memory"
+	 * before header_cb sees it: a hostile answer, not our memory, and as
+	 * much a cap as HEADERS_MAX_BYTES. */
+	if (cc == CURLE_OUT_OF_MEMORY && x->status > 0 && e->sunk == 0 && x->resp->body.size == 0)
+		return wp_error(WASMPACK_ETOOLARGE,
+				"response headers from %s are too large (a line over %d bytes)",
+				redact_url(shown, sizeof(shown), e->url), CURL_MAX_HTTP_HEADER);
+	if (e->sunk > 0)
+		return wp_error_why(WASMPACK_ENETWORK, reason,
+				    "connection lost while reading %s after %llu bytes: %.*s",
+				    redact_url(shown, sizeof(shown), e->url),
+				    (unsigned long long)e->sunk, wl, why);
+	if (x->status > 0)
+		return wp_error_why(WASMPACK_ENETWORK, reason, "incomplete %ld response from %s: %.*s",
+				    x->status, redact_url(shown, sizeof(shown), e->url), wl, why);
+
+	return connect_failure(e, reason, why, wl);
+}
+
+/* Takes a redirect answer's Location as the next URL, refusing what
+ * would leave http(s), drop TLS or hop too often. */
+static int follow_redirect(exchange *e)
+{
+	wp_http *h = e->h;
+	char shown[URL_SHOWN_MAX], shown2[URL_SHOWN_MAX];
+	char *next = NULL;
+	const char *loc = wp_http_header_get(&e->resp, "Location");
+	redact_url(shown, sizeof(shown), e->url);
+	if (!loc || !*loc)
+		return wp_error(WASMPACK_EINVALID, "redirect %ld from %s has no Location", e->status,
+				shown);
+	if (e->hops >= h->opts.max_redirects)
+		return wp_error(WASMPACK_EINVALID, "too many redirects from %s (more than %d)",
+				redact_url(shown2, sizeof(shown2), e->req->url), h->opts.max_redirects);
+	if (wp_http_url_resolve(&next, e->url, loc))
+		return wp_error(WASMPACK_EINVALID, "redirect from %s has an invalid Location '%s'",
+				shown, redact_url(shown2, sizeof(shown2), loc));
+	const char *to = web_scheme(next);
+	const char *from = web_scheme(e->url);
+	int error = 0;
+	redact_url(shown2, sizeof(shown2), next);
+	if (!to)
+		error = wp_error(WASMPACK_EINVALID,
+				 "redirect from %s to %s refused: not http or https", shown, shown2);
+	else if (from && strcmp(from, "https") == 0 && strcmp(to, "http") == 0)
+		error = wp_error(WASMPACK_EINVALID,
+				 "redirect from %s to %s refused: it would drop TLS", shown, shown2);
+	if (error) {
+		free(next);
+		return error;
+	}
+	if (e->auth_ok && !wp_http_same_origin(e->req->url, next)) {
+		e->auth_ok = 0;
+		if (e->req->authorization)
+			log_line(h, "* new origin: authorization dropped");
+	}
+	e->method = method_after_redirect(e->status, e->method, &e->with_body);
+	free(e->url);
+	e->url = next;
+	e->hops++;
+	return 0;
+}
+
+/* 1 after waiting when an answer's status asks for another attempt. */
+static int retry_status(exchange *e)
+{
+	wp_http *h = e->h;
+	if (!retryable_status(e->status) || e->req->no_retry || e->sunk > 0 ||
+	    e->retries >= h->retries)
+		return 0;
+	long wait = retry_after_ms(&e->resp);
+	if (wait < 0)
+		wait = backoff_ms(h, e->retries);
+	if (wait > h->opts.retry_max_ms)
+		wait = h->opts.retry_max_ms;
+	wait_before_retry(e, wait);
+	return 1;
+}
+
+/* Attempts until an answer is final: not a redirect to follow, not a
+ * status or failure worth another try. */
+static int exchange_run(exchange *e)
+{
+	for (;;) {
+		xfer x;
+		CURLcode cc = CURLE_OK;
+		int again = 0, error;
+		if ((error = attempt(e, &x, &cc)))
+			return error;
+		if (x.abort_code)
+			return x.abort_code;
+		if (cc != CURLE_OK && !x.truncated) {
+			if ((error = transport_failure(e, &x, cc, &again)) || !again)
+				return error;
+			continue;
+		}
+		e->status = x.status;
+		if (e->status == 0)
+			curl_easy_getinfo(e->h->curl, CURLINFO_RESPONSE_CODE, &e->status);
+		log_response(e->h, &e->resp, e->status, e->url);
+		if (e->req->follow_redirects && is_redirect(e->status)) {
+			if ((error = follow_redirect(e)))
+				return error;
+			continue;
+		}
+		if (!retry_status(e))
+			return 0;
+	}
+}
+
 int wp_http_do(wp_http_response *out, wp_http *h, const wp_http_request *req)
 {
-	wp_http_response resp;
-	struct curl_slist *headers = NULL;
-	char *url = NULL, *next = NULL;
-	char shown[URL_SHOWN_MAX], shown2[URL_SHOWN_MAX];
-	const char *method = NULL;
-	int with_body = 0, auth_ok = 1, hops = 0, retries = 0, attempts = 0;
-	uint64_t sunk = 0;
-	long status = 0;
+	exchange e;
 	int error;
 
-	memset(&resp, 0, sizeof(resp));
 	if (!out || !h || !req)
 		return wp_error(WASMPACK_EINVALID, "wp_http_do: missing argument");
 	memset(out, 0, sizeof(*out));
-	if ((error = check_request(req, &method, &with_body)))
+	memset(&e, 0, sizeof(e));
+	e.h = h;
+	e.req = req;
+	e.auth_ok = 1;
+	if ((error = check_request(req, &e.method, &e.with_body)))
 		return error;
-	if (!(url = wp_strdup(req->url)))
+	if (!(e.url = wp_strdup(req->url)))
 		return WASMPACK_ENOMEM;
+	e.started_us = monotonic_us();
 
-	for (;;) {
-		xfer x;
-		memset(&x, 0, sizeof(x));
-		x.h = h;
-		x.req = req;
-		x.url = url;
-		x.resp = &resp;
-		x.max_body = req->max_body ? req->max_body : WP_HTTP_BODY_MAX;
-		x.sunk = &sunk;
-		x.fd = -1;
-		if (with_body) {
-			if (req->body && req->body_len > 0) {
-				x.mem = req->body;
-				x.len = (int64_t)req->body_len;
-			} else {
-				x.fd = req->body_fd;
-				x.offset = req->body_offset;
-				x.len = req->body_fd_len;
-			}
-		}
-		headers_clear(&resp);
-		wasmpack_buf_dispose(&resp.body);
-
-		/* auth_ok falls for good at the first origin change; the
-		 * origin test here is a second lock on the same door. */
-		int send_auth = auth_ok && wp_http_same_origin(url, req->url);
-		curl_slist_free_all(headers);
-		headers = NULL;
-		if ((error = build_headers(&headers, req, method, send_auth)))
-			goto done;
-		if ((error = setup(h, &x, method, with_body, headers)))
-			goto done;
-
-		log_line(h, "> %s %s", method, redact_url(shown, sizeof(shown), url));
-		attempts++;
-		CURLcode cc = curl_easy_perform(h->curl);
-		if (x.abort_code) {
-			error = x.abort_code;
-			goto done;
-		}
-		if (cc != CURLE_OK && !x.truncated) {
-			const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc);
-			size_t wl = strlen(why);
-			while (wl > 0 && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
-				wl--;
-			log_line(h, "< failed %s: %.*s", redact_url(shown, sizeof(shown), url),
-				 (int)wl, why);
-			if (retryable_curl(cc) && sunk == 0 && !req->no_retry &&
-			    retries < h->retries) {
-				long wait = backoff_ms(h, retries);
-				retries++;
-				log_line(h, "* retry %d/%d in %ld ms", retries, h->retries, wait);
-				sleep_ms(wait);
-				continue;
-			}
-			/* curl refuses one header line over 100 KB with "out of
-			 * memory" before header_cb sees it: a hostile answer,
-			 * not our memory, and as much a cap as HEADERS_MAX_BYTES. */
-			if (cc == CURLE_OUT_OF_MEMORY && x.status > 0 && sunk == 0 &&
-			    x.resp->body.size == 0)
-				error = wp_error(WASMPACK_ETOOLARGE,
-						 "response headers from %s are too large (a line over %d bytes)",
-						 redact_url(shown, sizeof(shown), url), CURL_MAX_HTTP_HEADER);
-			else if (sunk > 0)
-				error = wp_error(WASMPACK_ENETWORK,
-						 "connection lost while reading %s after %llu bytes: %.*s",
-						 redact_url(shown, sizeof(shown), url),
-						 (unsigned long long)sunk, (int)wl, why);
-			else if (x.status > 0)
-				error = wp_error(WASMPACK_ENETWORK,
-						 "incomplete %ld response from %s: %.*s", x.status,
-						 redact_url(shown, sizeof(shown), url), (int)wl, why);
-			else if (attempts > 1)
-				error = wp_error(WASMPACK_ENETWORK,
-						 "cannot reach %s: %.*s (after %d attempts)",
-						 redact_url(shown, sizeof(shown), url), (int)wl, why,
-						 attempts);
-			else
-				error = wp_error(WASMPACK_ENETWORK, "cannot reach %s: %.*s",
-						 redact_url(shown, sizeof(shown), url), (int)wl, why);
-			goto done;
-		}
-		status = x.status;
-		if (status == 0)
-			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-		log_response(h, &resp, status, url);
-
-		if (req->follow_redirects && is_redirect(status)) {
-			const char *loc = wp_http_header_get(&resp, "Location");
-			redact_url(shown, sizeof(shown), url);
-			if (!loc || !*loc) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "redirect %ld from %s has no Location", status, shown);
-				goto done;
-			}
-			if (hops >= h->opts.max_redirects) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "too many redirects from %s (more than %d)",
-						 redact_url(shown2, sizeof(shown2), req->url),
-						 h->opts.max_redirects);
-				goto done;
-			}
-			if (wp_http_url_resolve(&next, url, loc)) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "redirect from %s has an invalid Location '%s'",
-						 shown, redact_url(shown2, sizeof(shown2), loc));
-				goto done;
-			}
-			const char *to = web_scheme(next);
-			redact_url(shown2, sizeof(shown2), next);
-			if (!to) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "redirect from %s to %s refused: not http or https",
-						 shown, shown2);
-				goto done;
-			}
-			const char *from = web_scheme(url);
-			if (from && strcmp(from, "https") == 0 && strcmp(to, "http") == 0) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "redirect from %s to %s refused: it would drop TLS",
-						 shown, shown2);
-				goto done;
-			}
-			if (auth_ok && !wp_http_same_origin(req->url, next)) {
-				auth_ok = 0;
-				if (req->authorization)
-					log_line(h, "* new origin: authorization dropped");
-			}
-			method = method_after_redirect(status, method, &with_body);
-			free(url);
-			url = next;
-			next = NULL;
-			hops++;
-			continue;
-		}
-		if (retryable_status(status) && !req->no_retry && sunk == 0 &&
-		    retries < h->retries) {
-			long wait = retry_after_ms(&resp);
-			if (wait < 0)
-				wait = backoff_ms(h, retries);
-			if (wait > h->opts.retry_max_ms)
-				wait = h->opts.retry_max_ms;
-			retries++;
-			log_line(h, "* retry %d/%d in %ld ms", retries, h->retries, wait);
-			sleep_ms(wait);
-			continue;
-		}
-		break;
+	error = exchange_run(&e);
+	if (!error) {
+		e.resp.status = e.status;
+		e.resp.url = e.url;
+		e.resp.attempts = e.attempts;
+		e.url = NULL;
+		*out = e.resp;
+		memset(&e.resp, 0, sizeof(e.resp));
+	} else {
+		out->attempts = e.attempts;
 	}
-
-	resp.status = status;
-	resp.url = url;
-	resp.attempts = attempts;
-	url = NULL;
-	*out = resp;
-	memset(&resp, 0, sizeof(resp));
-	error = 0;
-done:
-	curl_slist_free_all(headers);
+	curl_slist_free_all(e.headers);
 	/* The handle must not point at our headers once they are freed. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-	free(url);
-	free(next);
-	wp_http_response_dispose(&resp);
-	if (error)
-		out->attempts = attempts;
+	free(e.url);
+	wp_http_response_dispose(&e.resp);
 	return error;
 }

@@ -19,7 +19,6 @@
 #include <stdint.h>
 
 #include "wasmpack/common.h"
-#include "wasmpack/layer.h" /* wasmpack_write_cb */
 
 /* Default cap on a response body held in memory. */
 #define WP_HTTP_BODY_MAX (4 * 1024 * 1024)
@@ -98,11 +97,17 @@ typedef struct wp_http_response {
 
 /* Sends req and fills *out (the caller disposes it) with the final
  * answer, whatever its status: a 404 or 401 is a response, not an error.
- * Errors: WASMPACK_ENETWORK when no answer came (connection refused, TLS
- * failure, stall, retries used up: the message names the URL and curl's
- * reason), WASMPACK_ETOOLARGE for an oversized body, WASMPACK_EINVALID for
- * a bad redirect (downgrade, too many hops, no Location), or the sink's
- * own error code. */
+ * Errors: WASMPACK_ENETWORK when no (complete) answer came, with the
+ * reason why: DNS, CONNECTION_REFUSED, TIMEOUT, TLS_VERIFY, TLS,
+ * PLAIN_HTTP_TO_TLS (a plain-http request reached a TLS server: checked
+ * with one handshake when the server hung up without a word) or
+ * CONNECTION; the message names the origin tried last, the attempts and
+ * the time they took ("cannot connect to http://127.0.0.1:5000
+ * (connection refused; 3 attempts in 1.2 s)"), or the URL and the bytes
+ * read when a body broke off. WASMPACK_ETOOLARGE for an oversized answer,
+ * WASMPACK_EINVALID for a bad redirect (downgrade, too many hops, no
+ * Location), or the sink's own error code. out->attempts is set even on
+ * failure. */
 int wp_http_do(wp_http_response *out, wp_http *h, const wp_http_request *req);
 
 /* The first value of header name (any case), borrowed, or NULL. */

@@ -1,7 +1,12 @@
-/* Internal: what the registry client's files (registry.c, registry_auth.c,
- * registry_blob.c) share: the client struct, one operation's context,
- * sending a request with the registry's authentication, and turning an
- * answer that is not a success into an error. */
+/* Internal: what the registry client's files share: the client struct,
+ * one operation's context, sending a request with the registry's
+ * authentication, and turning an answer that is not a success into an
+ * error. Calls go one way only, each file using those below it:
+ *   blob.c manifest.c tags.c   the operations
+ *   auth.c                     the authentication flow, login check
+ *   client.c                   pool, scheme, op, status errors, ping
+ *   url.c                      query, Location, Link, origin, header numbers
+ *   http.c, tokens.c           transport; challenges, scopes, tokens */
 #ifndef WP_REGISTRY_INTERNAL_H
 #define WP_REGISTRY_INTERNAL_H
 
@@ -60,6 +65,11 @@ typedef struct wp_reg_op {
 	int64_t token_margin;          /* seconds a token must still last */
 	const char *repository;        /* as sent: "library/x" for Hub's "x" */
 	char *repository_owned;
+	/* The last request sent for this op carried the user's credentials:
+	 * Basic, or a token fetched with them (set by wp_reg_send and the
+	 * token request). A 401 then means they were refused; without them,
+	 * that none were given. */
+	int creds_sent;
 } wp_reg_op;
 
 /* Takes an HTTP client from the pool, decides the scheme at the first
@@ -104,18 +114,34 @@ int wp_reg_auth_challenged(int *retry, wp_reg_op *op, const wp_http_response *re
 /* Loads the credentials (options, else config.json / helpers) once. */
 int wp_reg_creds_load(wasmpack_registry *r);
 
-/* Records the error an unsuccessful answer means and returns its code:
- * 404 and *_UNKNOWN -> ENOTFOUND, 401/403 -> EAUTH, 429/5xx -> ENETWORK,
- * 400 *_INVALID -> EINVALID. The message ("401 UNAUTHORIZED:
- * authentication required ...") shows the distribution error's code and
- * message, never an HTML page; for refused credentials it names the
- * registry, for 429 the rate limit. Callers prefix what they were doing. */
+/* Records the error an unsuccessful answer means and returns its code,
+ * with a reason and the answer's status and distribution error code
+ * (wp_error_set_http): 404 and *_UNKNOWN -> ENOTFOUND NOT_FOUND_REMOTE;
+ * 401 -> EAUTH NO_CREDENTIALS or CREDENTIALS_REFUSED (op->creds_sent),
+ * DENIED for 403 and for insufficient_scope with credentials; 429 ->
+ * ENETWORK RATE_LIMITED; 5xx -> ENETWORK REGISTRY; a TLS server's answer
+ * to plain http -> ENETWORK PLAIN_HTTP_TO_TLS; 400 *_INVALID -> EINVALID.
+ * The message ("401 UNAUTHORIZED: authentication required ...") shows the
+ * distribution error's code and message, never an HTML page; for refused
+ * credentials it names the registry and user, for 429 the rate limit. It
+ * states facts only and never loads credentials. Callers prefix what
+ * they were doing. */
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp);
 
-/* Response header helpers. */
+/* url.c */
+
+/* Parses a non-negative decimal integer at s. With end, *end gets the
+ * first byte after it; without, the number must fill s. 0 or -1. */
+int wp_reg_parse_int64(int64_t *out, const char *s, const char **end);
+/* The value of header name as a whole non-negative integer: 0, or -1
+ * when absent or not one. */
 int wp_reg_header_int64(int64_t *out, const wp_http_response *resp, const char *name);
+/* The target of a `rel="next"` link in one Link header value, or NULL.
+ * New string (caller frees) in *out. */
+int wp_reg_link_next(char **out, const char *value);
 /* Resolves a Location against the URL that answered, refusing an
- * https->http downgrade. New string, caller frees. */
+ * https->http downgrade. New string, caller frees. A missing, broken or
+ * downgrading Location is EINVALID with reason REGISTRY. */
 int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url);
 /* Appends "name=value" to url's query with '?' or '&' (value
  * percent-encoded). New string, caller frees. */

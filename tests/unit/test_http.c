@@ -354,7 +354,7 @@ static void refused_body(void)
 	char url[128], want[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v2/?token=tok-value&n=1",
 		 ntohs(sa.sin_port));
-	snprintf(want, sizeof(want), "cannot reach http://127.0.0.1:%d/v2/?token=***&n=1",
+	snprintf(want, sizeof(want), "cannot connect to http://127.0.0.1:%d (connection refused; 3 attempts in ",
 		 ntohs(sa.sin_port));
 
 	wp_http_options o;
@@ -376,7 +376,6 @@ static void refused_body(void)
 	CHECK(took < 1500);
 	CHECK(attempts == 3);
 	CHECK_MSG_HAS(want);
-	CHECK_MSG_HAS("(after 3 attempts)");
 	CHECK(!strstr(wasmpack_error_last(), "tok-value"));
 }
 
@@ -608,7 +607,7 @@ static void tls_body(fx *f)
 
 	/* the default client: a self-signed certificate is refused, once */
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_ENETWORK);
-	CHECK_MSG_HAS("cannot reach https://127.0.0.1:");
+	CHECK_MSG_HAS("cannot connect to https://127.0.0.1:");
 	CHECK(r.attempts == 1);
 
 	wp_http_options o;
