@@ -327,7 +327,7 @@ static void auth_hint(char *out, size_t outsz, const wp_reg_op *op, long status)
 
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 {
-	char text[WP_REG_QUOTE_MAX + 96], ecode[64], hint[400] = "";
+	char text[WP_REG_QUOTE_MAX + 96], ecode[64] = "", hint[400] = "";
 	long status = resp->status;
 	int code = code_for_status(status);
 
@@ -356,7 +356,26 @@ int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 		else
 			snprintf(hint, sizeof(hint), " (%s is rate limiting)", op->r->name);
 	}
-	return wp_error(code, "%ld %s%s", status, text, hint);
+	wp_error(code, "%ld %s%s", status, text, hint);
+	/* STAND-IN until branch errreg lands (take errreg's side on conflict). */
+	wasmpack_error_reason why = WASMPACK_REASON_NONE;
+	if (status == 401 || status == 403)
+		why = strstr(hint, "no credentials") ? WASMPACK_REASON_NO_CREDENTIALS
+		      : status == 403                ? WASMPACK_REASON_DENIED
+						     : WASMPACK_REASON_CREDENTIALS_REFUSED;
+	else if (status == 404)
+		why = WASMPACK_REASON_NOT_FOUND_REMOTE;
+	else if (status == 429)
+		why = WASMPACK_REASON_RATE_LIMITED;
+	else if (status == 400 && op->r->opts.plain_http &&
+		 !wp_http_header_get(resp, "Docker-Distribution-Api-Version"))
+		why = WASMPACK_REASON_PLAIN_HTTP_TO_TLS;
+	else if (status >= 500)
+		why = WASMPACK_REASON_REGISTRY;
+	if (why)
+		wp_error_set_reason(why == WASMPACK_REASON_PLAIN_HTTP_TO_TLS ? WASMPACK_ENETWORK : 0, why);
+	wp_error_set_http(status, ecode);
+	return wasmpack_error_last_code();
 }
 
 /* ------------------------------------------------------------------ */
@@ -595,7 +614,8 @@ static int decide_scheme(wp_reg_op *op)
 	}
 	/* Keep the TLS failure to report if plain http does not work either. */
 	char tls_message[1024];
-	int tls_error = error;
+	wp_error_state tls_state; /* STAND-IN (errreg): keeps the reason too */
+	wp_error_save(&tls_state);
 	snprintf(tls_message, sizeof(tls_message), "%s", wasmpack_error_last());
 	/* A server that answered the TLS hello in plain HTTP needs no second
 	 * probe: the first real request over http confirms it. */
@@ -616,7 +636,7 @@ static int decide_scheme(wp_reg_op *op)
 	}
 	free(https);
 	free(http);
-	error = wp_error(tls_error, "%s", tls_message);
+	error = wp_error_restore(&tls_state);
 done:
 	pthread_mutex_unlock(&r->scheme_lock);
 	return error;

@@ -760,6 +760,26 @@ static int retryable_curl(CURLcode cc)
 	}
 }
 
+/* STAND-IN until branch errreg lands (take errreg's side on conflict):
+ * the reason behind a transport failure, so the CLI's table can work. */
+static void set_curl_reason(CURLcode cc)
+{
+	wasmpack_error_reason r = WASMPACK_REASON_CONNECTION;
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY: r = WASMPACK_REASON_DNS; break;
+	case CURLE_COULDNT_CONNECT: r = WASMPACK_REASON_CONNECTION_REFUSED; break;
+	case CURLE_OPERATION_TIMEDOUT: r = WASMPACK_REASON_TIMEOUT; break;
+	case CURLE_PEER_FAILED_VERIFICATION: r = WASMPACK_REASON_TLS_VERIFY; break;
+	case CURLE_SSL_CACERT_BADFILE: r = WASMPACK_REASON_FILE_NOT_FOUND; break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER: r = WASMPACK_REASON_TLS; break;
+	default: break;
+	}
+	wp_error_set_reason(0, r);
+}
+
 static uint64_t next_random(wp_http *h)
 {
 	/* xorshift64*: jitter needs spread, not secrecy */
@@ -1030,6 +1050,8 @@ int wp_http_do(wp_http_response *out, wp_http *h, const wp_http_request *req)
 			else
 				error = wp_error(WASMPACK_ENETWORK, "cannot reach %s: %.*s",
 						 redact_url(shown, sizeof(shown), url), (int)wl, why);
+			if (error == WASMPACK_ENETWORK)
+				set_curl_reason(cc);
 			goto done;
 		}
 		status = x.status;
