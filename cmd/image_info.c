@@ -95,7 +95,7 @@ static int fd_write(const void *data, size_t len, void *payload)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return WASMPACK_EIO;
+			return cli_os_error("write", "a temporary file");
 		p += n;
 		len -= (size_t)n;
 	}
@@ -114,10 +114,10 @@ int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack
 		return WASMPACK_EINVALID;
 	int fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
-		return WASMPACK_EIO;
+		return cli_os_error("create", path);
 	int err = wasmpack_image_module(store, manifest, fd_write, &fd);
 	if (close(fd) != 0 && !err)
-		err = WASMPACK_EIO;
+		err = cli_os_error("write", path);
 	if (!err)
 		err = wasmpack_wasm_parse_file(out, path);
 	unlink(path);
