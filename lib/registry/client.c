@@ -367,7 +367,7 @@ int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 		why = WASMPACK_REASON_NOT_FOUND_REMOTE;
 	else if (status == 429)
 		why = WASMPACK_REASON_RATE_LIMITED;
-	else if (status == 400 && op->r->opts.plain_http &&
+	else if (status == 400 && op->r->opts.plain_http && !ecode[0] &&
 		 !wp_http_header_get(resp, "Docker-Distribution-Api-Version"))
 		why = WASMPACK_REASON_PLAIN_HTTP_TO_TLS;
 	else if (status >= 500)
