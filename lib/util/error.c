@@ -183,8 +183,11 @@ int wp_error_from_callback(int rc, const char *what)
 {
 	/* Set through wasmpack_error_set_str, or by a libwasmpack call that
 	 * failed inside the callback and whose code it passed on. */
-	if (last.code && (last.user_set || (rc < 0 && last.code == rc)))
+	if (last.code && (last.user_set || (rc < 0 && last.code == rc))) {
+		/* Used up: a later callback that sets nothing gets its own. */
+		last.user_set = 0;
 		return last.code;
+	}
 	/* A WASMPACK_E* code the callback chose stays its answer. */
 	int code = rc < 0 && rc >= WASMPACK_EUSER ? rc : WASMPACK_EUSER;
 	return wp_error_why(code, WASMPACK_REASON_CALLBACK, "%s failed (callback returned %d)", what,
