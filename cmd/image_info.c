@@ -25,7 +25,8 @@ static int artifact_platform(wasmpack_image_config **out, const wasmpack_buf *ra
 {
 	json_t *j = json_loadb((const char *)raw->data, raw->size, JSON_REJECT_DUPLICATES, NULL);
 	if (!j)
-		return WASMPACK_EINVALID;
+		return wasmpack_error_set_str(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT,
+					      "the artifact's config is not JSON");
 	wasmpack_image_config *c = calloc(1, sizeof(*c));
 	const char *os = json_string_value(json_object_get(j, "os"));
 	const char *arch = json_string_value(json_object_get(j, "architecture"));
@@ -111,7 +112,8 @@ int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack
 	*out = NULL;
 	if (snprintf(path, sizeof(path), "%s/wasmpack-module-XXXXXX", dir && *dir ? dir : "/tmp") >=
 	    (int)sizeof(path))
-		return WASMPACK_EINVALID;
+		return wasmpack_error_set_str(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+					      "$TMPDIR is too long");
 	int fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
 		return cli_os_error("create", path);
