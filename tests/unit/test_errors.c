@@ -5,9 +5,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -256,6 +259,72 @@ static void test_errors__build_reasons(void)
 	wasmpack_store_free(s);
 }
 
+/* The responder (tests/httpd) answering every blob check with a 429: the
+ * blobs are checked on the transfer's worker threads, so the error the
+ * push returns has come back from one of them. */
+static const char rate_limited_script[] =
+	"[{'match': {'method': 'HEAD', 'path': '/v2/demo/app/manifests/v1'}, 'times': 0,"
+	"  'response': {'status': 404}},"
+	" {'match': {'method': 'HEAD', 'path': '/v2/demo/app/blobs/*'}, 'times': 0,"
+	"  'response': {'status': 429, 'headers': {'ratelimit-remaining': '0;w=60'}}}]";
+
+static void push_to(wasmpack_store *s, const wasmpack_reference *src, const char *host)
+{
+	wasmpack_transfer_options o = WASMPACK_TRANSFER_OPTIONS_INIT;
+	wasmpack_transfer_result res;
+	wasmpack_reference *dst = NULL;
+	char text[300];
+	memset(&res, 0, sizeof(res));
+	o.registry.plain_http = 1;
+	o.registry.max_retries = -1;
+	o.jobs = 4;
+	snprintf(text, sizeof(text), "%s/demo/app:v1", host);
+	CHECK_OK(wasmpack_reference_parse(&dst, text));
+	CHECK_ERR(wasmpack_push(&res, s, src, dst, &o), WASMPACK_ENETWORK);
+	wasmpack_reference_free(dst);
+	const wasmpack_error_info *i = wasmpack_error_last_info();
+	CHECK(i->reason == WASMPACK_REASON_RATE_LIMITED);
+	CHECK(i->http_status == 429);
+	CHECK(strncmp(i->message, "cannot push '", 13) == 0);
+	CHECK(strstr(i->message, text) != NULL);
+	CHECK(strstr(i->message, "429") != NULL);
+}
+
+static void test_errors__a_worker_threads_error_arrives_whole(void)
+{
+	wasmpack_store *s = open_store("push");
+	wasmpack_build_result r = {0};
+	wasmpack_reference *src = NULL;
+	char script[700];
+	pid_t pid = -1;
+	int in_fd = -1, out_fd = -1;
+	CHECK(s);
+	CHECK_OK(wasmpack_image_build(&r, s, td("hello.wasm"), NULL));
+	CHECK_OK(wasmpack_reference_parse(&src, "example.com/app:1"));
+	CHECK_OK(wasmpack_store_tag(s, src, &r.manifest));
+	if (harness_write_script(script, sizeof(script), "errors-429.json", rate_limited_script) == 0) {
+		char *argv[] = {"node", "tests/httpd/scripted.mjs", script, "--max-seconds", "60", NULL};
+		long port = harness_spawn_port(&pid, &in_fd, &out_fd, argv);
+		if (port > 0) {
+			char host[64];
+			snprintf(host, sizeof(host), "127.0.0.1:%ld", port);
+			push_to(s, src, host);
+		}
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	wasmpack_reference_free(src);
+	wasmpack_build_result_dispose(&r);
+	wasmpack_store_free(s);
+}
+
 const test_case errors_tests[] = {
 	TEST_ENTRY(test_errors__every_reason_has_a_distinct_name),
 	TEST_ENTRY(test_errors__set_str_records_code_reason_and_one_line),
@@ -267,5 +336,6 @@ const test_case errors_tests[] = {
 	TEST_ENTRY(test_errors__module_files_that_are_not_wasm),
 	TEST_ENTRY(test_errors__a_sink_sets_the_error_its_caller_returns),
 	TEST_ENTRY(test_errors__build_reasons),
+	TEST_ENTRY(test_errors__a_worker_threads_error_arrives_whole),
 	TEST_END,
 };
