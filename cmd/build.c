@@ -247,10 +247,6 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	cli_status_end(ctx);
 	if (err) {
 		rc = cli_fail(ctx, err);
-		/* Until cli_fail maps WASMPACK_EPOLICY itself (issue 10's
-		 * error table): a refusal by --deny is exit 6, as documented. */
-		if (err == WASMPACK_EPOLICY)
-			rc = EXIT_INTEGRITY;
 		goto done;
 	}
 	if (r.wasm->kind == WASMPACK_WASM_COMPONENT && a.opts.format == WASMPACK_FORMAT_IMAGE)

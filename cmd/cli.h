@@ -72,9 +72,22 @@ void cli_help(FILE *out, const cli_command *cmd);
 /* Prints "wasmpack CMD: MESSAGE" for a usage problem; returns EXIT_USAGE. */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prints the library's last error ("wasmpack: <message>") and returns the
- * exit code for the library code `rc`. */
+/* Prints the library's last error ("wasmpack: <message>", with its reason
+ * under -v) and the hint for it, and returns the exit code for the library
+ * code `rc` and the error's reason (errors.c). */
 int cli_fail(const cli_ctx *ctx, int rc);
+
+/* errors.c: the one table from a library error's reason (else its code)
+ * to an exit code and a hint. */
+int cli_error_exit_code(int code, wasmpack_error_reason reason);
+/* The hint for the error without "hint: ", or "" when there is none. May
+ * call the library (to see whether a login is stored). */
+void cli_error_hint(char *buf, size_t size, const cli_ctx *ctx, int code,
+		    wasmpack_error_reason reason);
+/* Records errno's failure of `op` on `path` as the last error, the way a
+ * library callback does (wasmpack_error_set_str), so that cli_fail prints
+ * it with its reason (out of space, permission). Returns WASMPACK_EIO. */
+int cli_os_error(const char *op, const char *path);
 
 /* Prints a one-line message to stderr unless -q ("wasmpack: ..."). */
 void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

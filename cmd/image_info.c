@@ -25,7 +25,8 @@ static int artifact_platform(wasmpack_image_config **out, const wasmpack_buf *ra
 {
 	json_t *j = json_loadb((const char *)raw->data, raw->size, JSON_REJECT_DUPLICATES, NULL);
 	if (!j)
-		return WASMPACK_EINVALID;
+		return wasmpack_error_set_str(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT,
+					      "the artifact's config is not JSON");
 	wasmpack_image_config *c = calloc(1, sizeof(*c));
 	const char *os = json_string_value(json_object_get(j, "os"));
 	const char *arch = json_string_value(json_object_get(j, "architecture"));
@@ -95,7 +96,7 @@ static int fd_write(const void *data, size_t len, void *payload)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return WASMPACK_EIO;
+			return cli_os_error("write", "a temporary file");
 		p += n;
 		len -= (size_t)n;
 	}
@@ -111,13 +112,14 @@ int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack
 	*out = NULL;
 	if (snprintf(path, sizeof(path), "%s/wasmpack-module-XXXXXX", dir && *dir ? dir : "/tmp") >=
 	    (int)sizeof(path))
-		return WASMPACK_EINVALID;
+		return wasmpack_error_set_str(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+					      "$TMPDIR is too long");
 	int fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
-		return WASMPACK_EIO;
+		return cli_os_error("create", path);
 	int err = wasmpack_image_module(store, manifest, fd_write, &fd);
 	if (close(fd) != 0 && !err)
-		err = WASMPACK_EIO;
+		err = cli_os_error("write", path);
 	if (!err)
 		err = wasmpack_wasm_parse_file(out, path);
 	unlink(path);

@@ -312,10 +312,12 @@ static int mem_write(const void *data, size_t len, void *payload)
 {
 	mem_sink *m = payload;
 	if (m->buf.size + len > m->max)
-		return WASMPACK_ETOOLARGE;
+		return wasmpack_error_set_str(WASMPACK_ETOOLARGE, WASMPACK_REASON_TOO_LARGE,
+					      "the config is larger than its limit");
 	unsigned char *g = realloc(m->buf.data, m->buf.size + len + 1);
 	if (!g)
-		return WASMPACK_ENOMEM;
+		return wasmpack_error_set_str(WASMPACK_ENOMEM, WASMPACK_REASON_OUT_OF_MEMORY,
+					      "out of memory");
 	memcpy(g + m->buf.size, data, len);
 	m->buf.data = g;
 	m->buf.size += len;

@@ -17,79 +17,31 @@ const cli_exit_code cli_exit_codes[] = {
 	{0, NULL},
 };
 
-/* 1 when credentials for the registry are stored (or a helper has them). */
-static int logged_in(const cli_ctx *ctx, const char *registry)
-{
-	wasmpack_credential cred = WASMPACK_CREDENTIAL_INIT;
-	wasmpack_credentials_options copts = WASMPACK_CREDENTIALS_OPTIONS_INIT;
-	copts.config_dir = ctx->config_dir;
-	int found = wasmpack_credentials_get(&cred, registry, &copts) == 0;
-	wasmpack_credential_dispose(&cred);
-	return found;
-}
-
-/* One line on what the user can do about an error, or nothing. */
-static void print_hint(const cli_ctx *ctx, int rc, const char *msg)
-{
-	const char *reg = ctx->registry[0] ? ctx->registry : NULL;
-	const char *cmd = ctx->command ? ctx->command : "";
-	if (ctx->quiet)
-		return;
-	switch (rc) {
-	case WASMPACK_EAUTH:
-		if (strcmp(cmd, "login") == 0) {
-			/* The message already says whose credentials were refused. */
-			if (reg && strcmp(reg, "docker.io") == 0)
-				fprintf(stderr, "hint: Docker Hub takes a personal access token as the password\n");
-		} else if (reg && !logged_in(ctx, reg))
-			fprintf(stderr, "hint: run `wasmpack login %s` first\n", reg);
-		else if (reg)
-			fprintf(stderr, "hint: the stored login for %s was refused or may not do this; "
-					"`wasmpack login %s` replaces it\n", reg, reg);
-		else
-			fprintf(stderr, "hint: run `wasmpack login REGISTRY` first\n");
-		return;
-	case WASMPACK_ENETWORK:
-		if (strstr(msg, "certificate") || strstr(msg, "SSL") || strstr(msg, "TLS"))
-			fprintf(stderr, "hint: if %s uses its own CA, pass --ca-file CA.pem "
-					"(--insecure skips the check)\n", reg ? reg : "the registry");
-		else if (strstr(msg, "429") || strstr(msg, "rate limit"))
-			fprintf(stderr, "hint: %s\n",
-				reg && strcmp(reg, "docker.io") == 0 && !logged_in(ctx, reg)
-					? "Docker Hub allows logged-in users more pulls: run `wasmpack login docker.io`"
-					: "wait until the registry's limit resets, then run the command again");
-		else if (strstr(msg, "resolve"))
-			fprintf(stderr, "hint: check the registry name in the reference and the network\n");
-		return;
-	case WASMPACK_ENOTFOUND:
-		if (strstr(msg, "not in the store"))
-			fprintf(stderr, "hint: `wasmpack images` lists the store; `wasmpack build -t NAME FILE.wasm` adds an image\n");
-		return;
-	case WASMPACK_ELOCKED:
-		fprintf(stderr, "hint: another wasmpack is writing to the store; run the command again when it is done\n");
-		return;
-	default:
-		return;
-	}
-}
-
 int cli_fail(const cli_ctx *ctx, int rc)
 {
-	char msg[1024];
-	const char *last = wasmpack_error_last();
-	snprintf(msg, sizeof(msg), "%s", last && *last ? last : wasmpack_strerror(rc));
-	cli_progress_end(ctx);
-	fprintf(stderr, "wasmpack: %s\n", msg);
-	print_hint(ctx, rc, msg);
-	switch (rc) {
-	case WASMPACK_ENOTFOUND: return EXIT_NOTFOUND;
-	case WASMPACK_EAUTH: return EXIT_AUTH;
-	case WASMPACK_ENETWORK: return EXIT_NETWORK;
-	case WASMPACK_EDIGEST:
-	case WASMPACK_EINVALID:
-	case WASMPACK_ETOOLARGE: return EXIT_INTEGRITY;
-	default: return EXIT_ERROR;
+	/* Copied first: finding a hint may call the library again. */
+	const wasmpack_error_info *info = wasmpack_error_last_info();
+	char msg[1024], detail[160] = "", hint[512];
+	wasmpack_error_reason reason = info->code == rc ? info->reason : WASMPACK_REASON_NONE;
+	snprintf(msg, sizeof(msg), "%s", info->message[0] ? info->message : wasmpack_strerror(rc));
+	if (ctx->verbose && (reason || info->http_status)) {
+		/* -v: what a script or a bug report may want beside the words. */
+		int n = snprintf(detail, sizeof(detail), " [%s", wasmpack_error_reason_name(reason));
+		if (info->http_status && n > 0 && (size_t)n < sizeof(detail))
+			n += snprintf(detail + n, sizeof(detail) - (size_t)n, ", HTTP %ld", info->http_status);
+		if (info->registry_code[0] && n > 0 && (size_t)n < sizeof(detail))
+			n += snprintf(detail + n, sizeof(detail) - (size_t)n, " %s", info->registry_code);
+		if (n > 0 && (size_t)n < sizeof(detail))
+			snprintf(detail + n, sizeof(detail) - (size_t)n, "]");
 	}
+	cli_progress_end(ctx);
+	fprintf(stderr, "wasmpack: %s%s\n", msg, detail);
+	if (!ctx->quiet) {
+		cli_error_hint(hint, sizeof(hint), ctx, rc, reason);
+		if (hint[0])
+			fprintf(stderr, "hint: %s\n", hint);
+	}
+	return cli_error_exit_code(rc, reason);
 }
 
 void cli_note(const cli_ctx *ctx, const char *fmt, ...)

@@ -129,6 +129,7 @@ done:
  * failed pull never leaves half a module behind. */
 typedef struct file_sink {
 	int fd;
+	const char *path;
 } file_sink;
 
 static int file_write(const void *data, size_t len, void *payload)
@@ -140,7 +141,7 @@ static int file_write(const void *data, size_t len, void *payload)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return WASMPACK_EIO;
+			return cli_os_error("write", f->path);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -153,24 +154,18 @@ static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpac
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return cli_usage_error(ctx, "output path too long");
-	file_sink f = {mkostemp(tmp, O_CLOEXEC)};
-	if (f.fd < 0) {
-		fprintf(stderr, "wasmpack: cannot create '%s': %s\n", tmp, strerror(errno));
-		return EXIT_ERROR;
-	}
+	file_sink f = {mkostemp(tmp, O_CLOEXEC), path};
+	if (f.fd < 0)
+		return cli_fail(ctx, cli_os_error("create", tmp));
 	int err = wasmpack_image_module(store, m, file_write, &f);
 	if (!err && (fchmod(f.fd, 0755) != 0 || fsync(f.fd) != 0))
-		err = WASMPACK_EIO;
+		err = cli_os_error("write", path);
 	if (close(f.fd) != 0 && !err)
-		err = WASMPACK_EIO;
+		err = cli_os_error("write", path);
 	if (!err && rename(tmp, path) != 0)
-		err = WASMPACK_EIO;
+		err = cli_os_error("write", path);
 	if (err) {
 		unlink(tmp);
-		if (err == WASMPACK_EIO) {
-			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", path, strerror(errno));
-			return EXIT_ERROR;
-		}
 		return cli_fail(ctx, err);
 	}
 	cli_note(ctx, "wrote the module to %s", path);
@@ -206,8 +201,6 @@ static int run_pull(cli_ctx *ctx, int argc, char **argv)
 			 * process is using the store. */
 			wasmpack_store_gc(NULL, store);
 			cli_note(ctx, "the store is left as it was");
-			/* Until cli_fail maps WASMPACK_EPOLICY itself. */
-			rc = EXIT_INTEGRITY;
 		}
 		goto done;
 	}

@@ -33,6 +33,8 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "'%s' names an image; give the repository alone", text);
 	if ((rc = remote_parse_ref(ctx, &ref, text)))
 		return rc;
+	/* For the hints (errors.c): which registry to log in to. */
+	snprintf(ctx->registry, sizeof(ctx->registry), "%s", ref->registry);
 	if ((err = wasmpack_reference_name(&name, ref)) ||
 	    (err = wasmpack_registry_new(&reg, ref->registry, &ropts)) ||
 	    (err = wasmpack_registry_tags(&tags, reg, ref->repository))) {

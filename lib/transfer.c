@@ -32,7 +32,7 @@ typedef enum transfer_mode { MODE_PUSH, MODE_PULL, MODE_COPY } transfer_mode;
 typedef struct blob_job {
 	const wasmpack_descriptor *desc;
 	int error;
-	char message[512];
+	wp_error_state why; /* the worker's whole error, when error != 0 */
 	wasmpack_progress_state state;
 	int64_t done;
 } blob_job;
@@ -259,8 +259,9 @@ static void *worker(void *arg)
 		j->error = t->mode == MODE_PUSH ? push_blob(t, j)
 			   : t->mode == MODE_PULL ? pull_blob(t, j) : copy_blob(t, j);
 		if (j->error) {
-			/* The last error is per thread: keep it with the job. */
-			snprintf(j->message, sizeof(j->message), "%s", wasmpack_error_last());
+			/* The last error is per thread: keep all of it (reason,
+			 * HTTP status) with the job for the reporting thread. */
+			wp_error_save(&j->why);
 			report(t, j, WASMPACK_PROGRESS_FAILED, j->done);
 		}
 	}
@@ -278,6 +279,7 @@ static int move_blobs(transfer_ctx *t, const wasmpack_descriptor *const *descs, 
 		nthreads = 16;
 	if (nthreads > n)
 		nthreads = n;
+	/* calloc: a job's saved error is large, and only written on failure. */
 	t->jobs = calloc(n ? n : 1, sizeof(*t->jobs));
 	if (!t->jobs)
 		return wp_error_nomem();
@@ -296,7 +298,8 @@ static int move_blobs(transfer_ctx *t, const wasmpack_descriptor *const *descs, 
 	for (size_t i = 0; i < n; i++) {
 		blob_job *j = &t->jobs[i];
 		if (j->error && !error) {
-			error = wp_error(j->error, "%s", j->message);
+			wp_error_restore(&j->why);
+			error = j->error;
 		} else if (!j->error) {
 			if (j->state == WASMPACK_PROGRESS_EXISTS || j->state == WASMPACK_PROGRESS_MOUNTED) {
 				res->blobs_skipped++;
@@ -309,6 +312,29 @@ static int move_blobs(transfer_ctx *t, const wasmpack_descriptor *const *descs, 
 	free(t->jobs);
 	t->jobs = NULL;
 	return error;
+}
+
+/* 1 when a manifest HEAD failed because the registry lacks the manifest,
+ * not because it could not be asked (a missing CA file is "not found"
+ * too, with another reason). */
+static int head_absent(int head)
+{
+	if (head != WASMPACK_ENOTFOUND)
+		return 0;
+	wasmpack_error_reason r = wasmpack_error_last_info()->reason;
+	return r == WASMPACK_REASON_NONE || r == WASMPACK_REASON_NOT_FOUND_REMOTE;
+}
+
+/* Names the operation the caller asked for in front of the error:
+ * "cannot push 'a:1' to 'host/b:1': ..." (the cause may come from deep in
+ * the registry client, which only knows its own request). */
+static void prefix_two(const char *op, const wasmpack_reference *src, const wasmpack_reference *dst)
+{
+	char *a = NULL, *b = NULL;
+	if (wasmpack_reference_format(&a, src) == 0 && wasmpack_reference_format(&b, dst) == 0)
+		wp_error_prefix("cannot %s '%s' to '%s': ", op, a, b);
+	free(a);
+	free(b);
 }
 
 static int registry_for(wasmpack_registry **out, const wasmpack_reference *ref,
@@ -405,7 +431,7 @@ int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
 	memset(&local, 0, sizeof(local));
 	memset(&remote, 0, sizeof(remote));
 	if (!out || !store || !src || !dst)
-		return wp_error(WASMPACK_EINVALID, "cannot push: missing argument");
+		return wp_error_arg("cannot push: missing argument");
 	if ((error = check_opts(&opts, &defaults)) || (error = ctx_init(&t, opts, MODE_PUSH)))
 		return error;
 	if ((error = wasmpack_store_resolve(&local, store, src)) ||
@@ -420,7 +446,7 @@ int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
 	int head = wasmpack_registry_manifest_head(&remote, t.registry, dst->repository, target);
 	if (head == 0 && wasmpack_digest_equal(remote.digest, local.digest))
 		goto tagged;
-	if (head != 0 && head != WASMPACK_ENOTFOUND) {
+	if (head != 0 && !head_absent(head)) {
 		error = head;
 		goto done;
 	}
@@ -453,6 +479,8 @@ tagged:
 	*out = res;
 	memset(&res, 0, sizeof(res));
 done:
+	if (error)
+		prefix_two("push", src, dst);
 	wasmpack_transfer_result_dispose(&res);
 	wasmpack_index_free(idx);
 	wasmpack_buf_dispose(&raw);
@@ -521,8 +549,9 @@ static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *
 	}
 	if (!pick) {
 		char *have = index_platforms(idx);
-		wp_error(WASMPACK_EINVALID, "not a wasm image: the index lists no wasi entry, only %s",
-			 have ? have : "other platforms");
+		wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_WASM,
+			     "not a wasm image: the index lists no wasi entry, only %s",
+			     have ? have : "other platforms");
 		free(have);
 		return NULL;
 	}
@@ -599,15 +628,15 @@ static int check_wasm_image(const wasmpack_manifest *m, const wasmpack_buf *conf
 	if (strstr(ct, "wasm"))
 		return 0;
 	if (!wp_media_type_is_image_config(ct))
-		return wp_error(WASMPACK_EINVALID,
-				"not a wasm image: no wasm layer, and the config is '%s'", ct);
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_WASM,
+				    "not a wasm image: no wasm layer, and the config is '%s'", ct);
 	int error = wasmpack_image_config_parse(&c, config->data, config->size);
 	if (error)
 		return error;
 	if (!is_wasi_os(c->os) && !is_wasm_arch(c->architecture))
-		error = wp_error(WASMPACK_EINVALID,
-				 "not a wasm image: it is for %s/%s, and no layer holds wasm", c->os,
-				 c->architecture);
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_WASM,
+				     "not a wasm image: it is for %s/%s, and no layer holds wasm", c->os,
+				     c->architecture);
 	wasmpack_image_config_free(c);
 	return error;
 }
@@ -703,7 +732,7 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 
 	memset(&res, 0, sizeof(res));
 	if (!out || !store || !ref)
-		return wp_error(WASMPACK_EINVALID, "cannot pull: missing argument");
+		return wp_error_arg("cannot pull: missing argument");
 	if ((error = check_opts(&opts, &defaults)) || (error = ctx_init(&t, opts, MODE_PULL)))
 		return error;
 	t.store = store;
@@ -834,7 +863,7 @@ int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
 	memset(&res, 0, sizeof(res));
 	memset(&remote, 0, sizeof(remote));
 	if (!out || !src || !dst)
-		return wp_error(WASMPACK_EINVALID, "cannot copy: missing argument");
+		return wp_error_arg("cannot copy: missing argument");
 	if ((error = check_opts(&opts, &defaults)) || (error = ctx_init(&t, opts, MODE_COPY)))
 		return error;
 	t.repository = dst->repository;
@@ -852,7 +881,7 @@ int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
 	}
 	/* Nothing to do when the destination already names these bytes. */
 	int head = wasmpack_registry_manifest_head(&remote, t.registry, dst->repository, target);
-	if (head != 0 && head != WASMPACK_ENOTFOUND) {
+	if (head != 0 && !head_absent(head)) {
 		error = head;
 		goto done;
 	}
@@ -868,13 +897,8 @@ int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
 	*out = res;
 	memset(&res, 0, sizeof(res));
 done:
-	if (error) {
-		char *a = NULL, *b = NULL;
-		if (wasmpack_reference_format(&a, src) == 0 && wasmpack_reference_format(&b, dst) == 0)
-			wp_error_prefix("cannot copy '%s' to '%s': ", a, b);
-		free(a);
-		free(b);
-	}
+	if (error)
+		prefix_two("copy", src, dst);
 	wasmpack_transfer_result_dispose(&res);
 	wasmpack_descriptor_dispose(&remote);
 	wasmpack_buf_dispose(&raw);

@@ -350,7 +350,7 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 	if (!opts)
 		opts = &defaults;
 	if (!out || !store || !wasm_path)
-		return wp_error(WASMPACK_EINVALID, "cannot build: missing argument");
+		return wp_error_arg("cannot build: missing argument");
 	if ((error = wp_options_check(opts->version, WASMPACK_BUILD_OPTIONS_VERSION, "build")))
 		return error;
 	if ((error = wasmpack_time_format(created, sizeof(created), opts->created)))
@@ -400,7 +400,7 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 		    (error = put_json(&r.config, store, WASMPACK_MEDIATYPE_OCI_CONFIG, &config)))
 			goto done;
 	} else {
-		error = wp_error(WASMPACK_EINVALID, "cannot build: unknown format %d", (int)opts->format);
+		error = wp_error_arg("cannot build: unknown format %d", (int)opts->format);
 		goto done;
 	}
 

@@ -134,7 +134,8 @@ static int emit(layer_state *st, const void *data, size_t len)
 			return error;
 	}
 	st->blob_size += (int64_t)len;
-	return st->sink(data, len, st->payload);
+	int error = st->sink(data, len, st->payload);
+	return error ? wp_error_from_callback(error, "writing the layer") : 0;
 }
 
 /* Compresses one block as the format above says. Runs on any thread and
@@ -520,12 +521,12 @@ int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd, const char *entry
 	if (!opts)
 		opts = &defaults;
 	if (!out || src_fd < 0 || !entry_name || !sink)
-		return wp_error(WASMPACK_EINVALID, "cannot write layer: missing argument");
+		return wp_error_arg("cannot write layer: missing argument");
 	if ((error = wp_options_check(opts->version, WASMPACK_LAYER_OPTIONS_VERSION, "layer")))
 		return error;
 	int level = opts->level ? opts->level : 6;
 	if (level < 1 || level > 9)
-		return wp_error(WASMPACK_EINVALID, "cannot write layer: gzip level %d not in 1-9", level);
+		return wp_error_arg("cannot write layer: gzip level %d not in 1-9", level);
 	int gzip = opts->compression == WASMPACK_COMPRESSION_GZIP;
 
 	st.sink = sink;
@@ -697,8 +698,10 @@ int wasmpack_layer_extract(int layer_fd, const char *path, wasmpack_write_cb sin
 					 "'%s' in the layer does not match its declared size", want);
 			goto done;
 		}
-		if (len && (error = sink(block, len, payload)))
+		if (len && (error = sink(block, len, payload))) {
+			error = wp_error_from_callback(error, "writing the extracted file");
 			goto done;
+		}
 		written += (int64_t)len;
 	}
 	if (r != ARCHIVE_EOF) {

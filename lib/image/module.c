@@ -75,23 +75,25 @@ static int magic_write(const void *data, size_t len, void *payload)
 		if (m->have < sizeof(m->head))
 			return 0;
 		if (memcmp(m->head, "\0asm", 4) != 0)
-			return wp_error(WASMPACK_EINVALID, "%s is not a WebAssembly module", m->what);
+			return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_WASM,
+					    "%s is not a WebAssembly module", m->what);
 		m->passed = 1;
 		/* Without a sink the caller only asked whether the module is there. */
 		if (!m->sink)
 			return MAGIC_SEEN;
 		int error = m->sink(m->head, sizeof(m->head), m->payload);
 		if (error)
-			return error;
+			return wp_error_from_callback(error, "writing the module");
 	}
-	return len ? m->sink(p, len, m->payload) : 0;
+	int error = len ? m->sink(p, len, m->payload) : 0;
+	return error ? wp_error_from_callback(error, "writing the module") : 0;
 }
 
 static int magic_finish(const magic_sink *m)
 {
 	if (!m->passed)
-		return wp_error(WASMPACK_EINVALID, "%s is not a WebAssembly module (%zu bytes)",
-				m->what, m->have);
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_WASM,
+				    "%s is not a WebAssembly module (%zu bytes)", m->what, m->have);
 	return 0;
 }
 
@@ -483,7 +485,7 @@ int wasmpack_image_module(wasmpack_store *store, const wasmpack_descriptor *mani
 	int error = 0;
 
 	if (!store || !manifest || !sink)
-		return wp_error(WASMPACK_EINVALID, "cannot read the module: missing argument");
+		return wp_error_arg("cannot read the module: missing argument");
 	if (!wasmpack_media_type_is_manifest(manifest->media_type))
 		return wp_error(WASMPACK_EINVALID, "cannot read the module: '%s' is not an image manifest",
 				manifest->media_type ? manifest->media_type : "");

@@ -84,7 +84,7 @@ int wasmpack_image_config_parse(wasmpack_image_config **out, const void *data,
 	int error;
 
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "cannot parse image config: no output");
+		return wp_error_arg("cannot parse image config: no output");
 	*out = NULL;
 	wp_json_ctx_init(&cx, "image config");
 	if ((error = wp_json_parse(&root, data, len, WASMPACK_CONFIG_MAX,

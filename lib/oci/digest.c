@@ -48,7 +48,7 @@ int wasmpack_sha256_new(wasmpack_sha256 **out)
 	wasmpack_sha256 *h = NULL;
 	int error = 0;
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "cannot create sha256 hasher: no output pointer");
+		return wp_error_arg("cannot create sha256 hasher: no output pointer");
 	*out = NULL;
 	h = calloc(1, sizeof(*h));
 	if (!h) {
@@ -80,7 +80,7 @@ int wasmpack_sha256_update(wasmpack_sha256 *h, const void *data, size_t len)
 	if (len == 0)
 		return 0;
 	if (!data)
-		return wp_error(WASMPACK_EINVALID, "cannot hash data: NULL data with length %zu", len);
+		return wp_error_arg("cannot hash data: NULL data with length %zu", len);
 	if (EVP_DigestUpdate(h->ctx, data, len) != 1)
 		return openssl_error("hash data with sha256");
 	return 0;
@@ -122,7 +122,7 @@ int wasmpack_digest_of(char out[WASMPACK_DIGEST_MAX], const void *data, size_t l
 	unsigned int md_len = 0;
 	static const unsigned char empty[1];
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "cannot compute digest: no output buffer");
+		return wp_error_arg("cannot compute digest: no output buffer");
 	out[0] = '\0';
 	if (!data) {
 		if (len != 0)

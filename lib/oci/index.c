@@ -26,7 +26,7 @@ int wasmpack_index_parse(wasmpack_index **out, const void *data, size_t len)
 	int error;
 
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "cannot parse index: no output");
+		return wp_error_arg("cannot parse index: no output");
 	*out = NULL;
 	wp_json_ctx_init(&cx, "index");
 	if ((error = wp_json_parse(&root, data, len, WASMPACK_MANIFEST_MAX, "index")) < 0)
@@ -62,7 +62,7 @@ int wasmpack_index_serialize(wasmpack_buf *out, const wasmpack_index *idx)
 	int error;
 
 	if (!out || !idx)
-		return wp_error(WASMPACK_EINVALID, "cannot write index: missing argument");
+		return wp_error_arg("cannot write index: missing argument");
 	out->data = NULL;
 	out->size = 0;
 	wp_json_ctx_init(&cx, "index");

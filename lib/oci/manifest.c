@@ -27,7 +27,7 @@ int wasmpack_manifest_parse(wasmpack_manifest **out, const void *data, size_t le
 	int error;
 
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "cannot parse manifest: no output");
+		return wp_error_arg("cannot parse manifest: no output");
 	*out = NULL;
 	wp_json_ctx_init(&cx, "manifest");
 	if ((error = wp_json_parse(&root, data, len, WASMPACK_MANIFEST_MAX,
@@ -67,7 +67,7 @@ int wasmpack_manifest_serialize(wasmpack_buf *out, const wasmpack_manifest *m)
 	int error;
 
 	if (!out || !m)
-		return wp_error(WASMPACK_EINVALID, "cannot write manifest: missing argument");
+		return wp_error_arg("cannot write manifest: missing argument");
 	out->data = NULL;
 	out->size = 0;
 	wp_json_ctx_init(&cx, "manifest");

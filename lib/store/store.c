@@ -118,7 +118,7 @@ int wasmpack_store_open(wasmpack_store **out, const char *path)
 	int error = 0;
 
 	if (!out || !path || !*path)
-		return wp_error(WASMPACK_EINVALID, "cannot open store: no path");
+		return wp_error_arg("cannot open store: no path");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return wp_error_nomem();
@@ -191,7 +191,10 @@ static int lock_open(int *fd_out, const wasmpack_store *s, const char *name, int
 	while (flock(fd, op) != 0) {
 		if (errno == EINTR)
 			continue;
-		error = errno == EWOULDBLOCK ? WASMPACK_ELOCKED : wp_error_os("lock", p);
+		error = errno == EWOULDBLOCK
+				? wp_error_why(WASMPACK_ELOCKED, WASMPACK_REASON_LOCKED,
+					       "'%s' is held by another process", p)
+				: wp_error_os("lock", p);
 		close(fd);
 		fd = -1;
 		goto done;
@@ -215,7 +218,7 @@ int wasmpack_store_blob_writer(wasmpack_blob_writer **out, wasmpack_store *store
 	int error = 0;
 
 	if (!out || !store)
-		return wp_error(WASMPACK_EINVALID, "cannot write blob: missing argument");
+		return wp_error_arg("cannot write blob: missing argument");
 	if ((error = hold_writer_lock(store)))
 		return error;
 	w = calloc(1, sizeof(*w));
@@ -247,7 +250,7 @@ done:
 int wasmpack_blob_writer_write(wasmpack_blob_writer *w, const void *data, size_t len)
 {
 	if (!w || w->fd < 0 || w->committed)
-		return wp_error(WASMPACK_EINVALID, "cannot write blob: writer is closed");
+		return wp_error_arg("cannot write blob: writer is closed");
 	int error = wasmpack_sha256_update(w->hash, data, len);
 	if (error)
 		return error;
@@ -270,7 +273,7 @@ int wasmpack_blob_writer_commit(char digest_out[WASMPACK_DIGEST_MAX], int64_t *s
 	int error = 0;
 
 	if (!w || w->fd < 0 || w->committed)
-		return wp_error(WASMPACK_EINVALID, "cannot commit blob: writer is closed");
+		return wp_error_arg("cannot commit blob: writer is closed");
 	if ((error = wasmpack_sha256_final(digest, w->hash)))
 		return error;
 	if (expected_digest && !wasmpack_digest_equal(digest, expected_digest))
@@ -326,7 +329,7 @@ int wasmpack_store_blob_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_store
 int wasmpack_store_blob_exists(wasmpack_store *store, const char *digest)
 {
 	if (!store)
-		return wp_error(WASMPACK_EINVALID, "cannot look for a blob: no store");
+		return wp_error_arg("cannot look for a blob: no store");
 	/* A caller that finds a blob present goes on to use it (a pull skips
 	 * the download, then tags): from now on gc elsewhere must not delete
 	 * what this handle has seen. Taken before looking, so a gc running
@@ -355,7 +358,8 @@ int wasmpack_store_blob_open(int *fd_out, int64_t *size_out, wasmpack_store *sto
 	struct stat st;
 	if (fd < 0) {
 		error = errno == ENOENT
-				? wp_error(WASMPACK_ENOTFOUND, "blob '%s' is not in the store", digest)
+				? wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+					       "blob '%s' is not in the store", digest)
 				: wp_error_os("open", p);
 	} else if (fstat(fd, &st) != 0) {
 		error = wp_error_os("stat", p);
@@ -379,7 +383,8 @@ int wasmpack_store_blob_read(wasmpack_buf *out, wasmpack_store *store, const cha
 		return wasmpack_error_last_code();
 	int error = wp_read_file(&b, p, max);
 	if (error == WASMPACK_ENOTFOUND)
-		error = wp_error(WASMPACK_ENOTFOUND, "blob '%s' is not in the store", digest);
+		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+					       "blob '%s' is not in the store", digest);
 	if (error)
 		goto done;
 	if ((error = wasmpack_digest_of(actual, b.data, b.size)))
@@ -464,9 +469,9 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 
 	memset(&entry, 0, sizeof(entry));
 	if (!store || !ref || !manifest)
-		return wp_error(WASMPACK_EINVALID, "cannot tag: missing argument");
+		return wp_error_arg("cannot tag: missing argument");
 	if (!ref->tag && !ref->digest)
-		return wp_error(WASMPACK_EINVALID, "cannot tag: reference has no tag or digest");
+		return wp_error_arg("cannot tag: reference has no tag or digest");
 	if (!wasmpack_media_type_is_manifest(manifest->media_type) &&
 	    !wasmpack_media_type_is_index(manifest->media_type))
 		return wp_error(WASMPACK_EINVALID, "cannot tag: '%s' is not a manifest or index",
@@ -478,8 +483,8 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 	if (present < 0)
 		return present;
 	if (!present)
-		return wp_error(WASMPACK_ENOTFOUND, "cannot tag: manifest '%s' is not in the store",
-				manifest->digest);
+		return wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+				    "cannot tag: manifest '%s' is not in the store", manifest->digest);
 	if (!(name = tagged_name(ref)))
 		return WASMPACK_ENOMEM;
 	if ((error = wasmpack_descriptor_copy(&entry, manifest)))
@@ -530,8 +535,10 @@ static int not_found(const wasmpack_reference *ref)
 {
 	char *text = NULL;
 	if (wasmpack_reference_format(&text, ref))
-		return wp_error(WASMPACK_ENOTFOUND, "image not found in the store");
-	int error = wp_error(WASMPACK_ENOTFOUND, "image '%s' is not in the store", text);
+		return wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+				    "image not found in the store");
+	int error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+				 "image '%s' is not in the store", text);
 	free(text);
 	return error;
 }
@@ -544,7 +551,7 @@ int wasmpack_store_resolve(wasmpack_descriptor *out, wasmpack_store *store,
 	int error = 0;
 
 	if (!out || !store || !ref)
-		return wp_error(WASMPACK_EINVALID, "cannot resolve: missing argument");
+		return wp_error_arg("cannot resolve: missing argument");
 	if (!ref->digest && !(name = tagged_name(ref)))
 		return WASMPACK_ENOMEM;
 	if ((error = index_load(&idx, store)))
@@ -569,7 +576,7 @@ int wasmpack_store_list(wasmpack_store_image **out, size_t *count, wasmpack_stor
 	int error = 0;
 
 	if (!out || !count || !store)
-		return wp_error(WASMPACK_EINVALID, "cannot list store: missing argument");
+		return wp_error_arg("cannot list store: missing argument");
 	if ((error = index_load(&idx, store)))
 		return error;
 	list = calloc(idx->manifests_count ? idx->manifests_count : 1, sizeof(*list));
@@ -615,7 +622,7 @@ int wasmpack_store_untag(wasmpack_store *store, const wasmpack_reference *ref)
 	int error = 0;
 
 	if (!store || !ref)
-		return wp_error(WASMPACK_EINVALID, "cannot remove: missing argument");
+		return wp_error_arg("cannot remove: missing argument");
 	if (!ref->digest && !(name = tagged_name(ref)))
 		return WASMPACK_ENOMEM;
 	if ((error = lock_open(&lock_fd, store, "index.lock", LOCK_EX)) ||
@@ -773,7 +780,7 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 	int error = 0;
 
 	if (!store)
-		return wp_error(WASMPACK_EINVALID, "cannot collect garbage: no store");
+		return wp_error_arg("cannot collect garbage: no store");
 	if (store->gc_fd < 0 && (error = lock_open(&store->gc_fd, store, "gc.lock", LOCK_SH)))
 		goto done;
 	/* Upgrade our own shared hold; if anyone is writing, skip. */

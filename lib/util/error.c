@@ -141,6 +141,15 @@ int wp_error_why(int code, wasmpack_error_reason reason, const char *fmt, ...)
 	return code;
 }
 
+int wp_error_arg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verror(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, fmt, ap);
+	va_end(ap);
+	return WASMPACK_EINVALID;
+}
+
 int wp_error_set_reason(int code, wasmpack_error_reason reason)
 {
 	if (code)
@@ -172,10 +181,17 @@ int wasmpack_error_set_str(int code, wasmpack_error_reason reason, const char *m
 
 int wp_error_from_callback(int rc, const char *what)
 {
-	if (last.user_set && last.code)
+	/* Set through wasmpack_error_set_str, or by a libwasmpack call that
+	 * failed inside the callback and whose code it passed on. */
+	if (last.code && (last.user_set || (rc < 0 && last.code == rc))) {
+		/* Used up: a later callback that sets nothing gets its own. */
+		last.user_set = 0;
 		return last.code;
-	return wp_error_why(WASMPACK_EUSER, WASMPACK_REASON_CALLBACK,
-			    "%s failed (callback returned %d)", what, rc);
+	}
+	/* A WASMPACK_E* code the callback chose stays its answer. */
+	int code = rc < 0 && rc >= WASMPACK_EUSER ? rc : WASMPACK_EUSER;
+	return wp_error_why(code, WASMPACK_REASON_CALLBACK, "%s failed (callback returned %d)", what,
+			    rc);
 }
 
 int wp_error_prefix(const char *fmt, ...)

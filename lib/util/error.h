@@ -21,6 +21,11 @@ int wp_error(int code, const char *fmt, ...)
 int wp_error_why(int code, wasmpack_error_reason reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* WASMPACK_EINVALID with WASMPACK_REASON_INVALID_ARGUMENT: for a bad
+ * argument or option of the caller's (a NULL, an unknown options version),
+ * not for malformed data. */
+int wp_error_arg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The reason an error of `code` has when nothing more is known. */
 wasmpack_error_reason wp_error_default_reason(int code);
 
@@ -62,10 +67,13 @@ void wp_error_save(wp_error_state *out);
 /* Makes `s` this thread's last error again; returns its code. */
 int wp_error_restore(const wp_error_state *s);
 
-/* After a caller's callback returned rc != 0: keeps the error the callback
- * set with wasmpack_error_set_str (returning its code), else records
- * WASMPACK_EUSER "WHAT failed (callback returned RC)". Returns the code
- * the library function should return. */
+/* After a callback returned rc != 0: keeps the error the callback set with
+ * wasmpack_error_set_str, or the one a library call inside it recorded when
+ * the callback returned that call's code (the library's own sinks, such as
+ * wasmpack_blob_writer_sink, do that); else records "WHAT failed (callback
+ * returned RC)" with reason CALLBACK and RC as the code when it is a
+ * WASMPACK_E* code, else WASMPACK_EUSER. Returns the code the library function
+ * should return. */
 int wp_error_from_callback(int rc, const char *what);
 
 #endif

@@ -725,11 +725,14 @@ static int read_header(wasmpack_wasm *w, const source *src)
 		return error;
 	unsigned version = n == 8 ? (unsigned)(h[4] | h[5] << 8) : 0;
 	unsigned layer = n == 8 ? (unsigned)(h[6] | h[7] << 8) : 0;
-	if (n == 0)
-		error = wp_wasm_fail(0, "empty input");
-	else if (n < 4 || memcmp(h, magic, 4) != 0)
-		error = wp_wasm_fail(0, "not a WebAssembly binary (bad magic number)");
-	else if (n < 8)
+	/* No magic, no wasm at all: a reason of its own, not a broken module. */
+	if (n == 0) {
+		wp_wasm_fail(0, "empty input");
+		error = wp_error_set_reason(0, WASMPACK_REASON_NOT_WASM);
+	} else if (n < 4 || memcmp(h, magic, 4) != 0) {
+		wp_wasm_fail(0, "not a WebAssembly binary (bad magic number)");
+		error = wp_error_set_reason(0, WASMPACK_REASON_NOT_WASM);
+	} else if (n < 8)
 		error = wp_wasm_fail(4, "truncated header");
 	else if (layer == 0 && version == 1)
 		w->kind = WASMPACK_WASM_MODULE;
@@ -925,7 +928,7 @@ int wasmpack_wasm_parse(wasmpack_wasm **out, const void *data, size_t len)
 	static const unsigned char empty[1];
 	source src = {data ? data : empty, -1, NULL, data ? len : 0};
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_parse: out is NULL");
+		return wp_error_arg("wasmpack_wasm_parse: out is NULL");
 	return parse_source(out, &src);
 }
 
@@ -949,7 +952,7 @@ int wp_wasm_parse_fd(wasmpack_wasm **out, int fd, const char *what)
 int wasmpack_wasm_parse_file(wasmpack_wasm **out, const char *path)
 {
 	if (!out || !path)
-		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_parse_file: NULL argument");
+		return wp_error_arg("wasmpack_wasm_parse_file: NULL argument");
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

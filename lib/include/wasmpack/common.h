@@ -183,8 +183,9 @@ WASMPACK_EXTERN const char *wasmpack_error_reason_name(wasmpack_error_reason rea
  * `return wasmpack_error_set_str(0, WASMPACK_REASON_CALLBACK, "...")`.
  * The library function that called the callback then returns that code
  * with that message, prefixed only by what it was doing. A callback that
- * returns non-zero without calling this gets WASMPACK_EUSER and a generic
- * message. The message is copied (cut at 1023 bytes, newlines replaced). */
+ * returns non-zero without calling this gets a generic message, and its
+ * own return value as the code when that is a WASMPACK_E* code, else
+ * WASMPACK_EUSER. The message is copied (cut at 1023 bytes, newlines replaced). */
 WASMPACK_EXTERN int wasmpack_error_set_str(int code, wasmpack_error_reason reason,
 					   const char *message);
 
