@@ -17,19 +17,6 @@ int cli_print_json(json_t *j)
 	return rc;
 }
 
-int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, const char *what)
-{
-	const char *eq = strchr(text, '=');
-	if (!eq || eq == text)
-		return cli_usage_error(ctx, "%s '%s' must be KEY=VALUE", what, text);
-	char *key = strndup(text, (size_t)(eq - text));
-	if (!key)
-		return cli_usage_error(ctx, "out of memory");
-	int rc = wasmpack_kvlist_set(list, key, eq + 1);
-	free(key);
-	return rc ? cli_fail(ctx, rc) : 0;
-}
-
 const char *cli_wasm_kind(const wasmpack_wasm *w)
 {
 	return w->kind == WASMPACK_WASM_COMPONENT ? "component" : "core module";
@@ -76,31 +63,6 @@ void cli_human_size(char *buf, size_t size, int64_t n)
 		snprintf(buf, size, "%.1fMB", (double)n / (1024.0 * 1024.0));
 	else
 		snprintf(buf, size, "%.2fGB", (double)n / (1024.0 * 1024.0 * 1024.0));
-}
-
-int cli_parse_caps(const cli_ctx *ctx, const char *text, unsigned *out)
-{
-	*out = 0;
-	for (const char *p = text; *p;) {
-		size_t n = strcspn(p, ",");
-		char name[32];
-		unsigned bit = 0;
-		if (n > 0 && n < sizeof(name)) {
-			memcpy(name, p, n);
-			name[n] = '\0';
-			bit = wasmpack_wasm_capability_from_name(name);
-		}
-		if (n > 0 && !bit)
-			return cli_usage_error(ctx, "unknown capability '%.*s' (filesystem, network, environment, clocks, random, exit)",
-					       (int)n, p);
-		*out |= bit;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	if (!*out)
-		return cli_usage_error(ctx, "no capability named in '%s'", text);
-	return 0;
 }
 
 json_t *cli_caps_json(unsigned caps)
