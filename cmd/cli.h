@@ -1,9 +1,9 @@
 /* Shared pieces of the wasmpack command-line tool: the command and option
  * tables that drive parsing, help, the man page and the completions; the
  * run context; the parser (parse.c), errors and notes (output.c), and the
- * formatting helpers (format.c). Files depend on each other in one
- * direction only: main.c -> commands.c -> each command -> parse.c,
- * format.c, output.c -> progress.c; doc.c reads the tables. */
+ * formatting helpers (format.c). Files call each other in one direction
+ * only: main.c -> commands.c -> each command -> parse.c -> output.c ->
+ * progress.c -> format.c; main.c -> doc.c, which reads the tables. */
 #ifndef WASMPACK_CLI_H
 #define WASMPACK_CLI_H
 
@@ -111,10 +111,12 @@ void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(pr
  * environment), or prints why not and returns the exit code. */
 int cli_open_store(const cli_ctx *ctx, wasmpack_store **out);
 
-/* Writes j to stdout as indented JSON plus a newline, and releases j. */
+/* format.c: writes j to stdout as indented JSON plus a newline, and
+ * releases j. */
 int cli_print_json(json_t *j);
 
-/* Collects "K=V" into list; returns EXIT_USAGE with a message when malformed. */
+/* parse.c: collects "K=V" into list; returns EXIT_USAGE with a message
+ * when malformed. */
 int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, const char *what);
 
 /* The commands, each defined beside its code, listed in commands.c. */
@@ -128,8 +130,8 @@ const char *cli_wasi_name(wasmpack_wasi_version v);
 void cli_reach_sentence(char *buf, size_t size, unsigned caps);
 /* "12.3kB" style size into buf. */
 void cli_human_size(char *buf, size_t size, int64_t n);
-/* "network,filesystem" to WASMPACK_CAP_* bits; EXIT_USAGE with a message
- * when a name is unknown. */
+/* parse.c: "network,filesystem" to WASMPACK_CAP_* bits; EXIT_USAGE with a
+ * message when a name is unknown. */
 int cli_parse_caps(const cli_ctx *ctx, const char *text, unsigned *out);
 /* A summary's first sentence (or clause before ": "), on one line. */
 void cli_brief(char *buf, size_t size, const char *summary);

@@ -1,5 +1,5 @@
-/* Output helpers shared by the commands: errors and exit codes, notes,
- * JSON, and the words used to describe modules. */
+/* Output helpers shared by the commands: errors and exit codes, notes.
+ * The formatting helpers are in format.c. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,10 @@
 /* The command line: one parser for the global options and every command's
- * own, and usage errors. Options may come before or after the command and
+ * own, usage errors, and the option values several commands take
+ * (capabilities, K=V). Options may come before or after the command and
  * anywhere among its positional arguments, as docker, oras, crane and
- * skopeo accept; "--" ends them. This file calls no other file of cmd/:
- * help is printed by the caller (CLI_HELP), so the parser does not depend
- * on the command table that depends on it. */
+ * skopeo accept; "--" ends them. Of cmd/, this file calls only output.c
+ * (cli_fail): help is printed by main (CLI_HELP), so the parser does not
+ * depend on the command table, which depends on it. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
