@@ -53,31 +53,32 @@ static int has_long(const cli_option *o, const char *name)
 	return 0;
 }
 
-/* The tables an option is looked up in: the command's first, then the
- * globals it does not shadow (inspect --config is inspect's flag, so the
- * global --config goes before the command there). */
-typedef struct tables {
-	const cli_option *own; /* NULL before the command */
-} tables;
-
-static int shadowed(const tables *t, const cli_option *g)
+/* An option is looked up in the command's table (`own`, NULL before the
+ * command) first, then among the globals it does not shadow: inspect
+ * --config is inspect's flag, so the global --config goes before the
+ * command there. */
+static int shadowed(const cli_option *own, const cli_option *g)
 {
-	return has_long(t->own, g->name);
+	return has_long(own, g->name);
 }
 
 /* The option --NAME (n bytes of name) means: an exact name, else the one
  * option the name is a prefix of, as getopt_long allows. NULL after a
  * usage error. */
-static const cli_option *find_long(const cli_ctx *ctx, const tables *t, const char *name, size_t n)
+static const cli_option *find_long(const cli_ctx *ctx, const cli_option *own, const char *name, size_t n)
 {
 	const cli_option *match = NULL;
 	int count = 0;
 	char names[256] = "";
+	if (n == 0) { /* "--=x" */
+		cli_usage_error(ctx, "unknown option '--%s'", name);
+		return NULL;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < 2; k++) {
-			const cli_option *o = k == 0 ? t->own : global_options;
+			const cli_option *o = k == 0 ? own : global_options;
 			for (; o && o->name; o++) {
-				if (k == 1 && shadowed(t, o))
+				if (k == 1 && shadowed(own, o))
 					continue;
 				if (strncmp(o->name, name, n) != 0)
 					continue;
@@ -102,13 +103,13 @@ static const cli_option *find_long(const cli_ctx *ctx, const tables *t, const ch
 	return NULL;
 }
 
-static const cli_option *find_short(const cli_ctx *ctx, const tables *t, char c)
+static const cli_option *find_short(const cli_ctx *ctx, const cli_option *own, char c)
 {
-	for (const cli_option *o = t->own; o && o->name; o++)
+	for (const cli_option *o = own; o && o->name; o++)
 		if (o->short_name == c)
 			return o;
 	for (const cli_option *o = global_options; o->name; o++)
-		if (o->short_name == c && !shadowed(t, o))
+		if (o->short_name == c && !shadowed(own, o))
 			return o;
 	cli_usage_error(ctx, "unknown option '-%c'", c);
 	return NULL;
@@ -158,11 +159,11 @@ static int take_value(const cli_ctx *ctx, const cli_option *o, const char *spell
 
 /* One "-abc" group: flags, and at most one option with a value, last
  * ("-qt REF", "-tREF"). */
-static int parse_short(cli_ctx *ctx, const tables *t, int argc, char **argv, int *i, cli_option_fn fn,
+static int parse_short(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *i, cli_option_fn fn,
 		       void *payload)
 {
 	for (const char *p = argv[*i] + 1; *p; p++) {
-		const cli_option *o = find_short(ctx, t, *p);
+		const cli_option *o = find_short(ctx, own, *p);
 		const char *value = NULL;
 		if (!o)
 			return EXIT_USAGE;
@@ -181,13 +182,13 @@ static int parse_short(cli_ctx *ctx, const tables *t, int argc, char **argv, int
 }
 
 /* "--name", "--name=value", "--name value". */
-static int parse_long(cli_ctx *ctx, const tables *t, int argc, char **argv, int *i, cli_option_fn fn,
+static int parse_long(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *i, cli_option_fn fn,
 		      void *payload)
 {
 	const char *name = argv[*i] + 2;
 	const char *eq = strchr(name, '=');
 	size_t n = eq ? (size_t)(eq - name) : strlen(name);
-	const cli_option *o = find_long(ctx, t, name, n);
+	const cli_option *o = find_long(ctx, own, name, n);
 	const char *value = NULL;
 	if (!o)
 		return EXIT_USAGE;
@@ -211,7 +212,6 @@ static int parse_long(cli_ctx *ctx, const tables *t, int argc, char **argv, int 
 static int parse(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *first, int *rest,
 		 cli_option_fn fn, void *payload)
 {
-	tables t = {own};
 	int kept = 1;     /* positionals are gathered at argv[1..kept-1] */
 	int before = -1;  /* positionals before "--", once it is seen */
 	int stop = own == NULL;
@@ -235,8 +235,8 @@ static int parse(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int
 			before = kept - 1;
 			continue;
 		}
-		rc = a[1] == '-' ? parse_long(ctx, &t, argc, argv, &i, fn, payload)
-				 : parse_short(ctx, &t, argc, argv, &i, fn, payload);
+		rc = a[1] == '-' ? parse_long(ctx, own, argc, argv, &i, fn, payload)
+				 : parse_short(ctx, own, argc, argv, &i, fn, payload);
 		if ((rc == CLI_HELP || rc == CLI_VERSION) && stop) {
 			if (!pending)
 				pending = rc;
