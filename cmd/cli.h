@@ -26,7 +26,7 @@ enum {
 
 /* Global state of one run, filled from global options and the env. */
 typedef struct cli_ctx {
-	const char *store_path; /* resolved store directory */
+	const char *store_path; /* --store, or NULL for the default (store.c) */
 	const char *config_dir; /* --config, or NULL for the default */
 	int quiet;
 	int verbose;
@@ -56,6 +56,8 @@ enum {
 
 typedef struct cli_command {
 	const char *name;
+	/* argv[0] is the command's name; returns an exit code, or what
+	 * cli_parse returned (CLI_HELP, CLI_VERSION) for main to act on. */
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
 	const char *usage;   /* after "wasmpack NAME " */
 	const char *summary;
