@@ -199,12 +199,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	a.opts.version = WASMPACK_BUILD_OPTIONS_VERSION;
 	/* Everything after "--" is the module's arguments, not ours. */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			nargs = i;
-			break;
-		}
-	if ((rc = cli_parse(ctx, &cmd_build, nargs, argv, &first, on_option, &a)))
+	if ((rc = cli_parse_rest(ctx, &cmd_build, argc, argv, &first, &nargs, on_option, &a)))
 		goto done;
 	if (nargs - first != 1) {
 		rc = nargs == first ? cli_usage_error(ctx, "expected a module file")
@@ -214,8 +209,8 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	}
 	const char *path = argv[first];
 	if (nargs < argc) {
-		a.opts.args = (const char *const *)argv + nargs + 1;
-		a.opts.args_count = (size_t)(argc - nargs - 1);
+		a.opts.args = (const char *const *)argv + nargs;
+		a.opts.args_count = (size_t)(argc - nargs);
 	}
 	if (a.tags_count == 0) {
 		rc = cli_usage_error(ctx, "give the image a name with -t REF");

@@ -1,5 +1,9 @@
 /* Shared pieces of the wasmpack command-line tool: the command and option
- * tables that drive parsing and --help, the run context, output helpers. */
+ * tables that drive parsing, help, the man page and the completions; the
+ * run context; the parser (parse.c), errors and notes (output.c), and the
+ * formatting helpers (format.c). Files call each other in one direction
+ * only: main.c -> commands.c -> each command -> parse.c -> output.c ->
+ * progress.c -> format.c; main.c -> doc.c, which reads the tables. */
 #ifndef WASMPACK_CLI_H
 #define WASMPACK_CLI_H
 
@@ -8,7 +12,8 @@
 
 #include "wasmpack/wasmpack.h"
 
-/* Exit codes other tools and scripts rely on (architecture.md). */
+/* Exit codes other tools and scripts rely on: documented in --help and the
+ * man page (EXIT STATUS), from cli_exit_codes. */
 enum {
 	EXIT_OK = 0,
 	EXIT_ERROR = 1,
@@ -21,7 +26,7 @@ enum {
 
 /* Global state of one run, filled from global options and the env. */
 typedef struct cli_ctx {
-	const char *store_path; /* resolved store directory */
+	const char *store_path; /* --store, or NULL for the default (store.c) */
 	const char *config_dir; /* --config, or NULL for the default */
 	int quiet;
 	int verbose;
@@ -42,7 +47,8 @@ typedef struct cli_option {
 	int id;
 } cli_option;
 
-/* Options every command also accepts (ids below 0). */
+/* Options every command also accepts (ids below 0; a command's own ids are
+ * above 0). */
 enum {
 	OPT_STORE = -1, OPT_CONFIG = -2, OPT_QUIET = -3, OPT_VERBOSE = -4, OPT_JSON = -5, OPT_HELP = -6,
 	OPT_NO_PROGRESS = -7, OPT_VERSION = -8,
@@ -50,27 +56,51 @@ enum {
 
 typedef struct cli_command {
 	const char *name;
+	/* argv[0] is the command's name; returns an exit code, or what
+	 * cli_parse returned (CLI_HELP, CLI_VERSION) for main to act on. */
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
 	const char *usage;   /* after "wasmpack NAME " */
 	const char *summary;
 	const cli_option *options; /* terminated by a zero entry */
 } cli_command;
 
-/* Called for each option found; returns 0, or an exit code to stop. */
+/* Called for each option found, in command-line order; returns 0, or an
+ * exit code to stop. `value` points into argv (NULL for a flag). */
 typedef int (*cli_option_fn)(cli_ctx *ctx, int id, const char *value, void *payload);
 
-/* Parses argv (argv[0] is the command name) against cmd's options and the
- * global ones. Positional arguments are left in argv[*first..argc-1].
- * Returns 0, EXIT_USAGE after printing a usage error, or -1 after printing
- * help (the caller then exits 0). */
+/* What the parser returns when -h/--help or --version was given: the
+ * command returns it unchanged and main prints the help or the version
+ * (the parser prints nothing but usage errors). */
+enum { CLI_HELP = -1, CLI_VERSION = -2 };
+
+/* parse.c: parses argv (argv[0] is the command name) against cmd's options
+ * and the global ones. Options may come anywhere: "--opt value",
+ * "--opt=value", an unambiguous prefix of a long name, "-o value", "-ovalue",
+ * "-qv"; "--" ends them. The command's own options shadow global ones of
+ * the same name. Positional arguments are moved, in order, to
+ * argv[*first..argc-1]. Returns 0, EXIT_USAGE after printing a usage error,
+ * CLI_HELP, CLI_VERSION, or what fn returned. */
 int cli_parse(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first,
 	      cli_option_fn fn, void *payload);
 
-/* Prints a command's help, generated from its table, to `out`. */
-void cli_help(FILE *out, const cli_command *cmd);
+/* As cli_parse, and *rest is the index in argv of the first positional
+ * argument that came after "--" (argc when there was none): build passes
+ * those to the module. */
+int cli_parse_rest(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first, int *rest,
+		   cli_option_fn fn, void *payload);
+
+/* The global options before the command (main): stops at the first
+ * positional argument, whose index goes to *command (argc when none).
+ * Returns 0, EXIT_USAGE, or CLI_HELP/CLI_VERSION once all the options
+ * before the command are read. */
+int cli_parse_globals(cli_ctx *ctx, int argc, char **argv, int *command);
 
 /* Prints "wasmpack CMD: MESSAGE" for a usage problem; returns EXIT_USAGE. */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* doc.c: a command's help, and the tool's, generated from the tables. */
+void cli_help(FILE *out, const cli_command *cmd);
+void cli_main_help(FILE *out);
 
 /* Prints the library's last error ("wasmpack: <message>", with its reason
  * under -v) and the hint for it, and returns the exit code for the library
@@ -92,36 +122,42 @@ int cli_os_error(const char *op, const char *path);
 /* Prints a one-line message to stderr unless -q ("wasmpack: ..."). */
 void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Opens the store named by the context. */
+/* store.c: opens the store named by the context (--store, else the
+ * environment), or prints why not and returns the exit code. */
 int cli_open_store(const cli_ctx *ctx, wasmpack_store **out);
 
-/* Writes j to stdout as indented JSON plus a newline, and releases j. */
+/* format.c: writes j to stdout as indented JSON plus a newline, and
+ * releases j. */
 int cli_print_json(json_t *j);
 
-/* Collects "K=V" into list; returns EXIT_USAGE with a message when malformed. */
+/* parse.c: collects "K=V" into list; returns EXIT_USAGE with a message
+ * when malformed. */
 int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, const char *what);
 
-/* The commands, each defined beside its code. */
+/* The commands, each defined beside its code, listed in commands.c. */
 extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push,
 	cmd_pull, cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load;
 
-/* Shared renderings of OCI and wasm facts for inspect and images. */
+/* format.c: shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);
 const char *cli_wasi_name(wasmpack_wasi_version v);
 /* "filesystem, clocks; no network" style capability sentence into buf. */
 void cli_reach_sentence(char *buf, size_t size, unsigned caps);
 /* "12.3kB" style size into buf. */
 void cli_human_size(char *buf, size_t size, int64_t n);
-/* "network,filesystem" to WASMPACK_CAP_* bits; EXIT_USAGE with a message
- * when a name is unknown. */
+/* parse.c: "network,filesystem" to WASMPACK_CAP_* bits; EXIT_USAGE with a
+ * message when a name is unknown. */
 int cli_parse_caps(const cli_ctx *ctx, const char *text, unsigned *out);
 /* A summary's first sentence (or clause before ": "), on one line. */
 void cli_brief(char *buf, size_t size, const char *summary);
 /* The capability names of caps as a new JSON array. */
 json_t *cli_caps_json(unsigned caps);
 
-/* The tables help, the man page and the completions are made from. */
+/* The tables help, the man page and the completions are made from: the
+ * commands (commands.c, NULL-terminated), the global options (parse.c),
+ * the exit codes (output.c). */
 const cli_command *const *cli_commands(void);
+const cli_command *cli_find_command(const char *name); /* NULL when unknown */
 const cli_option *cli_global_options(void);
 typedef struct cli_exit_code {
 	int code;

@@ -1,11 +1,79 @@
-/* The man page and the shell completions, generated from the same command
- * and option tables as --help, so none of them can drift from the tool.
+/* Help, the man page and the shell completions, all generated from the
+ * same command and option tables (commands.c, parse.c and each command's
+ * own), so none of them can drift from the tool.
  * `make` runs `wasmpack __man < doc/wasmpack.1.in` and
  * `wasmpack __completion bash|zsh`. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* --------------------------------------------------------------- help */
+
+static void print_options(FILE *out, const cli_option *opts)
+{
+	for (; opts && opts->name; opts++) {
+		char left[64];
+		if (opts->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", opts->short_name, opts->name,
+				 opts->arg ? " " : "", opts->arg ? opts->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", opts->name, opts->arg ? " " : "",
+				 opts->arg ? opts->arg : "");
+		fprintf(out, "  %-28s %s\n", left, opts->help);
+	}
+}
+
+void cli_main_help(FILE *out)
+{
+	const cli_command *const *commands = cli_commands();
+	fprintf(out, "usage: wasmpack [GLOBAL OPTIONS] COMMAND [ARGS...]\n\n"
+		     "Pack WebAssembly modules as OCI images and keep them in a local store.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; commands[i]; i++) {
+		char brief[512];
+		cli_brief(brief, sizeof(brief), commands[i]->summary);
+		/* Wrapped at 78 columns under the summary column. */
+		const char *p = brief;
+		fprintf(out, "  %-10s ", commands[i]->name);
+		while (*p) {
+			size_t n = strlen(p);
+			if (n > 65) {
+				n = 65;
+				while (n > 0 && p[n] != ' ')
+					n--;
+				if (n == 0)
+					n = 65;
+			}
+			fprintf(out, "%.*s\n", (int)n, p);
+			p += n;
+			while (*p == ' ')
+				p++;
+			if (*p)
+				fprintf(out, "  %-10s ", "");
+		}
+	}
+	fprintf(out, "\nGlobal options:\n");
+	print_options(out, cli_global_options());
+	fprintf(out, "\nGlobal options go before or after the command, a command's own anywhere\n"
+		     "among its arguments; '--' ends them.\n"
+		     "Run 'wasmpack help COMMAND' (or 'wasmpack COMMAND --help') for a command's\n"
+		     "options, 'man wasmpack' for all of it.\n\nExit codes:\n");
+	for (const cli_exit_code *e = cli_exit_codes; e->meaning; e++)
+		fprintf(out, "  %d  %s\n", e->code, e->meaning);
+}
+
+void cli_help(FILE *out, const cli_command *cmd)
+{
+	fprintf(out, "usage: wasmpack %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage,
+		cmd->summary);
+	if (cmd->options && cmd->options->name) {
+		fprintf(out, "\nOptions:\n");
+		print_options(out, cmd->options);
+	}
+	fprintf(out, "\nGlobal options (also accepted here):\n");
+	print_options(out, cli_global_options());
+}
 
 /* ---------------------------------------------------------------- man */
 

@@ -1,6 +1,9 @@
-/* Progress on stderr: per-blob bars redrawn in place when stderr is a
- * terminal, the plain lines of remote.c otherwise, and a one-line status
- * for work that reports no progress of its own (build). */
+/* Progress on stderr (progress.c): per-blob bars redrawn in place when
+ * stderr is a terminal, else one plain line per blob that is done, and a
+ * one-line status for work that reports no progress of its own (build).
+ * remote.c feeds it the library's progress callback and -v log lines.
+ * It calls only format.c of cmd/: output.c calls it (cli_progress_end
+ * before an error or a note), never the other way round. */
 #ifndef WASMPACK_PROGRESS_H
 #define WASMPACK_PROGRESS_H
 

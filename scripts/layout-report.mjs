@@ -43,6 +43,7 @@ function objectGraph(prefix) {
 	const info = new Map();
 	for (const o of objs) {
 		const src = relative(build, o).replace(/\.o$/, '.c');
+		if (!existsSync(src)) continue; // a stale object of a removed file
 		const s = symbols(o);
 		info.set(src, s);
 		for (const d of s.defs) owner.set(d, src);

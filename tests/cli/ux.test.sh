@@ -86,6 +86,11 @@ check "the bash completion offers commands and a command's options" bash -c "
 	source '$WORK/wasmpack.bash'
 	COMP_WORDS=(wasmpack pu); COMP_CWORD=1; _wasmpack; [[ \"\${COMPREPLY[*]}\" == 'push pull' ]] || exit 1
 	COMP_WORDS=(wasmpack pull --de); COMP_CWORD=2; _wasmpack; [[ \"\${COMPREPLY[*]}\" == '--deny' ]]"
+check "the bash completion offers a command's options after its positionals, and globals there" bash -c "
+	source '$WORK/wasmpack.bash'
+	COMP_WORDS=(wasmpack --store /tmp build app.wasm -t x --pla); COMP_CWORD=7; _wasmpack
+	[[ \"\${COMPREPLY[*]}\" == '--platform' ]] || exit 1
+	COMP_WORDS=(wasmpack push a b --no-p); COMP_CWORD=4; _wasmpack; [[ \"\${COMPREPLY[*]}\" == '--no-progress' ]]"
 if command -v zsh >/dev/null; then
 	mkdir -p "$WORK/zsh"
 	"$WASMPACK" __completion zsh >"$WORK/zsh/_wasmpack"
