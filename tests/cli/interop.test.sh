@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop with OCI tools nobody here wrote, both ways, against the real
 # registry: every wasm image format in the wild (built by umoci, skopeo and
-# by hand: tests/interop/fixtures.sh) pulled by wasmpack and its module
+# by hand: tests/tools/fixtures.sh) pulled by wasmpack and its module
 # compared and run; wasmpack's images read by skopeo and oci-image-tool;
 # save and load against skopeo's oci-archive: and docker-archive:; copy
 # between registries; tags; hostile layers refused.
@@ -66,7 +66,7 @@ start R2 || { finish; exit 1; }
 # ---- fixtures: every format, pushed by skopeo ---------------------------------
 FX=$WORK/fx
 check "fixtures: umoci, skopeo and hand-made layouts pushed for every format" \
-	bash "$REPO/tests/interop/fixtures.sh" "$FX" "$TD" "$R1" "$TOKEN"
+	bash "$REPO/tests/tools/fixtures.sh" "$FX" "$TD" "$R1" "$TOKEN"
 pushed() { grep -qx "$1" "$FX/pushed.list" 2>/dev/null; }
 
 # ---- pull reads every format ----------------------------------------------------

@@ -56,17 +56,17 @@ proxy_start() {
 	local name=$1 up=$2
 	shift 2
 	PROXY_LOG=$WORK/$name.log
-	helper_start "$name" node "$REPO/tests/faults/proxy.mjs" --upstream "http://$up" \
+	helper_start "$name" node "$REPO/tests/servers/proxy.mjs" --upstream "http://$up" \
 		--log "$PROXY_LOG" "$@" || return 1
 	PROXY_ADDR=127.0.0.1:$HELPER_PORT
 }
 
-# responder_start NAME SCRIPT.json: the scripted responder (tests/httpd);
+# responder_start NAME SCRIPT.json: the scripted responder (tests/servers);
 # sets RESPONDER_ADDR and RESPONDER_LOG.
 responder_start() {
 	local name=$1 script=$2
 	RESPONDER_LOG=$WORK/$name.log
-	helper_start "$name" node "$REPO/tests/httpd/scripted.mjs" "$script" --log "$RESPONDER_LOG" \
+	helper_start "$name" node "$REPO/tests/servers/scripted.mjs" "$script" --log "$RESPONDER_LOG" \
 		--max-seconds 600 || return 1
 	RESPONDER_ADDR=127.0.0.1:$HELPER_PORT
 }
@@ -80,12 +80,12 @@ helper_stop() {
 
 # store_sound DIR: every blob is named by the hash of its bytes, all that
 # index.json reaches is there with its size and digest, no stray file sits
-# in blobs/ (tests/faults/layout-check.mjs), and oci-image-tool validates
+# in blobs/ (tests/tools/layout-check.mjs), and oci-image-tool validates
 # the layout. oci-image-tool knows only image configs: for a store holding
 # wasm artifacts its one complaint, that config media type, is let pass
 # (layout-check.mjs has walked those images).
 store_sound() {
-	node "$REPO/tests/faults/layout-check.mjs" "$1" || return 1
+	node "$REPO/tests/tools/layout-check.mjs" "$1" || return 1
 	oci-image-tool validate --type image "$1" >/dev/null 2>"$WORK/validate.err" && return 0
 	# Its errors come as one line: 'N errors detected: \nE1\nE2...'.
 	local items
@@ -102,7 +102,7 @@ store_sound() {
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # pad_wasm IN OUT BYTES SEED: IN with BYTES random bytes in a custom section.
-pad_wasm() { node "$REPO/tests/faults/wasm-pad.mjs" "$@"; }
+pad_wasm() { node "$REPO/tests/tools/wasm-pad.mjs" "$@"; }
 
 # digest_of FILE: sha256:<hex> of FILE.
 digest_of() { echo "sha256:$(sha256sum <"$1" | cut -d' ' -f1)"; }

@@ -2,7 +2,7 @@
 // goes through it, to measure clients as if the registry were far away
 // (the Docker Hub case). Node built-ins only.
 //
-//   node tests/bench/delay-proxy.mjs --upstream 127.0.0.1:PORT [--rtt-ms 50]
+//   node tests/servers/delay-proxy.mjs --upstream 127.0.0.1:PORT [--rtt-ms 50]
 //        [--port-file F] [--log F] [--trace]
 //
 // Model: every chunk is delivered half an RTT after it arrived, in order,

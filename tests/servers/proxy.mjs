@@ -5,7 +5,7 @@
 // truncated bodies, bodies that look complete but are short, and bodies
 // whose bytes no longer match their digest. Node built-ins only.
 //
-//   node tests/faults/proxy.mjs --upstream http://127.0.0.1:PORT --seed N
+//   node tests/servers/proxy.mjs --upstream http://127.0.0.1:PORT --seed N
 //        [--rate 0.3] [--kinds reset,500,...] [--stall-ms 2500]
 //        [--only METHOD,REGEX] [--max-faults N] [--delay METHOD,REGEX,MS[,TIMES]]...
 //        [--log FILE] [--max-seconds N]

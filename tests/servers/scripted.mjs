@@ -2,7 +2,7 @@
 // records every request it sees, for tests of the HTTP layer and the
 // registry client. Node built-ins only. Format and usage: README.md here.
 //
-//   node tests/httpd/scripted.mjs SCRIPT.json [--log FILE] [--max-seconds N]
+//   node tests/servers/scripted.mjs SCRIPT.json [--log FILE] [--max-seconds N]
 //        [--tls-cert CERT.pem --tls-key KEY.pem]
 //
 // Listens on 127.0.0.1, port 0 (a free one); the first stdout line is

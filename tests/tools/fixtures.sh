@@ -4,7 +4,7 @@
 # oci-layout.mjs, for the formats no tool here writes), and pushes each to
 # a registry with skopeo.
 #
-#   tests/interop/fixtures.sh OUT TESTDATA ADDR [TOKEN]
+#   tests/tools/fixtures.sh OUT TESTDATA ADDR [TOKEN]
 #
 # Every image lands at ADDR/fmt/NAME:v1. OUT/pushed.list gets one line per
 # image pushed. TOKEN goes into the file names the hostile layers try to

@@ -5,7 +5,7 @@
 // configs, layers) is present with the size and digest its descriptor
 // gives. Prints one line per problem; exits 1 if there is any.
 //
-//   node tests/faults/layout-check.mjs DIR [--quiet]
+//   node tests/tools/layout-check.mjs DIR [--quiet]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

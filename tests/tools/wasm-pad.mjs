@@ -2,7 +2,7 @@
 // BYTES seeded pseudo-random bytes appended, so tests get modules (and
 // layers: random bytes do not compress) of any size that wasmpack builds.
 //
-//   node tests/faults/wasm-pad.mjs IN.wasm OUT.wasm BYTES [SEED]
+//   node tests/tools/wasm-pad.mjs IN.wasm OUT.wasm BYTES [SEED]
 import fs from 'node:fs';
 
 const [input, output, bytesText, seedText] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-/* Tests of the HTTP layer against tests/httpd/scripted.mjs, a scripted
+/* Tests of the HTTP layer against tests/servers/scripted.mjs, a scripted
  * responder started per test: reuse, redirects and credentials, TLS,
  * retries and replays, caps, stalls, and what the log may show. */
 #include "harness.h"
@@ -18,7 +18,7 @@
 #include "registry/http.h"
 #include "util/fs.h"
 
-#define RESPONDER "tests/httpd/scripted.mjs"
+#define RESPONDER "tests/servers/scripted.mjs"
 #define SECRET "Bearer secret"
 
 /* The last error contains sub. */

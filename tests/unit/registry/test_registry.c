@@ -1,6 +1,6 @@
 /* Tests of the registry client: against the real distribution registry
  * (registry/registry.sh: open, htpasswd, token with redirecting blob
- * storage, TLS), and against tests/httpd/scripted.mjs for the protocol
+ * storage, TLS), and against tests/servers/scripted.mjs for the protocol
  * corners the real registry never produces. */
 #include "harness.h"
 
@@ -22,7 +22,7 @@
 #include "registry/internal.h"
 #include "util/fs.h"
 
-#define RESPONDER "tests/httpd/scripted.mjs"
+#define RESPONDER "tests/servers/scripted.mjs"
 #define KIT "registry/registry.sh"
 
 /* The last error contains / lacks sub. */
