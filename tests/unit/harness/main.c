@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,14 +23,206 @@ extern const test_case SUITE_ONLY[];
 static int current_failed;
 static char tmpdir_path[256];
 
-void harness_fail(const char *file, int line, const char *expr, const char *detail)
+/* --- reporting ------------------------------------------------------------ */
+
+/* The caller stack: where the test called the helper that is running. */
+#define CALLERS_MAX 16
+static struct {
+	const char *file;
+	int line;
+} callers[CALLERS_MAX];
+static int ncallers;
+
+void harness_enter(const char *file, int line)
+{
+	if (ncallers < CALLERS_MAX) {
+		callers[ncallers].file = file;
+		callers[ncallers].line = line;
+	}
+	ncallers++;
+}
+
+int harness_leave_int(int value)
+{
+	if (ncallers > 0)
+		ncallers--;
+	return value;
+}
+
+void *harness_leave_ptr(void *value)
+{
+	if (ncallers > 0)
+		ncallers--;
+	return value;
+}
+
+int harness_failed(void)
+{
+	return current_failed;
+}
+
+/* "check failed at" the outermost caller (the test's line), and the line
+ * that failed when that is inside a helper. */
+static void fail_header(const char *file, int line, const char *expr)
 {
 	current_failed = 1;
-	fprintf(stdout, "  check failed at %s:%d: %s", file, line, expr);
+	if (ncallers > 0 && (callers[0].file != file || callers[0].line != line))
+		fprintf(stdout, "  check failed at %s:%d (in a helper, at %s:%d): %s", callers[0].file,
+			callers[0].line, file, line, expr);
+	else
+		fprintf(stdout, "  check failed at %s:%d: %s", file, line, expr);
+}
+
+void harness_fail(const char *file, int line, const char *expr, const char *detail)
+{
+	fail_header(file, line, expr);
 	if (detail && *detail)
 		fprintf(stdout, " (%s)", detail);
 	fputc('\n', stdout);
+	fflush(stdout);
 }
+
+void harness_failf(const char *file, int line, const char *expr, const char *fmt, ...)
+{
+	char detail[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	harness_fail(file, line, expr, detail);
+}
+
+void harness_fail_int(const char *file, int line, const char *expr, long long got, long long want)
+{
+	fail_header(file, line, expr);
+	fprintf(stdout, "\n    expected %lld, got %lld\n", want, got);
+	fflush(stdout);
+}
+
+/* s quoted, with control and non-ASCII bytes escaped, cut after 1000 bytes. */
+static void print_quoted(const char *s)
+{
+	if (!s) {
+		fputs("(null)", stdout);
+		return;
+	}
+	size_t len = strlen(s);
+	fputc('"', stdout);
+	for (size_t i = 0; i < len && i < 1000; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(stdout, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(stdout, "\\x%02x", c);
+		else
+			fputc(c, stdout);
+	}
+	fputc('"', stdout);
+	if (len > 1000)
+		fprintf(stdout, "... (%zu bytes)", len);
+}
+
+void harness_fail_str(const char *file, int line, const char *expr, const char *got, const char *want)
+{
+	fail_header(file, line, expr);
+	fputs("\n    expected ", stdout);
+	print_quoted(want);
+	fputs("\n    got      ", stdout);
+	print_quoted(got);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static void print_hex(const unsigned char *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		fprintf(stdout, " %02x", p[i]);
+}
+
+void harness_fail_mem(const char *file, int line, const char *expr, const void *got, const void *want,
+		      size_t size)
+{
+	fail_header(file, line, expr);
+	if (!got || !want) {
+		fprintf(stdout, "\n    %s is NULL\n", got ? "expected" : "got");
+		fflush(stdout);
+		return;
+	}
+	const unsigned char *g = got, *w = want;
+	size_t at = 0;
+	while (at < size && g[at] == w[at])
+		at++;
+	size_t from = at > 8 ? at - 8 : 0, to = at + 8 < size ? at + 8 : size;
+	fprintf(stdout, "\n    first difference at byte %zu of %zu (bytes %zu to %zu shown)\n    expected",
+		at, size, from, to ? to - 1 : 0);
+	print_hex(w, from, to);
+	fputs("\n    got     ", stdout);
+	print_hex(g, from, to);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* "-4 (not found)", or "0 (success)". */
+static const char *code_text(char *buf, size_t size, int code)
+{
+	snprintf(buf, size, "%d (%s)", code, code ? wasmpack_strerror(code) : "success");
+	return buf;
+}
+
+void harness_fail_code(const char *file, int line, const char *expr, int got, int want)
+{
+	char g[96], w[96];
+	fail_header(file, line, expr);
+	fprintf(stdout, "\n    expected %s, got %s\n", code_text(w, sizeof(w), want),
+		code_text(g, sizeof(g), got));
+	const wasmpack_error_info *info = wasmpack_error_last_info();
+	if (info->message && *info->message) {
+		fprintf(stdout, "    last error: %s [%s", info->message,
+			wasmpack_error_reason_name(info->reason));
+		if (info->http_status)
+			fprintf(stdout, ", HTTP %ld", info->http_status);
+		if (info->registry_code && *info->registry_code)
+			fprintf(stdout, ", %s", info->registry_code);
+		fputs("]\n", stdout);
+	}
+	fflush(stdout);
+}
+
+/* --- deferred clean-up ---------------------------------------------------- */
+
+#define DEFERRED_MAX 64
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} deferred[DEFERRED_MAX];
+static int ndeferred;
+
+int harness_defer(void (*fn)(void *), void *arg)
+{
+	if (!fn)
+		return 0;
+	if (ndeferred == DEFERRED_MAX) {
+		harness_fail(__FILE__, __LINE__, "harness_defer", "too many deferred clean-ups");
+		fn(arg);
+		return -1;
+	}
+	deferred[ndeferred].fn = fn;
+	deferred[ndeferred].arg = arg;
+	ndeferred++;
+	return 0;
+}
+
+void harness_run_deferred(void)
+{
+	while (ndeferred > 0) {
+		ndeferred--;
+		deferred[ndeferred].fn(deferred[ndeferred].arg);
+	}
+}
+
+/* --- fixtures ------------------------------------------------------------- */
 
 const char *harness_testdata(void)
 {
@@ -58,7 +251,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-int harness_write_script(char *path, size_t size, const char *name, const char *script)
+int harness_write_script_(char *path, size_t size, const char *name, const char *script)
 {
 	snprintf(path, size, "%s/%s", harness_tmpdir(), name);
 	FILE *f = fopen(path, "w");
@@ -72,7 +265,7 @@ int harness_write_script(char *path, size_t size, const char *name, const char *
 	return 0;
 }
 
-int harness_spawn_port(pid_t *pid, int *in_fd, int *out_fd, char *const argv[])
+int harness_spawn_port_(pid_t *pid, int *in_fd, int *out_fd, char *const argv[])
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	*pid = -1;
@@ -134,7 +327,7 @@ fail:
 	return -1;
 }
 
-int harness_read_testdata(wasmpack_buf *out, const char *name)
+int harness_read_testdata_(wasmpack_buf *out, const char *name)
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/%s", harness_testdata(), name);
@@ -179,8 +372,11 @@ int main(int argc, char **argv)
 			if (filter && !strstr(t->name, filter))
 				continue;
 			current_failed = 0;
+			ncallers = 0;
 			wasmpack_error_clear();
 			t->fn();
+			ncallers = 0;
+			harness_run_deferred();
 			printf("%s %s\n", current_failed ? "FAIL" : "ok  ", t->name);
 			if (current_failed)
 				failed++;
