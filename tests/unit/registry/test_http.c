@@ -226,7 +226,7 @@ static void capture_log(const char *line, void *payload)
 	f->log[f->log_len] = '\0';
 }
 
-/* Fast settings for tests: short backoff, quick connects. with_server
+/* Fast settings for tests: short backoff, quick connects. fx_server
  * adds the log capture. */
 static wp_http_options test_options(void)
 {
@@ -257,34 +257,42 @@ static wp_http_request request(const char *method, const char *url)
 	return r;
 }
 
-typedef void (*fx_body)(fx *f);
-
-/* Starts a responder on script, makes a client with opts (NULL = the
- * test options), runs body, then always stops and frees both. */
-static void with_server(const char *script, int tls, const wp_http_options *opts,
-			fx_body body)
+static void fx_free(void *p)
 {
-	fx *f = calloc(1, sizeof(*f));
-	if (!f) {
-		harness_fail(__FILE__, __LINE__, "calloc", NULL);
-		return;
-	}
-	if (server_start(&f->srv, script, tls) == 0) {
-		wp_http_options o = opts ? *opts : test_options();
-		if (!o.log) {
-			o.log = capture_log;
-			o.log_payload = f;
-		}
-		int rc = wp_http_new(&f->h, &o);
-		if (rc)
-			harness_fail(__FILE__, __LINE__, "wp_http_new", wasmpack_error_last());
-		else
-			body(f);
-	}
+	fx *f = p;
 	wp_http_free(f->h);
 	server_stop(&f->srv);
 	free(f);
 }
+
+/* Starts a responder on script and makes a client with opts (NULL = the
+ * test options); both are stopped and freed after the test. NULL after
+ * failing the test. */
+static fx *fx_server_(const char *script, int tls, const wp_http_options *opts)
+{
+	fx *f = calloc(1, sizeof(*f));
+	if (!f) {
+		harness_fail(__FILE__, __LINE__, "calloc", NULL);
+		return NULL;
+	}
+	f->srv.pid = -1;
+	f->srv.in_fd = f->srv.out_fd = -1;
+	if (harness_defer(fx_free, f) != 0)
+		return NULL;
+	if (server_start(&f->srv, script, tls) != 0)
+		return NULL;
+	wp_http_options o = opts ? *opts : test_options();
+	if (!o.log) {
+		o.log = capture_log;
+		o.log_payload = f;
+	}
+	if (wp_http_new(&f->h, &o) != 0) {
+		harness_fail(__FILE__, __LINE__, "wp_http_new", wasmpack_error_last());
+		return NULL;
+	}
+	return f;
+}
+#define fx_server(...) AT_PTR(fx *, fx_server_(__VA_ARGS__))
 
 typedef struct sink_state {
 	size_t bytes;
@@ -311,8 +319,13 @@ static unsigned char *pattern(size_t n)
 
 /* --- connections --------------------------------------------------------- */
 
-static void reuse_body(fx *f)
+static void test_http__reuses_one_connection_for_two_requests(void)
 {
+	fx *f = fx_server("[{'match':{'path':'/one'},'response':{'body':'1'}},"
+		    "{'match':{'path':'/two'},'response':{'body':'22'}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r1 = {0}, r2 = {0};
 	wp_http_request q = request("GET", at(f, "/one"));
 	CHECK_OK(wp_http_do(&r1, f->h, &q));
@@ -330,14 +343,7 @@ static void reuse_body(fx *f)
 	CHECK(json_num(f->srv.lines[1], "conn") == 1);
 }
 
-static void test_http__reuses_one_connection_for_two_requests(void)
-{
-	with_server("[{'match':{'path':'/one'},'response':{'body':'1'}},"
-		    "{'match':{'path':'/two'},'response':{'body':'22'}}]",
-		    0, NULL, reuse_body);
-}
-
-static void refused_body(void)
+static void test_http__connection_refused_fails_fast(void)
 {
 	/* A port nobody listens on: bind, read it, close. */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -380,8 +386,6 @@ static void refused_body(void)
 	CHECK(!strstr(wasmpack_error_last(), "tok-value"));
 }
 
-static void test_http__connection_refused_fails_fast(void) { refused_body(); }
-
 static void test_http__global_init_is_refcounted(void)
 {
 	CHECK_OK(wp_http_global_init());
@@ -397,8 +401,15 @@ static void test_http__global_init_is_refcounted(void)
 
 /* --- redirects ----------------------------------------------------------- */
 
-static void relative_body(fx *f)
+static void test_http__follows_relative_redirect_and_keeps_final_headers(void)
 {
+	fx *f = fx_server("[{'match':{'path':'/v2/a/start'},'response':{'status':307,"
+		    "'redirect':'next?x=1','headers':{'X-Hop':'first'}}},"
+		    "{'match':{'path':'/v2/a/next'},'response':{'body':'done',"
+		    "'headers':{'X-Final':'yes'}}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/v2/a/start"));
 	q.authorization = SECRET;
@@ -417,17 +428,15 @@ static void relative_body(fx *f)
 	CHECK(strstr(f->srv.lines[1], "\"authorization\":\"" SECRET "\""));
 }
 
-static void test_http__follows_relative_redirect_and_keeps_final_headers(void)
+static void test_http__follows_absolute_and_root_relative_redirects(void)
 {
-	with_server("[{'match':{'path':'/v2/a/start'},'response':{'status':307,"
-		    "'redirect':'next?x=1','headers':{'X-Hop':'first'}}},"
-		    "{'match':{'path':'/v2/a/next'},'response':{'body':'done',"
-		    "'headers':{'X-Final':'yes'}}}]",
-		    0, NULL, relative_body);
-}
-
-static void absolute_body(fx *f)
-{
+	fx *f = fx_server("[{'match':{'path':'/abs'},'response':{'status':301,"
+		    "'redirect':'{origin}/moved/here'}},"
+		    "{'match':{'path':'/moved/here'},'response':{'status':308,'redirect':'/final'}},"
+		    "{'match':{'path':'/final'},'response':{'body':'ok'}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/abs"));
 	CHECK_OK(wp_http_do(&r, f->h, &q));
@@ -438,17 +447,15 @@ static void absolute_body(fx *f)
 	CHECK(server_log(&f->srv) == 3);
 }
 
-static void test_http__follows_absolute_and_root_relative_redirects(void)
+static void test_http__drops_authorization_after_cross_origin_redirect(void)
 {
-	with_server("[{'match':{'path':'/abs'},'response':{'status':301,"
-		    "'redirect':'{origin}/moved/here'}},"
-		    "{'match':{'path':'/moved/here'},'response':{'status':308,'redirect':'/final'}},"
-		    "{'match':{'path':'/final'},'response':{'body':'ok'}}]",
-		    0, NULL, absolute_body);
-}
-
-static void cross_origin_body(fx *f)
-{
+	fx *f = fx_server("[{'match':{'path':'/start'},'response':{'status':307,"
+		    "'redirect':'http://localhost:{port}/cdn/blob'}},"
+		    "{'match':{'path':'/cdn/blob'},'response':{'status':302,'redirect':'{origin}/back'}},"
+		    "{'match':{'path':'/back'},'response':{'body':'data'}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	const char *hdrs[] = {"Accept: application/x-test"};
 	wp_http_request q = request("GET", at(f, "/start"));
@@ -474,17 +481,15 @@ static void cross_origin_body(fx *f)
 	CHECK(strstr(f->log, "authorization dropped"));
 }
 
-static void test_http__drops_authorization_after_cross_origin_redirect(void)
+static void test_http__caps_redirect_hops(void)
 {
-	with_server("[{'match':{'path':'/start'},'response':{'status':307,"
-		    "'redirect':'http://localhost:{port}/cdn/blob'}},"
-		    "{'match':{'path':'/cdn/blob'},'response':{'status':302,'redirect':'{origin}/back'}},"
-		    "{'match':{'path':'/back'},'response':{'body':'data'}}]",
-		    0, NULL, cross_origin_body);
-}
-
-static void hops_body(fx *f)
-{
+	wp_http_options o = test_options();
+	o.max_redirects = 2;
+	fx *f = fx_server("[{'match':{'path':'/loop'},'times':0,'response':{'status':302,'redirect':'/loop'}},"
+		    "{'match':{'path':'/noloc'},'response':{'status':302}}]",
+		    0, &o);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/loop"));
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_EINVALID);
@@ -505,17 +510,14 @@ static void hops_body(fx *f)
 	CHECK(ok);
 }
 
-static void test_http__caps_redirect_hops(void)
+static void test_http__303_turns_post_into_get_without_body(void)
 {
-	wp_http_options o = test_options();
-	o.max_redirects = 2;
-	with_server("[{'match':{'path':'/loop'},'times':0,'response':{'status':302,'redirect':'/loop'}},"
-		    "{'match':{'path':'/noloc'},'response':{'status':302}}]",
-		    0, &o, hops_body);
-}
-
-static void see_other_body(fx *f)
-{
+	fx *f = fx_server("[{'match':{'method':'POST','path':'/post'},'response':{'status':303,"
+		    "'redirect':'/result'}},"
+		    "{'match':{'method':'GET','path':'/result'},'response':{'body':'r'}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	const char *hdrs[] = {"Content-Type: text/plain"};
 	wp_http_request q = request("POST", at(f, "/post"));
@@ -537,16 +539,13 @@ static void see_other_body(fx *f)
 	CHECK(!strstr(f->srv.lines[1], "\"content-length\""));
 }
 
-static void test_http__303_turns_post_into_get_without_body(void)
+static void test_http__307_keeps_method_and_body(void)
 {
-	with_server("[{'match':{'method':'POST','path':'/post'},'response':{'status':303,"
-		    "'redirect':'/result'}},"
-		    "{'match':{'method':'GET','path':'/result'},'response':{'body':'r'}}]",
-		    0, NULL, see_other_body);
-}
-
-static void keep_method_body(fx *f)
-{
+	fx *f = fx_server("[{'match':{'path':'/patch'},'response':{'status':307,'redirect':'/patch2'}},"
+		    "{'match':{'method':'PATCH','path':'/patch2'},'response':{'status':202}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	size_t n = 3000;
 	unsigned char *data = pattern(n);
 	CHECK(data);
@@ -572,17 +571,17 @@ static void keep_method_body(fx *f)
 	}
 }
 
-static void test_http__307_keeps_method_and_body(void)
-{
-	with_server("[{'match':{'path':'/patch'},'response':{'status':307,'redirect':'/patch2'}},"
-		    "{'match':{'method':'PATCH','path':'/patch2'},'response':{'status':202}}]",
-		    0, NULL, keep_method_body);
-}
-
 /* --- TLS ------------------------------------------------------------------ */
 
-static void downgrade_body(fx *f)
+static void test_http__refuses_https_to_http_redirect(void)
 {
+	wp_http_options o = test_options();
+	o.insecure = 1;
+	fx *f = fx_server("[{'match':{'path':'/a'},'response':{'status':307,"
+		    "'redirect':'http://127.0.0.1:{port}/b'}}]",
+		    1, &o);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/a"));
 	q.authorization = SECRET;
@@ -592,17 +591,11 @@ static void downgrade_body(fx *f)
 	CHECK(server_log(&f->srv) == 1);
 }
 
-static void test_http__refuses_https_to_http_redirect(void)
+static void test_http__verifies_tls_unless_told_and_trusts_ca_file(void)
 {
-	wp_http_options o = test_options();
-	o.insecure = 1;
-	with_server("[{'match':{'path':'/a'},'response':{'status':307,"
-		    "'redirect':'http://127.0.0.1:{port}/b'}}]",
-		    1, &o, downgrade_body);
-}
-
-static void tls_body(fx *f)
-{
+	fx *f = fx_server("[{'times':0,'response':{'body':'ok'}}]", 1, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/secure"));
 
@@ -633,11 +626,6 @@ static void tls_body(fx *f)
 	wp_http_response_dispose(&r);
 	CHECK_OK(rc);
 	CHECK(ok);
-}
-
-static void test_http__verifies_tls_unless_told_and_trusts_ca_file(void)
-{
-	with_server("[{'times':0,'response':{'body':'ok'}}]", 1, NULL, tls_body);
 }
 
 /* --- URL helpers ------------------------------------------------------------- */
@@ -682,8 +670,11 @@ static void test_http__resolves_urls_and_compares_origins(void)
 
 /* --- retries ------------------------------------------------------------------- */
 
-static void retry_503_body(fx *f)
+static void test_http__retries_503_then_succeeds(void)
 {
+	fx *f = fx_server("[{'response':{'status':503}},{'response':{'body':'ok'}}]", 0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/x"));
 	CHECK_OK(wp_http_do(&r, f->h, &q));
@@ -694,14 +685,13 @@ static void retry_503_body(fx *f)
 	CHECK(strstr(f->log, "* retry 1/4"));
 }
 
-static void test_http__retries_503_then_succeeds(void)
+static void test_http__returns_final_503_as_response_after_retries(void)
 {
-	with_server("[{'response':{'status':503}},{'response':{'body':'ok'}}]", 0, NULL,
-		    retry_503_body);
-}
-
-static void final_503_body(fx *f)
-{
+	wp_http_options o = test_options();
+	o.max_retries = 2;
+	fx *f = fx_server("[{'times':0,'response':{'status':503,'body':'busy'}}]", 0, &o);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/x"));
 	CHECK_OK(wp_http_do(&r, f->h, &q));
@@ -712,16 +702,15 @@ static void final_503_body(fx *f)
 	CHECK(server_log(&f->srv) == 3);
 }
 
-static void test_http__returns_final_503_as_response_after_retries(void)
+static void test_http__honours_retry_after_seconds(void)
 {
 	wp_http_options o = test_options();
-	o.max_retries = 2;
-	with_server("[{'times':0,'response':{'status':503,'body':'busy'}}]", 0, &o,
-		    final_503_body);
-}
-
-static void retry_after_body(fx *f)
-{
+	o.retry_max_ms = 5000;
+	fx *f = fx_server("[{'response':{'status':429,'headers':{'Retry-After':'1'}}},"
+		    "{'response':{'body':'ok'}}]",
+		    0, &o);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/x"));
 	long t0 = now_ms();
@@ -734,17 +723,14 @@ static void retry_after_body(fx *f)
 	CHECK(strstr(f->log, "retry-after=1"));
 }
 
-static void test_http__honours_retry_after_seconds(void)
+static void test_http__caps_retry_after_at_retry_max(void)
 {
-	wp_http_options o = test_options();
-	o.retry_max_ms = 5000;
-	with_server("[{'response':{'status':429,'headers':{'Retry-After':'1'}}},"
+	fx *f = fx_server("[{'response':{'status':503,'headers':{'Retry-After':'3600'}}},"
+		    "{'response':{'status':429,'headers':{'Retry-After':'Wed, 21 Oct 2037 07:28:00 GMT'}}},"
 		    "{'response':{'body':'ok'}}]",
-		    0, &o, retry_after_body);
-}
-
-static void capped_retry_after_body(fx *f)
-{
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/x"));
 	long t0 = now_ms();
@@ -756,16 +742,11 @@ static void capped_retry_after_body(fx *f)
 	CHECK(took < 1500);
 }
 
-static void test_http__caps_retry_after_at_retry_max(void)
+static void test_http__no_retry_returns_first_answer(void)
 {
-	with_server("[{'response':{'status':503,'headers':{'Retry-After':'3600'}}},"
-		    "{'response':{'status':429,'headers':{'Retry-After':'Wed, 21 Oct 2037 07:28:00 GMT'}}},"
-		    "{'response':{'body':'ok'}}]",
-		    0, NULL, capped_retry_after_body);
-}
-
-static void no_retry_body(fx *f)
-{
+	fx *f = fx_server("[{'response':{'status':503}},{'response':{'body':'ok'}}]", 0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/x"));
 	q.no_retry = 1;
@@ -776,14 +757,13 @@ static void no_retry_body(fx *f)
 	CHECK(server_log(&f->srv) == 1);
 }
 
-static void test_http__no_retry_returns_first_answer(void)
+static void test_http__does_not_retry_stream_after_bytes_reached_sink(void)
 {
-	with_server("[{'response':{'status':503}},{'response':{'body':'ok'}}]", 0, NULL,
-		    no_retry_body);
-}
-
-static void stream_reset_body(fx *f)
-{
+	fx *f = fx_server("[{'response':{'bodyBytes':100000,'reset':5000}},"
+		    "{'response':{'bodyBytes':100000}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	sink_state s = {0, NULL};
 	wp_http_request q = request("GET", at(f, "/blob"));
@@ -796,15 +776,13 @@ static void stream_reset_body(fx *f)
 	CHECK(server_log(&f->srv) == 1);
 }
 
-static void test_http__does_not_retry_stream_after_bytes_reached_sink(void)
+static void test_http__retries_stream_before_first_byte(void)
 {
-	with_server("[{'response':{'bodyBytes':100000,'reset':5000}},"
+	fx *f = fx_server("[{'response':{'bodyBytes':100000,'reset':0}},"
 		    "{'response':{'bodyBytes':100000}}]",
-		    0, NULL, stream_reset_body);
-}
-
-static void stream_retry_body(fx *f)
-{
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	sink_state s = {0, NULL};
 	CHECK_OK(wasmpack_sha256_new(&s.sha));
@@ -827,15 +805,14 @@ static void stream_retry_body(fx *f)
 	CHECK_STR(got, want);
 }
 
-static void test_http__retries_stream_before_first_byte(void)
+static void test_http__replays_file_body_after_500(void)
 {
-	with_server("[{'response':{'bodyBytes':100000,'reset':0}},"
-		    "{'response':{'bodyBytes':100000}}]",
-		    0, NULL, stream_retry_body);
-}
-
-static void file_replay_body(fx *f)
-{
+	fx *f = fx_server("[{'match':{'method':'PUT'},'response':{'status':500}},"
+		    "{'match':{'method':'PUT'},'response':{'status':201,"
+		    "'headers':{'Location':'/v2/r/blobs/sha256:x'}}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	char path[512];
 	size_t total = 200000, off = 1000, len = 150000;
 	snprintf(path, sizeof(path), "%s/http-body.bin", harness_tmpdir());
@@ -878,18 +855,15 @@ static void file_replay_body(fx *f)
 	}
 }
 
-static void test_http__replays_file_body_after_500(void)
-{
-	with_server("[{'match':{'method':'PUT'},'response':{'status':500}},"
-		    "{'match':{'method':'PUT'},'response':{'status':201,"
-		    "'headers':{'Location':'/v2/r/blobs/sha256:x'}}}]",
-		    0, NULL, file_replay_body);
-}
-
 /* --- methods and bodies ---------------------------------------------------------- */
 
-static void empty_post_body(fx *f)
+static void test_http__post_without_body_sends_content_length_zero(void)
 {
+	fx *f = fx_server("[{'match':{'method':'POST'},'response':{'status':202,"
+		    "'headers':{'Location':'/v2/r/blobs/uploads/u1'}}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("POST", at(f, "/v2/r/blobs/uploads/"));
 	CHECK_OK(wp_http_do(&r, f->h, &q));
@@ -905,15 +879,14 @@ static void empty_post_body(fx *f)
 	CHECK(!strstr(f->srv.lines[0], "\"expect\""));
 }
 
-static void test_http__post_without_body_sends_content_length_zero(void)
+static void test_http__sends_head_without_body_and_delete(void)
 {
-	with_server("[{'match':{'method':'POST'},'response':{'status':202,"
-		    "'headers':{'Location':'/v2/r/blobs/uploads/u1'}}}]",
-		    0, NULL, empty_post_body);
-}
-
-static void head_delete_body(fx *f)
-{
+	fx *f = fx_server("[{'match':{'method':'HEAD'},'response':{'headers':{'Content-Length':'123456',"
+		    "'Docker-Content-Digest':'sha256:abc'}}},"
+		    "{'match':{'method':'DELETE'},'response':{'status':202}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("HEAD", at(f, "/v2/r/blobs/sha256:abc"));
 	long t0 = now_ms();
@@ -945,16 +918,11 @@ static void head_delete_body(fx *f)
 	CHECK(json_num(f->srv.lines[1], "conn") == 1);
 }
 
-static void test_http__sends_head_without_body_and_delete(void)
+static void test_http__caps_body_held_in_memory(void)
 {
-	with_server("[{'match':{'method':'HEAD'},'response':{'headers':{'Content-Length':'123456',"
-		    "'Docker-Content-Digest':'sha256:abc'}}},"
-		    "{'match':{'method':'DELETE'},'response':{'status':202}}]",
-		    0, NULL, head_delete_body);
-}
-
-static void body_cap_body(fx *f)
-{
+	fx *f = fx_server("[{'times':0,'response':{'bodyBytes':5000}}]", 0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/big"));
 	q.max_body = 1000;
@@ -969,13 +937,15 @@ static void body_cap_body(fx *f)
 	CHECK(ok);
 }
 
-static void test_http__caps_body_held_in_memory(void)
+static void test_http__keeps_error_body_out_of_sink(void)
 {
-	with_server("[{'times':0,'response':{'bodyBytes':5000}}]", 0, NULL, body_cap_body);
-}
-
-static void error_body_body(fx *f)
-{
+	fx *f = fx_server("[{'response':{'status':404,'json':{'errors':[{'code':'BLOB_UNKNOWN',"
+		    "'message':'blob unknown to registry'}]}}},"
+		    "{'response':{'status':500,'bodyBytes':100000}},"
+		    "{'response':{'status':500,'bodyBytes':3000000}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	sink_state s = {0, NULL};
 	wp_http_request q = request("GET", at(f, "/v2/r/blobs/sha256:abc"));
@@ -1002,17 +972,16 @@ static void error_body_body(fx *f)
 	CHECK(json_num(f->srv.lines[2], "conn") == 1);
 }
 
-static void test_http__keeps_error_body_out_of_sink(void)
+static void test_http__aborts_a_stalled_transfer(void)
 {
-	with_server("[{'response':{'status':404,'json':{'errors':[{'code':'BLOB_UNKNOWN',"
-		    "'message':'blob unknown to registry'}]}}},"
-		    "{'response':{'status':500,'bodyBytes':100000}},"
-		    "{'response':{'status':500,'bodyBytes':3000000}}]",
-		    0, NULL, error_body_body);
-}
-
-static void stall_body(fx *f)
-{
+	wp_http_options o = test_options();
+	o.low_speed_bytes = 1000;
+	o.low_speed_seconds = 1;
+	o.max_retries = -1;
+	fx *f = fx_server("[{'response':{'bodyBytes':10000,'stallAfterBytes':100,'stallMs':10000}}]",
+		    0, &o);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/slow"));
 	long t0 = now_ms();
@@ -1024,20 +993,19 @@ static void stall_body(fx *f)
 	CHECK(r.attempts == 1);
 }
 
-static void test_http__aborts_a_stalled_transfer(void)
-{
-	wp_http_options o = test_options();
-	o.low_speed_bytes = 1000;
-	o.low_speed_seconds = 1;
-	o.max_retries = -1;
-	with_server("[{'response':{'bodyBytes':10000,'stallAfterBytes':100,'stallMs':10000}}]",
-		    0, &o, stall_body);
-}
-
 /* --- the log ---------------------------------------------------------------------- */
 
-static void redaction_body(fx *f)
+static void test_http__log_hides_credentials_and_upload_state(void)
 {
+	fx *f = fx_server("[{'match':{'method':'POST'},'response':{'status':202,'headers':{"
+		    "'Location':'/v2/r/blobs/uploads/u?_state=STATE-SECRET-1',"
+		    "'Docker-Content-Digest':'sha256:abc'}}},"
+		    "{'match':{'method':'PUT','path':'/v2/r/*'},'response':{'status':307,"
+		    "'redirect':'http://localhost:{port}/store?X-Amz-Signature=SIG-SECRET&X-Amz-Date=1'}},"
+		    "{'match':{'path':'/store'},'response':{'status':201}}]",
+		    0, NULL);
+	if (!f)
+		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("POST", at(f, "/v2/r/blobs/uploads/"));
 	q.authorization = SECRET;
@@ -1066,17 +1034,6 @@ static void redaction_body(fx *f)
 	CHECK(!strstr(log, SECRET));
 	CHECK(!strstr(log, "STATE-SECRET"));
 	CHECK(!strstr(log, "SIG-SECRET"));
-}
-
-static void test_http__log_hides_credentials_and_upload_state(void)
-{
-	with_server("[{'match':{'method':'POST'},'response':{'status':202,'headers':{"
-		    "'Location':'/v2/r/blobs/uploads/u?_state=STATE-SECRET-1',"
-		    "'Docker-Content-Digest':'sha256:abc'}}},"
-		    "{'match':{'method':'PUT','path':'/v2/r/*'},'response':{'status':307,"
-		    "'redirect':'http://localhost:{port}/store?X-Amz-Signature=SIG-SECRET&X-Amz-Date=1'}},"
-		    "{'match':{'path':'/store'},'response':{'status':201}}]",
-		    0, NULL, redaction_body);
 }
 
 const test_case http_tests[] = {
@@ -1108,3 +1065,4 @@ const test_case http_tests[] = {
 	TEST_ENTRY(test_http__log_hides_credentials_and_upload_state),
 	TEST_END,
 };
+

@@ -320,8 +320,6 @@ typedef struct fx {
 	json_t *log;
 } fx;
 
-typedef void (*fx_body)(fx *f);
-
 static void fx_init(fx *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -357,17 +355,39 @@ static void fx_dispose(fx *f)
 /* How a test wants its client: credentials, options. */
 enum { AS_ANONYMOUS, AS_USER, AS_WRONG_PASSWORD, AS_IDENTITY_TOKEN };
 
-/* A client on kit k (started when needed) as `who`, running body. */
-static void with_kit(kit *k, int who, void (*tune)(fx *), fx_body body)
+static void fx_free(void *p)
+{
+	fx_dispose(p);
+	free(p);
+}
+
+/* A fixture with the test options, tuned by tune (when not NULL), freed
+ * after the test; NULL after failing the test. */
+static fx *fx_new_(void (*tune)(fx *))
 {
 	fx *f = malloc(sizeof(*f));
 	if (!f) {
 		harness_fail(__FILE__, __LINE__, "malloc", NULL);
-		return;
+		return NULL;
 	}
 	fx_init(f);
+	if (harness_defer(fx_free, f) != 0)
+		return NULL;
+	if (tune)
+		tune(f);
+	return f;
+}
+#define fx_new(tune) AT_PTR(fx *, fx_new_(tune))
+
+/* A client on kit k (started when needed) as `who`, freed after the test;
+ * NULL after failing the test. */
+static fx *fx_kit_(kit *k, int who, void (*tune)(fx *))
+{
+	fx *f = fx_new_(NULL);
+	if (!f)
+		return NULL;
 	if (!(f->k = kit_get(k)))
-		goto done;
+		return NULL;
 	if (who == AS_USER || who == AS_WRONG_PASSWORD) {
 		f->o.username = k->user;
 		f->o.password = who == AS_USER ? k->pass : "not-the-password";
@@ -379,13 +399,11 @@ static void with_kit(kit *k, int who, void (*tune)(fx *), fx_body body)
 		tune(f);
 	if (wasmpack_registry_new(&f->r, k->addr, &f->o) != 0) {
 		harness_fail(__FILE__, __LINE__, "wasmpack_registry_new", wasmpack_error_last());
-		goto done;
+		return NULL;
 	}
-	body(f);
-done:
-	fx_dispose(f);
-	free(f);
+	return f;
 }
+#define fx_kit(...) AT_PTR(fx *, fx_kit_(__VA_ARGS__))
 
 /* Starts the responder on script (JSON with ' for "). */
 static int responder_start(fx *f, const char *script, int tls)
@@ -426,30 +444,26 @@ static int responder_start(fx *f, const char *script, int tls)
 }
 
 /* A client (plain http, no retries unless tune says; TLS when tune sets
- * insecure) on a responder running script, then body. */
-static void with_script(const char *script, void (*tune)(fx *), fx_body body)
+ * insecure) on a responder running script, both stopped after the test;
+ * NULL after failing the test. */
+static fx *fx_script_(const char *script, void (*tune)(fx *))
 {
-	fx *f = malloc(sizeof(*f));
-	if (!f) {
-		harness_fail(__FILE__, __LINE__, "malloc", NULL);
-		return;
-	}
-	fx_init(f);
+	fx *f = fx_new_(NULL);
+	if (!f)
+		return NULL;
 	f->o.plain_http = 1;
 	f->o.max_retries = -1;
 	if (tune)
 		tune(f);
 	if (responder_start(f, script, f->o.insecure) != 0)
-		goto done;
+		return NULL;
 	if (wasmpack_registry_new(&f->r, f->host, &f->o) != 0) {
 		harness_fail(__FILE__, __LINE__, "wasmpack_registry_new", wasmpack_error_last());
-		goto done;
+		return NULL;
 	}
-	body(f);
-done:
-	fx_dispose(f);
-	free(f);
+	return f;
 }
+#define fx_script(...) AT_PTR(fx *, fx_script_(__VA_ARGS__))
 
 /* The responder's request log, reloaded. */
 static size_t reqs(fx *f)
@@ -511,8 +525,11 @@ static char *manifest_json(const blob *config, const blob *layer)
 /* ======================================================================= */
 /* The real registry: open                                                 */
 
-static void ping_body(fx *f)
+static void test_registry__pings_a_loopback_registry_over_http(void)
 {
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	CHECK_OK(wasmpack_registry_ping(f->r));
 	/* A loopback registry without TLS is reached over http, decided once. */
 	CHECK_STR(f->r->base, f->k->url);
@@ -521,37 +538,24 @@ static void ping_body(fx *f)
 	CHECK(wasmpack_registry_request_count(f->r) == n + 1);
 }
 
-static void test_registry__pings_a_loopback_registry_over_http(void)
-{
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, ping_body);
-}
-
-static void unreachable_body(fx *f)
-{
-	CHECK_ERR(wasmpack_registry_ping(f->r), WASMPACK_ENETWORK);
-	CHECK_MSG_HAS("cannot reach registry 127.0.0.1:9");
-}
-
 static void no_retries(fx *f) { f->o.max_retries = -1; }
 
 static void test_registry__ping_of_nothing_is_a_network_error(void)
 {
-	fx *f = malloc(sizeof(*f));
+	fx *f = fx_new(no_retries);
 	if (!f)
 		return;
-	fx_init(f);
-	no_retries(f);
 	/* Port 9 (discard) is closed on test machines. */
-	if (wasmpack_registry_new(&f->r, "127.0.0.1:9", &f->o) == 0)
-		unreachable_body(f);
-	else
-		harness_fail(__FILE__, __LINE__, "wasmpack_registry_new", wasmpack_error_last());
-	fx_dispose(f);
-	free(f);
+	CHECK_OK(wasmpack_registry_new(&f->r, "127.0.0.1:9", &f->o));
+	CHECK_ERR(wasmpack_registry_ping(f->r), WASMPACK_ENETWORK);
+	CHECK_MSG_HAS("cannot reach registry 127.0.0.1:9");
 }
 
-static void mono_body(fx *f)
+static void test_registry__pushes_a_blob_in_one_put(void)
 {
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	int64_t size = -1;
 	CHECK(blob_make(&f->b[0], 10000, 1) == 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mono", f->b[0].digest, NULL) == 0);
@@ -563,15 +567,13 @@ static void mono_body(fx *f)
 	CHECK(f->m.size == 10000 && memcmp(f->m.data, f->b[0].data, 10000) == 0);
 }
 
-static void test_registry__pushes_a_blob_in_one_put(void)
-{
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, mono_body);
-}
-
 static void small_chunks(fx *f) { f->o.chunk_size = 64 * 1024; }
 
-static void chunked_body(fx *f)
+static void test_registry__pushes_a_blob_in_chunks(void)
 {
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, small_chunks);
+	if (!f)
+		return;
 	int64_t size = -1;
 	CHECK(blob_make(&f->b[0], 300 * 1024, 2) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/chunked", f->b[0].digest, f->b[0].size,
@@ -583,13 +585,11 @@ static void chunked_body(fx *f)
 	CHECK(f->m.size == 300 * 1024 && memcmp(f->m.data, f->b[0].data, 300 * 1024) == 0);
 }
 
-static void test_registry__pushes_a_blob_in_chunks(void)
+static void test_registry__gets_a_blob_from_an_offset(void)
 {
-	with_kit(&kit_open, AS_ANONYMOUS, small_chunks, chunked_body);
-}
-
-static void offset_body(fx *f)
-{
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 5000, 3) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/offset", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 1234, mem_write, &f->m));
@@ -602,13 +602,11 @@ static void offset_body(fx *f)
 		  WASMPACK_EINVALID);
 }
 
-static void test_registry__gets_a_blob_from_an_offset(void)
+static void test_registry__absent_blob_is_not_there(void)
 {
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, offset_body);
-}
-
-static void absent_body(fx *f)
-{
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 10, 4) == 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/absent", f->b[0].digest, NULL) == 0);
 	CHECK_ERR(wasmpack_registry_blob_get(f->r, "open/absent", f->b[0].digest, 0, mem_write, &f->m),
@@ -619,13 +617,11 @@ static void absent_body(fx *f)
 	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "open/absent", "sha256:abc", NULL), WASMPACK_EINVALID);
 }
 
-static void test_registry__absent_blob_is_not_there(void)
+static void test_registry__mounts_a_blob_from_another_repository(void)
 {
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, absent_body);
-}
-
-static void mount_body(fx *f)
-{
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 2048, 5) == 0);
 	CHECK(blob_make(&f->b[1], 2048, 6) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mount-src", f->b[0].digest, f->b[0].size, f->b[0].fd));
@@ -637,11 +633,6 @@ static void mount_body(fx *f)
 	CHECK(wasmpack_registry_blob_mount(f->r, "open/mount-dst", f->b[1].digest, "open/mount-src") == 0);
 	CHECK(f->count.del == dels + 1);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mount-dst", f->b[1].digest, NULL) == 0);
-}
-
-static void test_registry__mounts_a_blob_from_another_repository(void)
-{
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, mount_body);
 }
 
 static int push_image(fx *f, const char *repo, const char *tag, char **manifest_out,
@@ -697,8 +688,11 @@ static void manifest_checks(fx *f, const char *manifest, const char *digest)
 	CHECK_ERR(wasmpack_registry_manifest_delete(f->r, "open/manifest", "v1"), WASMPACK_EINVALID);
 }
 
-static void manifest_body(fx *f)
+static void test_registry__manifest_put_get_head_delete_keep_the_bytes(void)
 {
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	char *manifest = NULL;
 	char digest[WASMPACK_DIGEST_MAX];
 	int error = push_image(f, "open/manifest", "v1", &manifest, digest);
@@ -710,13 +704,11 @@ static void manifest_body(fx *f)
 	free(manifest);
 }
 
-static void test_registry__manifest_put_get_head_delete_keep_the_bytes(void)
+static void test_registry__manifest_errors_map_to_codes(void)
 {
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, manifest_body);
-}
-
-static void manifest_errors_body(fx *f)
-{
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
 	char d[WASMPACK_DIGEST_MAX];
 	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "open/nothing", "v1"),
@@ -734,13 +726,11 @@ static void manifest_errors_body(fx *f)
 	CHECK_MSG_HAS("400 MANIFEST_BLOB_UNKNOWN");
 }
 
-static void test_registry__manifest_errors_map_to_codes(void)
+static void test_registry__lists_tags(void)
 {
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, manifest_errors_body);
-}
-
-static void tags_body(fx *f)
-{
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	char *manifest = NULL;
 	char digest[WASMPACK_DIGEST_MAX];
 	wasmpack_strv tags = {0};
@@ -758,11 +748,6 @@ static void tags_body(fx *f)
 	wasmpack_strv_dispose(&tags);
 	CHECK(ok);
 	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "open/no-such-repo"), WASMPACK_ENOTFOUND);
-}
-
-static void test_registry__lists_tags(void)
-{
-	with_kit(&kit_open, AS_ANONYMOUS, NULL, tags_body);
 }
 
 typedef struct worker {
@@ -785,7 +770,8 @@ static void *push_worker(void *arg)
 	return NULL;
 }
 
-static void threads_body(fx *f)
+/* Four threads push on one client. */
+static void check_threads(fx *f)
 {
 	worker w[4];
 	pthread_t t[4];
@@ -817,19 +803,26 @@ static void quiet(fx *f) { f->o.log = NULL; }
 
 static void test_registry__works_from_several_threads(void)
 {
-	with_kit(&kit_open, AS_ANONYMOUS, quiet, threads_body);
+	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, quiet);
+	if (f)
+		AT_VOID(check_threads(f));
 }
 
 static void test_registry__threads_share_the_token_cache(void)
 {
-	with_kit(&kit_token, AS_USER, quiet, threads_body);
+	fx *f = fx_kit(&kit_token, AS_USER, quiet);
+	if (f)
+		AT_VOID(check_threads(f));
 }
 
 /* ======================================================================= */
 /* The real registry: htpasswd (Basic)                                     */
 
-static void basic_ok_body(fx *f)
+static void test_registry__basic_auth_with_right_credentials(void)
 {
+	fx *f = fx_kit(&kit_htpasswd, AS_USER, NULL);
+	if (!f)
+		return;
 	CHECK_OK(wasmpack_registry_check_login(f->r));
 	CHECK(blob_make(&f->b[0], 1000, 11) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
@@ -838,13 +831,11 @@ static void basic_ok_body(fx *f)
 	CHECK(f->r->basic == 1);
 }
 
-static void test_registry__basic_auth_with_right_credentials(void)
+static void test_registry__basic_auth_wrong_password_is_eauth(void)
 {
-	with_kit(&kit_htpasswd, AS_USER, NULL, basic_ok_body);
-}
-
-static void basic_wrong_body(fx *f)
-{
+	fx *f = fx_kit(&kit_htpasswd, AS_WRONG_PASSWORD, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 1000, 12) == 0);
 	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "basic/app", f->b[0].digest, NULL), WASMPACK_EAUTH);
 	CHECK_MSG_HAS(f->k->addr);
@@ -861,24 +852,17 @@ static void basic_wrong_body(fx *f)
 	CHECK_MSG_LACKS("not-the-password");
 }
 
-static void test_registry__basic_auth_wrong_password_is_eauth(void)
+static void test_registry__basic_auth_without_credentials_is_eauth(void)
 {
-	with_kit(&kit_htpasswd, AS_WRONG_PASSWORD, NULL, basic_wrong_body);
-}
-
-static void basic_none_body(fx *f)
-{
+	fx *f = fx_kit(&kit_htpasswd, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	wasmpack_strv tags = {0};
 	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "basic/app"), WASMPACK_EAUTH);
 	CHECK_MSG_HAS("no credentials for ");
 	CHECK_ERR(wasmpack_registry_check_login(f->r), WASMPACK_EAUTH);
 	/* Ping only asks whether this is a registry. */
 	CHECK_OK(wasmpack_registry_ping(f->r));
-}
-
-static void test_registry__basic_auth_without_credentials_is_eauth(void)
-{
-	with_kit(&kit_htpasswd, AS_ANONYMOUS, NULL, basic_none_body);
 }
 
 static void config_creds(fx *f)
@@ -899,17 +883,15 @@ static void config_creds(fx *f)
 	f->o.config_dir = keep;
 }
 
-static void config_body(fx *f)
+static void test_registry__reads_credentials_from_docker_config(void)
 {
+	fx *f = fx_kit(&kit_htpasswd, AS_ANONYMOUS, config_creds);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 100, 13) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/from-config", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
 	CHECK_OK(wasmpack_registry_check_login(f->r));
-}
-
-static void test_registry__reads_credentials_from_docker_config(void)
-{
-	with_kit(&kit_htpasswd, AS_ANONYMOUS, config_creds, config_body);
 }
 
 /* ======================================================================= */
@@ -937,8 +919,11 @@ static int token_log_has(const kit *k, const char *method, const char *query_par
 	return found;
 }
 
-static void token_user_body(fx *f)
+static void test_registry__token_auth_with_credentials_pushes(void)
 {
+	fx *f = fx_kit(&kit_token, AS_USER, NULL);
+	if (!f)
+		return;
 	CHECK_OK(wasmpack_registry_check_login(f->r));
 	CHECK(blob_make(&f->b[0], 4000, 14) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
@@ -947,15 +932,13 @@ static void token_user_body(fx *f)
 	CHECK(wp_auth_token_cache_size(f->r->tokens) >= 2);
 }
 
-static void test_registry__token_auth_with_credentials_pushes(void)
-{
-	with_kit(&kit_token, AS_USER, NULL, token_user_body);
-}
-
 static void plain(fx *f) { f->o.plain_http = 1; }
 
-static void token_count_body(fx *f)
+static void test_registry__counts_token_requests(void)
 {
+	fx *f = fx_kit(&kit_token, AS_USER, plain);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 10, 15) == 0);
 	/* HEAD (401), the token request, HEAD again. */
 	CHECK(wasmpack_registry_blob_exists(f->r, "team/counted", f->b[0].digest, NULL) == 0);
@@ -965,13 +948,11 @@ static void token_count_body(fx *f)
 	CHECK(wasmpack_registry_request_count(f->r) == 4);
 }
 
-static void test_registry__counts_token_requests(void)
+static void test_registry__token_auth_refuses_anonymous(void)
 {
-	with_kit(&kit_token, AS_USER, plain, token_count_body);
-}
-
-static void token_anon_body(fx *f)
-{
+	fx *f = fx_kit(&kit_token, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
 	CHECK(blob_make(&f->b[0], 10, 16) == 0);
 	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "team/app", "latest"),
@@ -983,13 +964,11 @@ static void token_anon_body(fx *f)
 	CHECK_ERR(wasmpack_registry_check_login(f->r), WASMPACK_EAUTH);
 }
 
-static void test_registry__token_auth_refuses_anonymous(void)
+static void test_registry__token_auth_anonymous_pull_of_public(void)
 {
-	with_kit(&kit_token, AS_ANONYMOUS, NULL, token_anon_body);
-}
-
-static void token_public_body(fx *f)
-{
+	fx *f = fx_kit(&kit_token, AS_ANONYMOUS, NULL);
+	if (!f)
+		return;
 	wasmpack_registry *user = NULL;
 	wasmpack_registry_options o = f->o;
 	o.username = f->k->user;
@@ -1005,13 +984,11 @@ static void token_public_body(fx *f)
 	CHECK(f->m.size == 321);
 }
 
-static void test_registry__token_auth_anonymous_pull_of_public(void)
+static void test_registry__token_auth_wrong_password_is_eauth(void)
 {
-	with_kit(&kit_token, AS_ANONYMOUS, NULL, token_public_body);
-}
-
-static void token_wrong_body(fx *f)
-{
+	fx *f = fx_kit(&kit_token, AS_WRONG_PASSWORD, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 10, 18) == 0);
 	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "team/app", f->b[0].digest, NULL), WASMPACK_EAUTH);
 	CHECK_MSG_HAS("cannot get a token for ");
@@ -1021,25 +998,21 @@ static void token_wrong_body(fx *f)
 	CHECK_MSG_HAS(f->k->addr);
 }
 
-static void test_registry__token_auth_wrong_password_is_eauth(void)
+static void test_registry__identity_token_uses_oauth2(void)
 {
-	with_kit(&kit_token, AS_WRONG_PASSWORD, NULL, token_wrong_body);
-}
-
-static void identity_body(fx *f)
-{
+	fx *f = fx_kit(&kit_token, AS_IDENTITY_TOKEN, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 10, 19) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/identity", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK(token_log_has(f->k, "POST", "refresh_token", 1));
 }
 
-static void test_registry__identity_token_uses_oauth2(void)
+static void test_registry__blob_get_follows_redirect_without_credentials(void)
 {
-	with_kit(&kit_token, AS_IDENTITY_TOKEN, NULL, identity_body);
-}
-
-static void redirect_body(fx *f)
-{
+	fx *f = fx_kit(&kit_token, AS_USER, NULL);
+	if (!f)
+		return;
 	CHECK(blob_make(&f->b[0], 70000, 21) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/redirected", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
@@ -1074,41 +1047,32 @@ static void redirect_body(fx *f)
 	CHECK(with_auth == 0);
 }
 
-static void test_registry__blob_get_follows_redirect_without_credentials(void)
-{
-	with_kit(&kit_token, AS_USER, NULL, redirect_body);
-}
-
 /* ======================================================================= */
 /* The real registry: TLS                                                  */
 
 static void with_ca(fx *f) { f->o.ca_file = f->k->ca; }
 
-static void tls_ok_body(fx *f)
+static void test_registry__speaks_tls_with_a_ca_file(void)
 {
+	fx *f = fx_kit(&kit_tls, AS_ANONYMOUS, with_ca);
+	if (!f)
+		return;
 	CHECK_OK(wasmpack_registry_ping(f->r));
 	CHECK(strncmp(f->r->base, "https://", 8) == 0);
 	CHECK(blob_make(&f->b[0], 100, 22) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "tls/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
 }
 
-static void test_registry__speaks_tls_with_a_ca_file(void)
+static void test_registry__untrusted_tls_is_not_downgraded(void)
 {
-	with_kit(&kit_tls, AS_ANONYMOUS, with_ca, tls_ok_body);
-}
-
-static void tls_untrusted_body(fx *f)
-{
+	fx *f = fx_kit(&kit_tls, AS_ANONYMOUS, no_retries);
+	if (!f)
+		return;
 	/* Not trusted, and plain http is no registry there: the TLS failure
 	 * is what the user needs to see. */
 	CHECK_ERR(wasmpack_registry_ping(f->r), WASMPACK_ENETWORK);
 	CHECK_MSG_HAS("https://");
 	CHECK(f->r->base == NULL);
-}
-
-static void test_registry__untrusted_tls_is_not_downgraded(void)
-{
-	with_kit(&kit_tls, AS_ANONYMOUS, no_retries, tls_untrusted_body);
 }
 
 /* ======================================================================= */
@@ -1138,8 +1102,46 @@ static const char *script_with_digest(const char *fmt, const char *digest)
  * their digests can go into scripts. */
 static blob scripted_blob;
 
-static void patch_status_body(fx *f)
+static void scripted_blob_free(void *b)
 {
+	blob_free(b);
+}
+
+/* scripted_blob with size bytes (the responder's bodyBytes), freed after
+ * the test; 0, or -1 after failing the test. */
+static int scripted_blob_make_(size_t size)
+{
+	int rc = blob_make(&scripted_blob, size, -1);
+	if (harness_defer(scripted_blob_free, &scripted_blob) != 0)
+		return -1;
+	if (rc != 0) {
+		harness_fail(__FILE__, __LINE__, "blob_make", wasmpack_error_last());
+		return -1;
+	}
+	return 0;
+}
+#define scripted_blob_make(size) AT_INT(scripted_blob_make_(size))
+
+static void chunk_1000(fx *f) { f->o.chunk_size = 1000; }
+
+static void test_registry__patch_answered_201_and_204(void)
+{
+	const char *script = S([
+		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/'},
+		 'response': {'status': 202, 'headers': {'Location': '/upload/1'}}},
+		{'match': {'method': 'PATCH', 'path': '/upload/1'},
+		 'response': {'status': 201, 'headers': {'Location': '/upload/2', 'Range': '0-999'}}},
+		{'match': {'method': 'PATCH', 'path': '/upload/2'},
+		 'response': {'status': 204, 'headers': {'Location': '{origin}/upload/3', 'Range': '0-1999'}}},
+		{'match': {'method': 'PATCH', 'path': '/upload/3'},
+		 'response': {'status': 202, 'headers': {'Location': '/upload/4?_state=x'}}},
+		{'match': {'method': 'PUT', 'path': '/upload/4*'}, 'response': {'status': 201}}
+	]);
+	if (scripted_blob_make(2500) != 0)
+		return;
+	fx *f = fx_script(script, chunk_1000);
+	if (!f)
+		return;
 	blob *b = &scripted_blob;
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
 	CHECK(reqs(f) == 5);
@@ -1161,39 +1163,6 @@ static void patch_status_body(fx *f)
 	CHECK_STR(req_header(f, 0, "content-length"), "0");
 }
 
-static void chunk_1000(fx *f) { f->o.chunk_size = 1000; }
-
-static void test_registry__patch_answered_201_and_204(void)
-{
-	const char *script = S([
-		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/'},
-		 'response': {'status': 202, 'headers': {'Location': '/upload/1'}}},
-		{'match': {'method': 'PATCH', 'path': '/upload/1'},
-		 'response': {'status': 201, 'headers': {'Location': '/upload/2', 'Range': '0-999'}}},
-		{'match': {'method': 'PATCH', 'path': '/upload/2'},
-		 'response': {'status': 204, 'headers': {'Location': '{origin}/upload/3', 'Range': '0-1999'}}},
-		{'match': {'method': 'PATCH', 'path': '/upload/3'},
-		 'response': {'status': 202, 'headers': {'Location': '/upload/4?_state=x'}}},
-		{'match': {'method': 'PUT', 'path': '/upload/4*'}, 'response': {'status': 201}}
-	]);
-	if (blob_make(&scripted_blob, 2500, -1) == 0)
-		with_script(script, chunk_1000, patch_status_body);
-	blob_free(&scripted_blob);
-}
-
-static void resync_body(fx *f)
-{
-	blob *b = &scripted_blob;
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	reqs(f);
-	long get = find_req(f, "GET", "/u/2", 0);
-	CHECK(get == 3);
-	CHECK_STR(req_str(f, 4, "path"), "/u/3");
-	CHECK_STR(req_header(f, 4, "content-range"), "1500-2499");
-	CHECK(req_num(f, 4, "bodyLength") == 1000);
-	CHECK(count_req(f, "PUT", "/u/4?digest=sha256:") == 1);
-}
-
 static void test_registry__patch_416_resumes_from_the_registry_range(void)
 {
 	const char *script = S([
@@ -1209,19 +1178,20 @@ static void test_registry__patch_416_resumes_from_the_registry_range(void)
 		 'response': {'status': 202, 'headers': {'Location': '/u/4', 'Range': '0-2499'}}},
 		{'match': {'method': 'PUT', 'path': '/u/4*'}, 'response': {'status': 201}}
 	]);
-	if (blob_make(&scripted_blob, 2500, -1) == 0)
-		with_script(script, chunk_1000, resync_body);
-	blob_free(&scripted_blob);
-}
-
-static void min_chunk_body(fx *f)
-{
+	if (scripted_blob_make(2500) != 0)
+		return;
+	fx *f = fx_script(script, chunk_1000);
+	if (!f)
+		return;
 	blob *b = &scripted_blob;
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
 	reqs(f);
-	CHECK(count_req(f, "PATCH", "/u") == 2);
-	CHECK_STR(req_header(f, 1, "content-range"), "0-1999");
-	CHECK_STR(req_header(f, 2, "content-range"), "2000-2999");
+	long get = find_req(f, "GET", "/u/2", 0);
+	CHECK(get == 3);
+	CHECK_STR(req_str(f, 4, "path"), "/u/3");
+	CHECK_STR(req_header(f, 4, "content-range"), "1500-2499");
+	CHECK(req_num(f, 4, "bodyLength") == 1000);
+	CHECK(count_req(f, "PUT", "/u/4?digest=sha256:") == 1);
 }
 
 static void test_registry__honours_oci_chunk_min_length(void)
@@ -1233,21 +1203,17 @@ static void test_registry__honours_oci_chunk_min_length(void)
 		 'response': {'status': 202, 'headers': {'Location': '/u'}}},
 		{'match': {'method': 'PUT', 'path': '/u*'}, 'response': {'status': 201}}
 	]);
-	if (blob_make(&scripted_blob, 3000, -1) == 0)
-		with_script(script, chunk_1000, min_chunk_body);
-	blob_free(&scripted_blob);
-}
-
-static void relative_body(fx *f)
-{
+	if (scripted_blob_make(3000) != 0)
+		return;
+	fx *f = fx_script(script, chunk_1000);
+	if (!f)
+		return;
 	blob *b = &scripted_blob;
-	char want[200];
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	CHECK(reqs(f) == 2);
-	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/session-1?digest=%s", b->digest);
-	CHECK_STR(req_str(f, 1, "path"), want);
-	CHECK_STR(req_header(f, 1, "content-type"), "application/octet-stream");
-	CHECK_STR(req_str(f, 1, "bodySha256"), b->digest);
+	reqs(f);
+	CHECK(count_req(f, "PATCH", "/u") == 2);
+	CHECK_STR(req_header(f, 1, "content-range"), "0-1999");
+	CHECK_STR(req_header(f, 2, "content-range"), "2000-2999");
 }
 
 static void test_registry__relative_location_and_monolithic_put(void)
@@ -1259,19 +1225,19 @@ static void test_registry__relative_location_and_monolithic_put(void)
 		{'match': {'method': 'PUT', 'path': '/v2/a/b/blobs/uploads/session-1*'},
 		 'response': {'status': 201, 'headers': {'Docker-Content-Digest': '@D'}}}
 	]);
-	if (blob_make(&scripted_blob, 777, -1) == 0)
-		with_script(script_with_digest(script, scripted_blob.digest), NULL, relative_body);
-	blob_free(&scripted_blob);
-}
-
-static void downgrade_body(fx *f)
-{
+	if (scripted_blob_make(777) != 0)
+		return;
+	fx *f = fx_script(script_with_digest(script, scripted_blob.digest), NULL);
+	if (!f)
+		return;
 	blob *b = &scripted_blob;
-	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_EINVALID);
-	CHECK_MSG_HAS("leaves https");
-	/* The scheme probe, then the POST; no PUT over plain http. */
+	char want[200];
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
 	CHECK(reqs(f) == 2);
-	CHECK_STR(req_str(f, 1, "method"), "POST");
+	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/session-1?digest=%s", b->digest);
+	CHECK_STR(req_str(f, 1, "path"), want);
+	CHECK_STR(req_header(f, 1, "content-type"), "application/octet-stream");
+	CHECK_STR(req_str(f, 1, "bodySha256"), b->digest);
 }
 
 static void tls_insecure(fx *f)
@@ -1286,13 +1252,42 @@ static void test_registry__refuses_an_upload_location_without_tls(void)
 		{'match': {'method': 'POST'},
 		 'response': {'status': 202, 'headers': {'Location': 'http://{host}/upload'}}}
 	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, tls_insecure, downgrade_body);
-	blob_free(&scripted_blob);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, tls_insecure);
+	if (!f)
+		return;
+	blob *b = &scripted_blob;
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_EINVALID);
+	CHECK_MSG_HAS("leaves https");
+	/* The scheme probe, then the POST; no PUT over plain http. */
+	CHECK(reqs(f) == 2);
+	CHECK_STR(req_str(f, 1, "method"), "POST");
 }
 
-static void challenges_body(fx *f)
+static void test_registry__reads_every_challenge(void)
 {
+	const char *script = S([
+		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v1', 'headers': {'authorization': false}},
+		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
+			'Basic realm=\'basic\', Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull\''}}},
+		{'match': {'method': 'GET', 'path': '/token?service=svc&*'},
+		 'response': {'json': {'token': 'tok-ab', 'expires_in': 300}}},
+		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v1', 'headers': {'authorization': 'Bearer tok-ab'}},
+		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json; charset=utf-8'},
+			      'body': '{}'}},
+		{'match': {'method': 'GET', 'path': '/v2/c/d/manifests/v1', 'headers': {'authorization': false}},
+		 'response': {'status': 401, 'headers': {'WWW-Authenticate': ['Basic realm=\'x\'',
+			'Bearer realm=\'{origin}/token\',service=\'svc2\',scope=\'repository:c/d:pull\'']}}},
+		{'match': {'method': 'GET', 'path': '/token?service=svc2&*'},
+		 'response': {'json': {'access_token': 'tok-cd'}}},
+		{'match': {'method': 'GET', 'path': '/v2/c/d/manifests/v1', 'headers': {'authorization': 'Bearer tok-cd'}},
+		 'response': {'headers': {'Content-Type': 'application/json'},
+			      'body': '{\'mediaType\':\'application/vnd.oci.image.index.v1+json\'}'}}
+	]);
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
 	char *mt = NULL;
 	CHECK_OK(wasmpack_registry_manifest_get(&got, &mt, NULL, f->r, "a/b", "v1"));
@@ -1323,31 +1318,26 @@ static void challenges_body(fx *f)
 	      strstr(accept, WASMPACK_MEDIATYPE_DOCKER_LIST));
 }
 
-static void test_registry__reads_every_challenge(void)
+static void test_registry__insufficient_scope_merges_and_retries_once(void)
 {
 	const char *script = S([
-		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v1', 'headers': {'authorization': false}},
+		{'match': {'method': 'POST', 'headers': {'authorization': false}},
 		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
-			'Basic realm=\'basic\', Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull\''}}},
-		{'match': {'method': 'GET', 'path': '/token?service=svc&*'},
-		 'response': {'json': {'token': 'tok-ab', 'expires_in': 300}}},
-		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v1', 'headers': {'authorization': 'Bearer tok-ab'}},
-		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json; charset=utf-8'},
-			      'body': '{}'}},
-		{'match': {'method': 'GET', 'path': '/v2/c/d/manifests/v1', 'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate': ['Basic realm=\'x\'',
-			'Bearer realm=\'{origin}/token\',service=\'svc2\',scope=\'repository:c/d:pull\'']}}},
-		{'match': {'method': 'GET', 'path': '/token?service=svc2&*'},
-		 'response': {'json': {'access_token': 'tok-cd'}}},
-		{'match': {'method': 'GET', 'path': '/v2/c/d/manifests/v1', 'headers': {'authorization': 'Bearer tok-cd'}},
-		 'response': {'headers': {'Content-Type': 'application/json'},
-			      'body': '{\'mediaType\':\'application/vnd.oci.image.index.v1+json\'}'}}
+			'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull,push\''}}},
+		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'first'}}},
+		{'match': {'method': 'POST', 'headers': {'authorization': 'Bearer first'}},
+		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
+			'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:e/f:pull\',error=\'insufficient_scope\''},
+			'json': {'errors': [{'code': 'DENIED', 'message': 'requested access to the resource is denied'}]}}},
+		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'second'}}},
+		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/?mount=*', 'headers': {'authorization': 'Bearer second'}},
+		 'response': {'status': 201, 'headers': {'Location': '/v2/a/b/blobs/x'}}}
 	]);
-	with_script(script, NULL, challenges_body);
-}
-
-static void scope_body(fx *f)
-{
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	CHECK(wasmpack_registry_blob_mount(f->r, "a/b", scripted_blob.digest, "c/d") == 1);
 	reqs(f);
 	CHECK(count_req(f, "GET", "/token") == 2);
@@ -1365,39 +1355,6 @@ static void scope_body(fx *f)
 	CHECK(count_req(f, "POST", "/v2/") == 3);
 }
 
-static void test_registry__insufficient_scope_merges_and_retries_once(void)
-{
-	const char *script = S([
-		{'match': {'method': 'POST', 'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
-			'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull,push\''}}},
-		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'first'}}},
-		{'match': {'method': 'POST', 'headers': {'authorization': 'Bearer first'}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
-			'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:e/f:pull\',error=\'insufficient_scope\''},
-			'json': {'errors': [{'code': 'DENIED', 'message': 'requested access to the resource is denied'}]}}},
-		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'second'}}},
-		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/?mount=*', 'headers': {'authorization': 'Bearer second'}},
-		 'response': {'status': 201, 'headers': {'Location': '/v2/a/b/blobs/x'}}}
-	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, scope_body);
-	blob_free(&scripted_blob);
-}
-
-static void retry_after_body(fx *f)
-{
-	wasmpack_strv tags = {0};
-	long t0 = now_ms();
-	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	long took = now_ms() - t0;
-	int ok = tags.count == 1;
-	wasmpack_strv_dispose(&tags);
-	CHECK(ok);
-	CHECK(took >= 900);
-	CHECK(reqs(f) == 2);
-}
-
 static void retries_2s(fx *f)
 {
 	f->o.max_retries = 2;
@@ -1410,16 +1367,18 @@ static void test_registry__waits_as_retry_after_says(void)
 		{'match': {'method': 'GET'}, 'response': {'status': 429, 'headers': {'Retry-After': '1'}}},
 		{'match': {'method': 'GET'}, 'response': {'json': {'name': 'a/b', 'tags': ['v1']}}}
 	]);
-	with_script(script, retries_2s, retry_after_body);
-}
-
-static void rate_limit_body(fx *f)
-{
+	fx *f = fx_script(script, retries_2s);
+	if (!f)
+		return;
 	wasmpack_strv tags = {0};
-	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "a/b"), WASMPACK_ENETWORK);
-	CHECK_MSG_HAS("429 TOOMANYREQUESTS: You have reached your pull rate limit.");
-	CHECK_MSG_HAS("ratelimit-limit 100;w=21600");
-	CHECK_MSG_HAS("ratelimit-remaining 0;w=21600");
+	long t0 = now_ms();
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	long took = now_ms() - t0;
+	int ok = tags.count == 1;
+	wasmpack_strv_dispose(&tags);
+	CHECK(ok);
+	CHECK(took >= 900);
+	CHECK(reqs(f) == 2);
 }
 
 static void test_registry__rate_limit_shows_the_limits(void)
@@ -1429,11 +1388,33 @@ static void test_registry__rate_limit_shows_the_limits(void)
 		 'response': {'status': 429, 'headers': {'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '0;w=21600'},
 			      'json': {'errors': [{'code': 'TOOMANYREQUESTS', 'message': 'You have reached your pull rate limit.'}]}}}
 	]);
-	with_script(script, NULL, rate_limit_body);
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	wasmpack_strv tags = {0};
+	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "a/b"), WASMPACK_ENETWORK);
+	CHECK_MSG_HAS("429 TOOMANYREQUESTS: You have reached your pull rate limit.");
+	CHECK_MSG_HAS("ratelimit-limit 100;w=21600");
+	CHECK_MSG_HAS("ratelimit-remaining 0;w=21600");
 }
 
-static void bad_digest_body(fx *f)
+static void test_registry__manifest_digest_mismatch_is_edigest(void)
 {
+	const char *script = S([
+		{'match': {'path': '/v2/a/b/manifests/v1'},
+		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+			'Docker-Content-Digest': 'sha256:1111111111111111111111111111111111111111111111111111111111111111'},
+			'body': '{}'}},
+		{'match': {'path': '/v2/a/b/manifests/sha256:*'},
+		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'}, 'body': '{}'}},
+		{'match': {'method': 'HEAD', 'path': '/v2/a/b/manifests/v2'},
+		 'response': {'headers': {'Content-Type': 'application/json', 'Content-Length': '19'}}},
+		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v2'},
+		 'response': {'body': '{\'mediaType\':\'x/y\'}'}}
+	]);
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
 	wasmpack_descriptor d;
 	char ref[WASMPACK_DIGEST_MAX];
@@ -1452,25 +1433,18 @@ static void bad_digest_body(fx *f)
 	CHECK(ok);
 }
 
-static void test_registry__manifest_digest_mismatch_is_edigest(void)
+static void test_registry__manifest_put_checks_the_registry_digest(void)
 {
 	const char *script = S([
-		{'match': {'path': '/v2/a/b/manifests/v1'},
-		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
-			'Docker-Content-Digest': 'sha256:1111111111111111111111111111111111111111111111111111111111111111'},
-			'body': '{}'}},
-		{'match': {'path': '/v2/a/b/manifests/sha256:*'},
-		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'}, 'body': '{}'}},
-		{'match': {'method': 'HEAD', 'path': '/v2/a/b/manifests/v2'},
-		 'response': {'headers': {'Content-Type': 'application/json', 'Content-Length': '19'}}},
-		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v2'},
-		 'response': {'body': '{\'mediaType\':\'x/y\'}'}}
+		{'match': {'method': 'PUT', 'path': '/v2/a/b/manifests/v1'},
+		 'response': {'status': 201, 'headers': {'Docker-Content-Digest':
+			'sha256:2222222222222222222222222222222222222222222222222222222222222222'}}},
+		{'match': {'method': 'PUT', 'path': '/v2/a/b/manifests/v2'},
+		 'response': {'status': 400, 'json': {'errors': [{'code': 'MANIFEST_INVALID', 'message': 'manifest invalid', 'detail': {}}]}}}
 	]);
-	with_script(script, NULL, bad_digest_body);
-}
-
-static void put_digest_body(fx *f)
-{
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	const char *m = "{\"schemaVersion\":2}";
 	char d[WASMPACK_DIGEST_MAX];
 	CHECK_ERR(wasmpack_registry_manifest_put(d, f->r, "a/b", "v1", WASMPACK_MEDIATYPE_OCI_MANIFEST, m,
@@ -1485,29 +1459,6 @@ static void put_digest_body(fx *f)
 	CHECK(req_num(f, 0, "bodyLength") == (long)strlen(m));
 }
 
-static void test_registry__manifest_put_checks_the_registry_digest(void)
-{
-	const char *script = S([
-		{'match': {'method': 'PUT', 'path': '/v2/a/b/manifests/v1'},
-		 'response': {'status': 201, 'headers': {'Docker-Content-Digest':
-			'sha256:2222222222222222222222222222222222222222222222222222222222222222'}}},
-		{'match': {'method': 'PUT', 'path': '/v2/a/b/manifests/v2'},
-		 'response': {'status': 400, 'json': {'errors': [{'code': 'MANIFEST_INVALID', 'message': 'manifest invalid', 'detail': {}}]}}}
-	]);
-	with_script(script, NULL, put_digest_body);
-}
-
-static void pages_body(fx *f)
-{
-	wasmpack_strv tags = {0};
-	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	int ok = tags.count == 5 && strcmp(tags.items[0], "a") == 0 && strcmp(tags.items[4], "e") == 0;
-	wasmpack_strv_dispose(&tags);
-	CHECK(ok);
-	CHECK(reqs(f) == 3);
-	CHECK_STR(req_str(f, 0, "path"), "/v2/a/b/tags/list?n=1000");
-}
-
 static void test_registry__follows_tag_pages(void)
 {
 	const char *script = S([
@@ -1520,18 +1471,16 @@ static void test_registry__follows_tag_pages(void)
 		{'match': {'path': '/v2/a/b/tags/list?n=2&last=d'},
 		 'response': {'json': {'name': 'a/b', 'tags': ['e']}}}
 	]);
-	with_script(script, NULL, pages_body);
-}
-
-static void mount_202_body(fx *f)
-{
-	CHECK(wasmpack_registry_blob_mount(f->r, "a/b", scripted_blob.digest, "c/d") == 0);
-	CHECK(reqs(f) == 2);
-	char want[300];
-	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/?mount=%s&from=c/d", scripted_blob.digest);
-	CHECK_STR(req_str(f, 0, "path"), want);
-	CHECK_STR(req_str(f, 1, "method"), "DELETE");
-	CHECK_STR(req_str(f, 1, "path"), "/v2/a/b/blobs/uploads/s1?_state=z");
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	wasmpack_strv tags = {0};
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	int ok = tags.count == 5 && strcmp(tags.items[0], "a") == 0 && strcmp(tags.items[4], "e") == 0;
+	wasmpack_strv_dispose(&tags);
+	CHECK(ok);
+	CHECK(reqs(f) == 3);
+	CHECK_STR(req_str(f, 0, "path"), "/v2/a/b/tags/list?n=1000");
 }
 
 static void test_registry__mount_answered_202_cancels_the_session(void)
@@ -1540,18 +1489,18 @@ static void test_registry__mount_answered_202_cancels_the_session(void)
 		{'match': {'method': 'POST'}, 'response': {'status': 202, 'headers': {'Location': '/v2/a/b/blobs/uploads/s1?_state=z'}}},
 		{'match': {'method': 'DELETE'}, 'response': {'status': 500}}
 	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, mount_202_body);
-	blob_free(&scripted_blob);
-}
-
-static void lost_put_body(fx *f)
-{
-	blob *b = &scripted_blob;
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	CHECK(reqs(f) == 3);
-	CHECK_STR(req_str(f, 2, "method"), "HEAD");
-	CHECK(count_req(f, "POST", "/") == 1);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	CHECK(wasmpack_registry_blob_mount(f->r, "a/b", scripted_blob.digest, "c/d") == 0);
+	CHECK(reqs(f) == 2);
+	char want[300];
+	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/?mount=%s&from=c/d", scripted_blob.digest);
+	CHECK_STR(req_str(f, 0, "path"), want);
+	CHECK_STR(req_str(f, 1, "method"), "DELETE");
+	CHECK_STR(req_str(f, 1, "path"), "/v2/a/b/blobs/uploads/s1?_state=z");
 }
 
 static void test_registry__lost_final_put_answer_checks_the_blob(void)
@@ -1562,20 +1511,16 @@ static void test_registry__lost_final_put_answer_checks_the_blob(void)
 		{'match': {'method': 'HEAD', 'path': '/v2/a/b/blobs/@D'},
 		 'response': {'headers': {'Content-Length': '100'}}}
 	]);
-	if (blob_make(&scripted_blob, 100, -1) == 0)
-		with_script(script_with_digest(script, scripted_blob.digest), NULL, lost_put_body);
-	blob_free(&scripted_blob);
-}
-
-static void restart_body(fx *f)
-{
+	if (scripted_blob_make(100) != 0)
+		return;
+	fx *f = fx_script(script_with_digest(script, scripted_blob.digest), NULL);
+	if (!f)
+		return;
 	blob *b = &scripted_blob;
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	reqs(f);
-	CHECK(count_req(f, "POST", "/") == 2);
-	CHECK(count_req(f, "HEAD", "/v2/a/b/blobs/") == 1);
-	CHECK(count_req(f, "PATCH", "/s2") == 3);
-	CHECK(count_req(f, "PUT", "/s2?digest=") == 1);
+	CHECK(reqs(f) == 3);
+	CHECK_STR(req_str(f, 2, "method"), "HEAD");
+	CHECK(count_req(f, "POST", "/") == 1);
 }
 
 static void test_registry__failed_patch_starts_a_new_session(void)
@@ -1589,20 +1534,18 @@ static void test_registry__failed_patch_starts_a_new_session(void)
 		{'match': {'method': 'PATCH', 'path': '/s2'}, 'times': 3, 'response': {'status': 202, 'headers': {'Location': '/s2'}}},
 		{'match': {'method': 'PUT', 'path': '/s2*'}, 'response': {'status': 201}}
 	]);
-	if (blob_make(&scripted_blob, 2500, -1) == 0)
-		with_script(script, chunk_1000, restart_body);
-	blob_free(&scripted_blob);
-}
-
-static void sessions_body(fx *f)
-{
+	if (scripted_blob_make(2500) != 0)
+		return;
+	fx *f = fx_script(script, chunk_1000);
+	if (!f)
+		return;
 	blob *b = &scripted_blob;
-	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_ENETWORK);
-	CHECK_MSG_HAS("(after 5 upload sessions)");
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
 	reqs(f);
-	CHECK(count_req(f, "POST", "/") == 5);
-	CHECK(count_req(f, "PUT", "/s?digest=") == 5);
-	CHECK(count_req(f, "HEAD", "/v2/a/b/blobs/") == 5);
+	CHECK(count_req(f, "POST", "/") == 2);
+	CHECK(count_req(f, "HEAD", "/v2/a/b/blobs/") == 1);
+	CHECK(count_req(f, "PATCH", "/s2") == 3);
+	CHECK(count_req(f, "PUT", "/s2?digest=") == 1);
 }
 
 /* Each failed PUT ends its session; five sessions, then the error. */
@@ -1613,13 +1556,30 @@ static void test_registry__gives_up_after_five_upload_sessions(void)
 		{'match': {'method': 'PUT'}, 'times': 0, 'response': {'status': 503}},
 		{'match': {'method': 'HEAD'}, 'times': 0, 'response': {'status': 404}}
 	]);
-	if (blob_make(&scripted_blob, 100, -1) == 0)
-		with_script(script, NULL, sessions_body);
-	blob_free(&scripted_blob);
+	if (scripted_blob_make(100) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	blob *b = &scripted_blob;
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_ENETWORK);
+	CHECK_MSG_HAS("(after 5 upload sessions)");
+	reqs(f);
+	CHECK(count_req(f, "POST", "/") == 5);
+	CHECK(count_req(f, "PUT", "/s?digest=") == 5);
+	CHECK(count_req(f, "HEAD", "/v2/a/b/blobs/") == 5);
 }
 
-static void ignored_range_body(fx *f)
+static void test_registry__range_ignored_skips_the_head_itself(void)
 {
+	const char *script = S([
+		{'match': {'method': 'GET'}, 'times': 0, 'response': {'bodyBytes': 1000}}
+	]);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 100, mem_write, &f->m));
 	CHECK(f->m.size == 900);
 	int same = 1;
@@ -1631,20 +1591,24 @@ static void ignored_range_body(fx *f)
 	CHECK_STR(req_header(f, 0, "range"), "bytes=99-99");
 }
 
-static void test_registry__range_ignored_skips_the_head_itself(void)
-{
-	const char *script = S([
-		{'match': {'method': 'GET'}, 'times': 0, 'response': {'bodyBytes': 1000}}
-	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, ignored_range_body);
-	blob_free(&scripted_blob);
-}
-
 /* 25100 is 100 * 251: the filler pattern (byte i is i % 251) of the
  * resumed answer lines up with what the first answer would have sent. */
-static void resume_body(fx *f)
+
+static void test_registry__resumes_a_download_cut_midway(void)
 {
+	const char *script = S([
+		{'match': {'method': 'GET', 'headers': {'range': false}},
+		 'response': {'bodyBytes': 100000, 'reset': 25100}},
+		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25099-25099'}},
+		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25099-25099/100000'}, 'body': 'x'}},
+		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25100-'}},
+		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25100-99999/100000'}, 'bodyBytes': 74900}}
+	]);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m));
 	CHECK(f->m.size == 100000);
 	int same = 1;
@@ -1659,31 +1623,7 @@ static void resume_body(fx *f)
 	CHECK_STR(req_header(f, 2, "range"), "bytes=25100-");
 }
 
-static void test_registry__resumes_a_download_cut_midway(void)
-{
-	const char *script = S([
-		{'match': {'method': 'GET', 'headers': {'range': false}},
-		 'response': {'bodyBytes': 100000, 'reset': 25100}},
-		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25099-25099'}},
-		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25099-25099/100000'}, 'body': 'x'}},
-		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25100-'}},
-		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25100-99999/100000'}, 'bodyBytes': 74900}}
-	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, resume_body);
-	blob_free(&scripted_blob);
-}
-
 /* Each resume must bring new bytes, and only so many are tried. */
-static void resume_limit_body(fx *f)
-{
-	CHECK_ERR(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m),
-		  WASMPACK_ENETWORK);
-	CHECK(f->m.size == 1000 * 5);
-	CHECK_MSG_HAS("cannot get blob 'sha256:");
-	reqs(f);
-	CHECK(count_req(f, "GET", "/v2/a/b/blobs/") == 1 + 4 * 2);
-}
 
 static void test_registry__gives_up_resuming_after_a_few_cuts(void)
 {
@@ -1699,13 +1639,33 @@ static void test_registry__gives_up_resuming_after_a_few_cuts(void)
 		{'response': {'status': 206, 'bodyBytes': 96000, 'reset': 1000}},
 		{'response': {'status': 206, 'body': 'x'}}
 	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, resume_limit_body);
-	blob_free(&scripted_blob);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	CHECK_ERR(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m),
+		  WASMPACK_ENETWORK);
+	CHECK(f->m.size == 1000 * 5);
+	CHECK_MSG_HAS("cannot get blob 'sha256:");
+	reqs(f);
+	CHECK(count_req(f, "GET", "/v2/a/b/blobs/") == 1 + 4 * 2);
 }
 
-static void errors_body(fx *f)
+static void test_registry__error_answers_become_messages(void)
 {
+	const char *script = S([
+		{'match': {'method': 'HEAD'}, 'response': {'status': 403}},
+		{'match': {'method': 'GET'}, 'response': {'status': 502, 'headers': {'Content-Type': 'text/html'},
+			'body': '<html><head><title>502 Bad Gateway</title></head></html>'}},
+		{'match': {'method': 'POST'}, 'response': {'status': 401,
+			'json': {'errors': [{'code': 'UNAUTHORIZED', 'message': 'authentication required', 'detail': null}]}}}
+	]);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
 	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "a/b", scripted_blob.digest, NULL), WASMPACK_EAUTH);
 	CHECK_MSG_HAS("403 Forbidden");
@@ -1719,33 +1679,6 @@ static void errors_body(fx *f)
 	snprintf(want, sizeof(want), "cannot push blob '%s' to '%s/a/b': 401 UNAUTHORIZED: authentication required",
 		 scripted_blob.digest, f->host);
 	CHECK_MSG_HAS(want);
-}
-
-static void test_registry__error_answers_become_messages(void)
-{
-	const char *script = S([
-		{'match': {'method': 'HEAD'}, 'response': {'status': 403}},
-		{'match': {'method': 'GET'}, 'response': {'status': 502, 'headers': {'Content-Type': 'text/html'},
-			'body': '<html><head><title>502 Bad Gateway</title></head></html>'}},
-		{'match': {'method': 'POST'}, 'response': {'status': 401,
-			'json': {'errors': [{'code': 'UNAUTHORIZED', 'message': 'authentication required', 'detail': null}]}}}
-	]);
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, errors_body);
-	blob_free(&scripted_blob);
-}
-
-static void basic_preemptive_body(fx *f)
-{
-	wasmpack_strv tags = {0};
-	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	wasmpack_strv_dispose(&tags);
-	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	wasmpack_strv_dispose(&tags);
-	CHECK(reqs(f) == 3);
-	CHECK(req_header(f, 0, "authorization") == NULL);
-	CHECK_STR(req_header(f, 1, "authorization"), "Basic dTpw");
-	CHECK_STR(req_header(f, 2, "authorization"), "Basic dTpw");
 }
 
 static void user_u(fx *f)
@@ -1762,24 +1695,18 @@ static void test_registry__basic_goes_up_front_after_one_challenge(void)
 		{'match': {'headers': {'authorization': 'Basic dTpw'}}, 'times': 0,
 		 'response': {'json': {'name': 'a/b', 'tags': null}}}
 	]);
-	with_script(script, user_u, basic_preemptive_body);
-}
-
-static void oauth_fallback_body(fx *f)
-{
+	fx *f = fx_script(script, user_u);
+	if (!f)
+		return;
 	wasmpack_strv tags = {0};
 	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
 	wasmpack_strv_dispose(&tags);
-	reqs(f);
-	long post = find_req(f, "POST", "/token", 0);
-	CHECK(post == 1);
-	CHECK_STR(req_header(f, (size_t)post, "content-type"), "application/x-www-form-urlencoded");
-	CHECK(req_header(f, (size_t)post, "authorization") == NULL);
-	long get = find_req(f, "GET", "/token", 0);
-	CHECK(get == 2);
-	/* base64("<token>:refresh-me") */
-	CHECK_STR(req_header(f, (size_t)get, "authorization"), "Basic PHRva2VuPjpyZWZyZXNoLW1l");
-	CHECK_STR(req_header(f, 3, "authorization"), "Bearer from-get");
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	wasmpack_strv_dispose(&tags);
+	CHECK(reqs(f) == 3);
+	CHECK(req_header(f, 0, "authorization") == NULL);
+	CHECK_STR(req_header(f, 1, "authorization"), "Basic dTpw");
+	CHECK_STR(req_header(f, 2, "authorization"), "Basic dTpw");
 }
 
 static void identity(fx *f)
@@ -1797,23 +1724,22 @@ static void test_registry__identity_token_falls_back_to_get_on_404(void)
 		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'from-get'}}},
 		{'match': {'path': '/v2/a/b/tags/list*'}, 'response': {'json': {'name': 'a/b', 'tags': []}}}
 	]);
-	with_script(script, identity, oauth_fallback_body);
-}
-
-static void refresh_body(fx *f)
-{
-	blob *b = &scripted_blob;
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
+	fx *f = fx_script(script, identity);
+	if (!f)
+		return;
+	wasmpack_strv tags = {0};
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	wasmpack_strv_dispose(&tags);
 	reqs(f);
-	/* The first token has 15 s left: enough for the POST, not for the
-	 * final PUT, which gets a fresh one. */
-	CHECK(count_req(f, "GET", "/token") == 2);
-	long put = find_req(f, "PUT", "/up", 0);
-	CHECK(put >= 1);
-	CHECK_STR(req_str(f, (size_t)put - 1, "method"), "GET");
-	CHECK_STR(req_header(f, (size_t)put, "authorization"), "Bearer fresh");
-	long post = find_req(f, "POST", "/v2/", 1);
-	CHECK_STR(req_header(f, (size_t)post, "authorization"), "Bearer old");
+	long post = find_req(f, "POST", "/token", 0);
+	CHECK(post == 1);
+	CHECK_STR(req_header(f, (size_t)post, "content-type"), "application/x-www-form-urlencoded");
+	CHECK(req_header(f, (size_t)post, "authorization") == NULL);
+	long get = find_req(f, "GET", "/token", 0);
+	CHECK(get == 2);
+	/* base64("<token>:refresh-me") */
+	CHECK_STR(req_header(f, (size_t)get, "authorization"), "Basic PHRva2VuPjpyZWZyZXNoLW1l");
+	CHECK_STR(req_header(f, 3, "authorization"), "Bearer from-get");
 }
 
 static void test_registry__refreshes_a_token_before_the_final_put(void)
@@ -1840,23 +1766,23 @@ static void test_registry__refreshes_a_token_before_the_final_put(void)
 		snprintf(tail, sizeof(tail), "%s", at + 2);
 		snprintf(at, sizeof(script) - (size_t)(at - script), "%s%s", issued, tail);
 	}
-	if (blob_make(&scripted_blob, 10, -1) == 0)
-		with_script(script, NULL, refresh_body);
-	blob_free(&scripted_blob);
-}
-
-static void fallback_body(fx *f)
-{
-	wasmpack_strv tags = {0};
-	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	wasmpack_strv_dispose(&tags);
-	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	wasmpack_strv_dispose(&tags);
-	CHECK(strncmp(f->r->base, "http://", 7) == 0);
+	if (scripted_blob_make(10) != 0)
+		return;
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	blob *b = &scripted_blob;
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
 	reqs(f);
-	/* The TLS attempt never became an HTTP request; one plain probe. */
-	CHECK(count_req(f, "GET", "/v2/") == 3);
-	CHECK_STR(req_str(f, 0, "path"), "/v2/");
+	/* The first token has 15 s left: enough for the POST, not for the
+	 * final PUT, which gets a fresh one. */
+	CHECK(count_req(f, "GET", "/token") == 2);
+	long put = find_req(f, "PUT", "/up", 0);
+	CHECK(put >= 1);
+	CHECK_STR(req_str(f, (size_t)put - 1, "method"), "GET");
+	CHECK_STR(req_header(f, (size_t)put, "authorization"), "Bearer fresh");
+	long post = find_req(f, "POST", "/v2/", 1);
+	CHECK_STR(req_header(f, (size_t)post, "authorization"), "Bearer old");
 }
 
 static void loopback_default(fx *f) { f->o.plain_http = 0; }
@@ -1867,7 +1793,19 @@ static void test_registry__loopback_without_tls_falls_back_once(void)
 		{'match': {'path': '/v2/'}, 'response': {'status': 401, 'headers': {'WWW-Authenticate': 'Basic realm=\'x\''}}},
 		{'match': {'path': '/v2/a/b/tags/list*'}, 'times': 0, 'response': {'json': {'name': 'a/b', 'tags': ['x']}}}
 	]);
-	with_script(script, loopback_default, fallback_body);
+	fx *f = fx_script(script, loopback_default);
+	if (!f)
+		return;
+	wasmpack_strv tags = {0};
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	wasmpack_strv_dispose(&tags);
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	wasmpack_strv_dispose(&tags);
+	CHECK(strncmp(f->r->base, "http://", 7) == 0);
+	reqs(f);
+	/* The TLS attempt never became an HTTP request; one plain probe. */
+	CHECK(count_req(f, "GET", "/v2/") == 3);
+	CHECK_STR(req_str(f, 0, "path"), "/v2/");
 }
 
 static void test_registry__maps_docker_hub_to_its_api_host(void)
@@ -1962,3 +1900,4 @@ const test_case registry_tests[] = {
 	TEST_ENTRY(test_registry__stops_the_kits),
 	TEST_END,
 };
+
