@@ -115,11 +115,11 @@ static void test_image__deny_refuses_before_writing_anything(void)
 	CHECK_ERR(wasmpack_image_build(&r, s, td("network.wasm"), &o), WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "network") != NULL);
 	CHECK_OK(wasmpack_store_list(&list, &n, s));
-	CHECK(n == 0);
+	CHECK_INT(n, 0);
 	wasmpack_store_images_free(list, n);
 	size_t removed = 0;
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 0);
+	CHECK_INT(removed, 0);
 	CHECK_OK(wasmpack_image_build(&r, s, td("hello.wasm"), &o));
 	wasmpack_build_result_dispose(&r);
 	wasmpack_store_free(s);
@@ -145,11 +145,11 @@ static void test_image__time_parse_and_format(void)
 	int64_t t = 0;
 	char buf[32];
 	CHECK_OK(wasmpack_time_parse(&t, "2023-11-14T22:13:20Z"));
-	CHECK(t == 1700000000);
+	CHECK_INT(t, 1700000000);
 	CHECK_OK(wasmpack_time_parse(&t, "2023-11-14T23:13:20.123+01:00"));
-	CHECK(t == 1700000000);
+	CHECK_INT(t, 1700000000);
 	CHECK_OK(wasmpack_time_parse(&t, "1700000000"));
-	CHECK(t == 1700000000);
+	CHECK_INT(t, 1700000000);
 	CHECK_OK(wasmpack_time_format(buf, sizeof(buf), 1700000000));
 	CHECK_STR(buf, "2023-11-14T22:13:20Z");
 	CHECK_ERR(wasmpack_time_parse(&t, "yesterday"), WASMPACK_EINVALID);

@@ -60,20 +60,20 @@ static void test_layer__uncompressed_tar_has_exact_header_and_padding(void)
 	close(fd);
 	CHECK_OK(rc);
 	/* header + 1000 bytes padded to 1024 + two zero blocks */
-	CHECK(m.size == 512 + 1024 + 1024);
+	CHECK_INT(m.size, 512 + 1024 + 1024);
 	CHECK(info.size == (int64_t)m.size && info.diff_size == (int64_t)m.size);
 	CHECK_STR(info.digest, info.diff_id);
-	CHECK(memcmp(m.data, "app.wasm", 9) == 0);
-	CHECK(memcmp(m.data + 100, "0000755", 8) == 0);
-	CHECK(memcmp(m.data + 124, "00000001750", 12) == 0); /* 1000 in octal */
-	CHECK(memcmp(m.data + 257, "ustar\0" "00", 8) == 0);
-	CHECK(m.data[156] == '0');
+	CHECK_MEM(m.data, "app.wasm", 9);
+	CHECK_MEM(m.data + 100, "0000755", 8);
+	CHECK_MEM(m.data + 124, "00000001750", 12); /* 1000 in octal */
+	CHECK_MEM(m.data + 257, "ustar\0" "00", 8);
+	CHECK_INT(m.data[156], '0');
 	unsigned sum = 0;
 	for (int i = 0; i < 512; i++)
 		sum += (i >= 148 && i < 156) ? ' ' : m.data[i];
-	CHECK(strtoul((const char *)m.data + 148, NULL, 8) == sum);
+	CHECK_INT(strtoul((const char *)m.data + 148, NULL, 8), sum);
 	for (size_t i = 512 + 1000; i < m.size; i++)
-		CHECK(m.data[i] == 0);
+		CHECK_INT(m.data[i], 0);
 	char d[WASMPACK_DIGEST_MAX];
 	CHECK_OK(wasmpack_digest_of(d, m.data, m.size));
 	CHECK_STR(d, info.digest);
@@ -96,7 +96,7 @@ static void test_layer__gzip_decompresses_to_the_diff_id_bytes(void)
 	/* gzip header: no name, mtime 0, OS unknown */
 	CHECK(mg.data[0] == 0x1f && mg.data[1] == 0x8b && mg.data[3] == 0);
 	CHECK(mg.data[4] == 0 && mg.data[5] == 0 && mg.data[6] == 0 && mg.data[7] == 0);
-	CHECK(mg.data[9] == 255);
+	CHECK_INT(mg.data[9], 255);
 	unsigned char *out = malloc(mp.size);
 	z_stream z;
 	memset(&z, 0, sizeof(z));
@@ -105,7 +105,7 @@ static void test_layer__gzip_decompresses_to_the_diff_id_bytes(void)
 	z.avail_in = (uInt)mg.size;
 	z.next_out = out;
 	z.avail_out = (uInt)mp.size;
-	CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+	CHECK_INT(inflate(&z, Z_FINISH), Z_STREAM_END);
 	CHECK(z.total_out == mp.size && memcmp(out, mp.data, mp.size) == 0);
 	inflateEnd(&z);
 	free(out);
@@ -187,10 +187,10 @@ static void test_layer__extract_returns_the_module_bytes(void)
 	int fd = temp_with(layer.data, layer.size);
 	CHECK(fd >= 0);
 	CHECK_OK(wasmpack_layer_extract(fd, "/mod.wasm", to_mem, &got));
-	CHECK(got.size == 300000);
+	CHECK_INT(got.size, 300000);
 	unsigned char *orig = malloc(300000);
 	CHECK(orig && pread(src, orig, 300000, 0) == 300000);
-	CHECK(memcmp(orig, got.data, got.size) == 0);
+	CHECK_MEM(orig, got.data, got.size);
 	mem_sink none = {0};
 	CHECK_ERR(wasmpack_layer_extract(fd, "other.wasm", to_mem, &none), WASMPACK_ENOTFOUND);
 	free(orig);
@@ -230,7 +230,7 @@ static void test_layer__extract_refuses_links_and_garbage(void)
 	int rc = wasmpack_layer_extract(fd, "app.wasm", to_mem, &m);
 	CHECK(rc == WASMPACK_EINVALID || rc == WASMPACK_ENOTFOUND);
 	close(fd);
-	CHECK(m.size == 0);
+	CHECK_INT(m.size, 0);
 	free(m.data);
 }
 
@@ -377,9 +377,9 @@ static void test_layer__gzip_is_the_reference_format_at_every_level(void)
 		CHECK_OK(wasmpack_layer_write(&gz, fd, "x.wasm", &o, to_mem, &mg));
 		o.compression = WASMPACK_COMPRESSION_NONE;
 		CHECK_OK(wasmpack_layer_write(&plain, fd, "x.wasm", &o, to_mem, &mp));
-		CHECK(reference_gzip(&ref, mp.data, mp.size, level) == 0);
+		CHECK_INT(reference_gzip(&ref, mp.data, mp.size, level), 0);
 		CHECK(ref.size == mg.size && memcmp(ref.data, mg.data, mg.size) == 0);
-		CHECK(gunzips_to(mg.data, mg.size, mp.data, mp.size) == 0);
+		CHECK_INT(gunzips_to(mg.data, mg.size, mp.data, mp.size), 0);
 		CHECK_STR(gz.diff_id, plain.diff_id);
 		CHECK(gz.diff_size == (int64_t)mp.size && gz.size == (int64_t)mg.size);
 		free(mg.data);
@@ -426,7 +426,7 @@ static void test_layer__gzip_bytes_do_not_depend_on_threads_or_timing(void)
 			wp_layer_set_threads(0);
 			CHECK_OK(rc);
 			CHECK_STR(plain.digest, first.diff_id);
-			CHECK(gunzips_to(m0.data, m0.size, mp.data, mp.size) == 0);
+			CHECK_INT(gunzips_to(m0.data, m0.size, mp.data, mp.size), 0);
 			char d[WASMPACK_DIGEST_MAX];
 			CHECK_OK(wasmpack_digest_of(d, mp.data, mp.size));
 			CHECK_STR(d, first.diff_id);
@@ -435,7 +435,7 @@ static void test_layer__gzip_bytes_do_not_depend_on_threads_or_timing(void)
 		size_t tlen = 0;
 		unsigned char *src = slurp(fd, &tlen);
 		CHECK(src != NULL);
-		CHECK(first.diff_size == (int64_t)(512 + tlen + (512 - tlen % 512) % 512 + 1024));
+		CHECK_INT(first.diff_size, (int64_t)(512 + tlen + (512 - tlen % 512) % 512 + 1024));
 		free(src);
 		free(m0.data);
 		close(fd);
@@ -462,12 +462,12 @@ static void test_layer__one_block_gzip_is_plain_zlib_gzip(void)
 	head.os = 255;
 	unsigned char *out = malloc(mp.size + 1024);
 	CHECK(out && deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-	CHECK(deflateSetHeader(&z, &head) == Z_OK);
+	CHECK_INT(deflateSetHeader(&z, &head), Z_OK);
 	z.next_in = mp.data;
 	z.avail_in = (uInt)mp.size;
 	z.next_out = out;
 	z.avail_out = (uInt)mp.size + 1024;
-	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	CHECK_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
 	CHECK(z.total_out == mg.size && memcmp(out, mg.data, mg.size) == 0);
 	deflateEnd(&z);
 	free(out);

@@ -23,8 +23,8 @@ static void test_layer_extract__refuses_a_sparse_entry_with_a_huge_hole(void)
 	CHECK(fd >= 0);
 	int rc = wasmpack_layer_extract(fd, "app.wasm", count_sink, &got);
 	close(fd);
-	CHECK(rc == WASMPACK_EINVALID);
-	CHECK(got == 0);
+	CHECK_INT(rc, WASMPACK_EINVALID);
+	CHECK_INT(got, 0);
 }
 
 /* The same hostile layer inside a stored image: the module reader refuses
@@ -53,7 +53,7 @@ static void test_layer_extract__image_module_refuses_a_sparse_module(void)
 	CHECK_OK(wasmpack_store_blob_put(md, s, manifest, strlen(manifest), NULL));
 	CHECK_OK(wasmpack_descriptor_init(&desc, WASMPACK_MEDIATYPE_OCI_MANIFEST, md, (int64_t)strlen(manifest)));
 	CHECK_ERR(wasmpack_image_module(s, &desc, count_sink, &got), WASMPACK_EINVALID);
-	CHECK(got == 0);
+	CHECK_INT(got, 0);
 	wasmpack_descriptor_dispose(&desc);
 	wasmpack_buf_dispose(&layer);
 	wasmpack_store_free(s);

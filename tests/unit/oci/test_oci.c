@@ -1177,11 +1177,11 @@ static void test_oci__strv_push_copies_and_dispose_resets(void)
 	s[0] = 'X';
 	CHECK_OK(wasmpack_strv_push(&v, ""));
 	CHECK_OK(wasmpack_strv_push(&v, "three"));
-	CHECK(v.count == 3);
+	CHECK_INT(v.count, 3);
 	CHECK_STR(v.items[0], "one");
 	CHECK_STR(v.items[2], "three");
 	CHECK_ERR(wasmpack_strv_push(&v, NULL), WASMPACK_EINVALID);
-	CHECK(v.count == 3);
+	CHECK_INT(v.count, 3);
 	wasmpack_strv_dispose(&v);
 	CHECK(v.items == NULL && v.count == 0);
 	wasmpack_strv_dispose(&v);
@@ -1269,7 +1269,7 @@ static void test_oci__json_readers_check_types_and_ranges(void)
 	CHECK_OK(wp_json_get_int(&n, &present, root, "missing", 0, 10, 0, &cx));
 	CHECK(n == -1 && present == 0);
 	CHECK_OK(wp_json_get_int(&n, &present, root, "z", 0, 10, 0, &cx));
-	CHECK(present == 0);
+	CHECK_INT(present, 0);
 	CHECK_ERR(wp_json_get_int(&n, NULL, root, "n", 6, 10, 0, &cx), WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(), "invalid doc: n: expected an integer from 6 to 10, got 5");
 	CHECK_ERR(wp_json_get_int(&n, NULL, root, "s", 0, 10, 0, &cx), WASMPACK_EINVALID);
@@ -1280,7 +1280,7 @@ static void test_oci__json_readers_check_types_and_ranges(void)
 	CHECK_STR(wasmpack_error_last(), "invalid doc: z: expected a string, got null");
 	wasmpack_strv v = {NULL, 0};
 	CHECK_OK(wp_json_get_strv(&v, root, "a", WP_JSON_REQUIRED, &cx));
-	CHECK(v.count == 2);
+	CHECK_INT(v.count, 2);
 	CHECK_STR(v.items[1], "q");
 	wasmpack_strv_dispose(&v);
 	CHECK_ERR(wp_json_get_strv(&v, root, "o", 0, &cx), WASMPACK_EINVALID);
@@ -1290,7 +1290,7 @@ static void test_oci__json_readers_check_types_and_ranges(void)
 	CHECK_STR(wasmpack_kvlist_get(&l, "k"), "v");
 	wasmpack_kvlist_dispose(&l);
 	CHECK_ERR(wp_json_get_kvlist(&l, root, "a", 0, &cx), WASMPACK_EINVALID);
-	CHECK(l.count == 0);
+	CHECK_INT(l.count, 0);
 	const json_t *o = NULL;
 	CHECK_OK(wp_json_get_object(&o, root, "missing", 0, &cx));
 	CHECK(o == NULL);

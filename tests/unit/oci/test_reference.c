@@ -507,14 +507,14 @@ static void test_reference__error_names_input_and_reason_on_one_line(void)
 	CHECK(ref == NULL);
 	CHECK(strstr(wasmpack_error_last(), "invalid reference 'foo/Bar:1'") ==
 	      wasmpack_error_last());
-	CHECK(wasmpack_error_last_code() == WASMPACK_EINVALID);
+	CHECK_INT(wasmpack_error_last_code(), WASMPACK_EINVALID);
 
 	/* A very long input is cut short so the reason still shows. */
 	char *text = repeat("", 'a', 5000, "-");
 	CHECK(text != NULL);
 	int rc = wasmpack_reference_parse(&ref, text);
 	free(text);
-	CHECK(rc == WASMPACK_EINVALID);
+	CHECK_INT(rc, WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "...") != NULL);
 	CHECK(strstr(wasmpack_error_last(), "must not be more than 255") != NULL ||
 	      strstr(wasmpack_error_last(), "invalid path component") != NULL);

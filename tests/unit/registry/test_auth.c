@@ -56,7 +56,7 @@ static void test_auth__parses_insufficient_scope_error(void)
 	snprintf(scope, sizeof(scope), "%s", l.count ? param(&l.items[0], "scope") : "");
 	size_t n = l.count;
 	wp_auth_challenges_dispose(&l);
-	CHECK(n == 1);
+	CHECK_INT(n, 1);
 	CHECK_STR(err, "insufficient_scope");
 	CHECK_STR(scope, "repository:a/b:pull,push");
 }
@@ -206,7 +206,7 @@ static void test_auth__bounds_hostile_headers(void)
 	/* Under the cap, commas alone are fine and add nothing. */
 	int rc_small = wp_auth_challenges_parse(&l, h, WP_AUTH_HEADER_MAX);
 	free(h);
-	CHECK(rc == WASMPACK_ETOOLARGE);
+	CHECK_INT(rc, WASMPACK_ETOOLARGE);
 	CHECK(rc_small == 0 && l.count == 0);
 
 	/* Too many params in one challenge. */
@@ -215,13 +215,13 @@ static void test_auth__bounds_hostile_headers(void)
 	for (int i = 0; i < WP_AUTH_PARAMS_MAX + 1; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "p%d=v,", i);
 	CHECK_ERR(parse(&l, buf), WASMPACK_ETOOLARGE);
-	CHECK(l.count == 0);
+	CHECK_INT(l.count, 0);
 
 	/* Too many challenges, over several headers. */
 	for (int i = 0; i < WP_AUTH_CHALLENGES_MAX - 1; i++)
 		CHECK_OK(parse(&l, "Basic realm=x"));
 	CHECK_ERR(parse(&l, "Basic realm=x, Basic realm=y"), WASMPACK_ETOOLARGE);
-	CHECK(l.count == WP_AUTH_CHALLENGES_MAX - 1);
+	CHECK_INT(l.count, WP_AUTH_CHALLENGES_MAX - 1);
 	CHECK_OK(parse(&l, "Basic realm=last"));
 	CHECK_ERR(parse(&l, "Basic"), WASMPACK_ETOOLARGE);
 	wp_auth_challenges_dispose(&l);
@@ -261,7 +261,7 @@ static void test_auth__survives_random_and_truncated_headers(void)
 				bad++;
 		wp_auth_challenges_dispose(&l);
 	}
-	CHECK(bad == 0);
+	CHECK_INT(bad, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -635,7 +635,7 @@ static void test_auth__rejects_bad_token_responses_without_quoting_them(void)
 	wp_auth_token t = WP_AUTH_TOKEN_INIT;
 	int rc = wp_auth_token_parse(&t, body, big, NOW);
 	free(body);
-	CHECK(rc == WASMPACK_ETOOLARGE);
+	CHECK_INT(rc, WASMPACK_ETOOLARGE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -745,7 +745,7 @@ static void test_auth__cache_is_bounded_and_drops_the_soonest_to_expire(void)
 	wp_auth_scopes_dispose(&s);
 	wp_auth_token_cache_free(cache);
 	CHECK_OK(rc);
-	CHECK(size == WP_AUTH_TOKEN_CACHE_MAX);
+	CHECK_INT(size, WP_AUTH_TOKEN_CACHE_MAX);
 	CHECK(r0 == 0 && r1 == WASMPACK_ENOTFOUND);
 }
 

@@ -217,7 +217,7 @@ static void test_credentials__reads_auth_and_identity_tokens(void)
 	CHECK(get_rc(d, "quay.io") == WASMPACK_ENOTFOUND);
 	CHECK(strstr(wasmpack_error_last(), "quay.io") != NULL);
 	CHECK(get_rc(d, "") == WASMPACK_EINVALID);
-	CHECK(get_rc(d, NULL) == WASMPACK_EINVALID);
+	CHECK_INT(get_rc(d, NULL), WASMPACK_EINVALID);
 }
 
 static void test_credentials__missing_file_means_no_credentials(void)
@@ -351,7 +351,7 @@ static void test_credentials__store_keeps_unknown_members_and_mode_0600(void)
 		"\"currentContext\": \"remote\", \"plugins\": {\"a\": {\"b\": \"c\"}},"
 		"\"experimental\": true, \"ratio\": 1.5, \"list\": [1, \"two\", {\"z\": null}],"
 		"\"unicode\": \"caf\\u00e9 \\ud83d\\ude00\"}";
-	CHECK(write_config(d, original) == 0);
+	CHECK_INT(write_config(d, original), 0);
 	snprintf(path, sizeof(path), "%s/config.json", d);
 	chmod(path, 0644);
 	CHECK_OK(store(d, "ghcr.io", "user", "pass", NULL));
@@ -381,7 +381,7 @@ static void test_credentials__store_keeps_unknown_members_and_mode_0600(void)
 	/* No temporary file is left behind. */
 	char cmd[800];
 	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", d);
-	CHECK(system(cmd) == 0);
+	CHECK_INT(system(cmd), 0);
 }
 
 static void test_credentials__store_creates_a_private_directory(void)
@@ -500,13 +500,13 @@ static void test_credentials__erase_removes_every_matching_entry(void)
 static void test_credentials__helper_stores_gets_and_erases(void)
 {
 	char d[600], f[900];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper");
 	CHECK(write_config(d, "{\"credsStore\":\"fake\",\"auths\":{"
 			      "\"ghcr.io\":{\"auth\":\"" AUTH_OLD "\"},\"quay.io\":{}}}") == 0);
 	CHECK_OK(store(d, "ghcr.io", "user", "pa\"ss\\word", NULL));
 	snprintf(f, sizeof(f), "%s/fake-store/ghcr.io", bindir);
-	CHECK(access(f, F_OK) == 0);
+	CHECK_INT(access(f, F_OK), 0);
 	CHECK_GET(d, "ghcr.io", "user", "pa\"ss\\word", NULL);
 	/* The plain-text copy left in the file is gone; the rest stays. */
 	json_t *got = load_config(d);
@@ -525,7 +525,7 @@ static void test_credentials__helper_stores_gets_and_erases(void)
 	/* Docker Hub goes to the helper under its legacy key. */
 	CHECK_OK(store(d, "docker.io", "hub", "pw", NULL));
 	snprintf(f, sizeof(f), "%s/fake-store/https___index.docker.io_v1_", bindir);
-	CHECK(access(f, F_OK) == 0);
+	CHECK_INT(access(f, F_OK), 0);
 	CHECK_GET(d, "index.docker.io", "hub", "pw", NULL);
 	CHECK_OK(erase(d, "docker.io"));
 	CHECK(no_children());
@@ -534,7 +534,7 @@ static void test_credentials__helper_stores_gets_and_erases(void)
 static void test_credentials__helper_not_found_message_means_none(void)
 {
 	char d[600];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-none");
 	/* The helper wins over the file even when it has nothing. */
 	CHECK(write_config(d, "{\"credsStore\":\"fake\",\"auths\":{"
@@ -547,7 +547,7 @@ static void test_credentials__helper_not_found_message_means_none(void)
 static void test_credentials__helper_failure_carries_its_message(void)
 {
 	char d[600];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-fail");
 	CHECK(write_config(d, "{\"credsStore\":\"fake\"}") == 0);
 	CHECK(get_rc(d, "fail.example") == WASMPACK_ERROR);
@@ -566,7 +566,7 @@ static void test_credentials__helper_failure_carries_its_message(void)
 static void test_credentials__helper_identity_tokens_use_the_token_username(void)
 {
 	char d[600], f[900];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-token");
 	CHECK(write_config(d, "{\"credsStore\":\"fake\"}") == 0);
 	CHECK_GET(d, "token.example", NULL, NULL, "id-token-123");
@@ -590,7 +590,7 @@ static void test_credentials__helper_identity_tokens_use_the_token_username(void
 static void test_credentials__cred_helpers_beat_creds_store(void)
 {
 	char d[600], *name = NULL;
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-per-host");
 	CHECK(write_config(d, "{\"credsStore\":\"deaf\",\"credHelpers\":{"
 			      "\"ghcr.io\":\"fake\",\"index.docker.io\":\"fake\","
@@ -626,7 +626,7 @@ static void test_credentials__cred_helpers_beat_creds_store(void)
 static void test_credentials__missing_helper_program_is_an_error(void)
 {
 	char d[600];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-missing");
 	CHECK(write_config(d, "{\"credsStore\":\"wasmpack-test-no-such-helper\"}") == 0);
 	CHECK(get_rc(d, "ghcr.io") == WASMPACK_ERROR);
@@ -637,7 +637,7 @@ static void test_credentials__missing_helper_program_is_an_error(void)
 static void test_credentials__helper_that_ignores_input_cannot_hurt_us(void)
 {
 	char d[600];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-deaf");
 	CHECK(write_config(d, "{\"credsStore\":\"deaf\"}") == 0);
 	/* Far more than a socket buffer: without MSG_NOSIGNAL the write to a
@@ -649,7 +649,7 @@ static void test_credentials__helper_that_ignores_input_cannot_hurt_us(void)
 	pw[big] = '\0';
 	int rc = store(d, "ghcr.io", "user", pw, NULL);
 	free(pw);
-	CHECK(rc == WASMPACK_ERROR);
+	CHECK_INT(rc, WASMPACK_ERROR);
 	CHECK(strstr(wasmpack_error_last(), "deaf helper") != NULL);
 	CHECK(no_children());
 }
@@ -657,7 +657,7 @@ static void test_credentials__helper_that_ignores_input_cannot_hurt_us(void)
 static void test_credentials__helper_round_trips_large_secrets(void)
 {
 	char d[600];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-large");
 	CHECK(write_config(d, "{\"credsStore\":\"fake\"}") == 0);
 	size_t big = 300 * 1024;
@@ -678,7 +678,7 @@ static void test_credentials__helper_round_trips_large_secrets(void)
 static void test_credentials__helper_output_is_capped(void)
 {
 	char d[600];
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-helper-loud");
 	CHECK(write_config(d, "{\"credsStore\":\"loud\"}") == 0);
 	CHECK(get_rc(d, "ghcr.io") == WASMPACK_ETOOLARGE);
@@ -689,7 +689,7 @@ static void test_credentials__lists_logins_without_secrets(void)
 {
 	char d[600];
 	wasmpack_kvlist l = WASMPACK_KVLIST_INIT;
-	CHECK(setup_helpers() == 0);
+	CHECK_INT(setup_helpers(), 0);
 	fresh_dir(d, sizeof(d), "cred-list");
 	CHECK(write_config(d, "{\"credsStore\":\"fake\",\"credHelpers\":{\"gcr.io\":\"gcloud\"},"
 			      "\"auths\":{\"ghcr.io\":{\"auth\":\"" AUTH_USER_PASS "\"},"

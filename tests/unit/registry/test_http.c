@@ -338,7 +338,7 @@ static void test_http__reuses_one_connection_for_two_requests(void)
 	wp_http_response_dispose(&r2);
 	CHECK_OK(rc);
 	CHECK(ok1 && ok2);
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	CHECK(json_num(f->srv.lines[0], "conn") == 1);
 	CHECK(json_num(f->srv.lines[1], "conn") == 1);
 }
@@ -380,7 +380,7 @@ static void test_http__connection_refused_fails_fast(void)
 	wp_http_free(h);
 	CHECK_ERR(rc, WASMPACK_ENETWORK);
 	CHECK(took < 1500);
-	CHECK(attempts == 3);
+	CHECK_INT(attempts, 3);
 	CHECK_MSG_HAS(want);
 	CHECK_MSG_HAS("(after 3 attempts)");
 	CHECK(!strstr(wasmpack_error_last(), "tok-value"));
@@ -421,7 +421,7 @@ static void test_http__follows_relative_redirect_and_keeps_final_headers(void)
 		 strcmp(wp_http_header_get(&r, "X-FINAL"), "yes") == 0;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	char path[128];
 	CHECK_STR(json_str(f->srv.lines[1], "path", path, sizeof(path)), "/v2/a/next?x=1");
 	/* same origin: the credentials go along */
@@ -444,7 +444,7 @@ static void test_http__follows_absolute_and_root_relative_redirects(void)
 		 strcmp(r.url, at(f, "/final")) == 0;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 3);
+	CHECK_INT(server_log(&f->srv), 3);
 }
 
 static void test_http__drops_authorization_after_cross_origin_redirect(void)
@@ -466,7 +466,7 @@ static void test_http__drops_authorization_after_cross_origin_redirect(void)
 	int ok = r.status == 200 && r.attempts == 3;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 3);
+	CHECK_INT(server_log(&f->srv), 3);
 	char host[64], want[64];
 	const char *const *l = (const char *const *)f->srv.lines;
 	CHECK(strstr(l[0], "\"authorization\":\"" SECRET "\""));
@@ -495,7 +495,7 @@ static void test_http__caps_redirect_hops(void)
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_EINVALID);
 	CHECK_MSG_HAS("too many redirects");
 	CHECK(r.status == 0 && r.url == NULL && r.attempts == 3);
-	CHECK(server_log(&f->srv) == 3);
+	CHECK_INT(server_log(&f->srv), 3);
 
 	q.url = at(f, "/noloc");
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_EINVALID);
@@ -529,7 +529,7 @@ static void test_http__303_turns_post_into_get_without_body(void)
 	int ok = r.status == 200 && r.attempts == 2;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	char m[16], cl[16];
 	CHECK_STR(json_str(f->srv.lines[0], "method", m, sizeof(m)), "POST");
 	CHECK_STR(json_str(f->srv.lines[0], "content-length", cl, sizeof(cl)), "5");
@@ -561,7 +561,7 @@ static void test_http__307_keeps_method_and_body(void)
 	wp_http_response_dispose(&r);
 	CHECK_OK(rc);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	char m[16], sha[WASMPACK_DIGEST_MAX];
 	for (size_t i = 0; i < 2; i++) {
 		CHECK_STR(json_str(f->srv.lines[i], "method", m, sizeof(m)), "PATCH");
@@ -588,7 +588,7 @@ static void test_http__refuses_https_to_http_redirect(void)
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_EINVALID);
 	CHECK_MSG_HAS("refused: it would drop TLS");
 	CHECK_MSG_HAS("redirect from https://127.0.0.1:");
-	CHECK(server_log(&f->srv) == 1);
+	CHECK_INT(server_log(&f->srv), 1);
 }
 
 static void test_http__verifies_tls_unless_told_and_trusts_ca_file(void)
@@ -602,7 +602,7 @@ static void test_http__verifies_tls_unless_told_and_trusts_ca_file(void)
 	/* the default client: a self-signed certificate is refused, once */
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_ENETWORK);
 	CHECK_MSG_HAS("cannot reach https://127.0.0.1:");
-	CHECK(r.attempts == 1);
+	CHECK_INT(r.attempts, 1);
 
 	wp_http_options o;
 	memset(&o, 0, sizeof(o));
@@ -681,7 +681,7 @@ static void test_http__retries_503_then_succeeds(void)
 	int ok = r.status == 200 && r.attempts == 2 && r.body.size == 2;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	CHECK(strstr(f->log, "* retry 1/4"));
 }
 
@@ -699,7 +699,7 @@ static void test_http__returns_final_503_as_response_after_retries(void)
 		 memcmp(r.body.data, "busy", 4) == 0;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 3);
+	CHECK_INT(server_log(&f->srv), 3);
 }
 
 static void test_http__honours_retry_after_seconds(void)
@@ -754,7 +754,7 @@ static void test_http__no_retry_returns_first_answer(void)
 	int ok = r.status == 503 && r.attempts == 1;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 1);
+	CHECK_INT(server_log(&f->srv), 1);
 }
 
 static void test_http__does_not_retry_stream_after_bytes_reached_sink(void)
@@ -772,8 +772,8 @@ static void test_http__does_not_retry_stream_after_bytes_reached_sink(void)
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_ENETWORK);
 	CHECK_MSG_HAS("connection lost while reading http://127.0.0.1:");
 	CHECK(s.bytes > 0 && s.bytes < 100000);
-	CHECK(r.attempts == 1);
-	CHECK(server_log(&f->srv) == 1);
+	CHECK_INT(r.attempts, 1);
+	CHECK_INT(server_log(&f->srv), 1);
 }
 
 static void test_http__retries_stream_before_first_byte(void)
@@ -801,7 +801,7 @@ static void test_http__retries_stream_before_first_byte(void)
 	wp_http_response_dispose(&r);
 	CHECK_OK(rc);
 	CHECK(ok);
-	CHECK(s.bytes == 100000);
+	CHECK_INT(s.bytes, 100000);
 	CHECK_STR(got, want);
 }
 
@@ -845,7 +845,7 @@ static void test_http__replays_file_body_after_500(void)
 	wp_http_response_dispose(&r);
 	CHECK_OK(rc);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	char sha[WASMPACK_DIGEST_MAX], cl[32];
 	for (size_t i = 0; i < 2; i++) {
 		CHECK(json_num(f->srv.lines[i], "bodyLength") == 150000);
@@ -871,7 +871,7 @@ static void test_http__post_without_body_sends_content_length_zero(void)
 	int ok = r.status == 202 && loc && strcmp(loc, "/v2/r/blobs/uploads/u1") == 0;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(server_log(&f->srv) == 1);
+	CHECK_INT(server_log(&f->srv), 1);
 	char m[16], cl[16];
 	CHECK_STR(json_str(f->srv.lines[0], "method", m, sizeof(m)), "POST");
 	CHECK_STR(json_str(f->srv.lines[0], "content-length", cl, sizeof(cl)), "0");
@@ -911,7 +911,7 @@ static void test_http__sends_head_without_body_and_delete(void)
 	q.body_len = 1;
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_EINVALID);
 
-	CHECK(server_log(&f->srv) == 2);
+	CHECK_INT(server_log(&f->srv), 2);
 	char m[16];
 	CHECK_STR(json_str(f->srv.lines[0], "method", m, sizeof(m)), "HEAD");
 	CHECK_STR(json_str(f->srv.lines[1], "method", m, sizeof(m)), "DELETE");
@@ -927,8 +927,8 @@ static void test_http__caps_body_held_in_memory(void)
 	wp_http_request q = request("GET", at(f, "/big"));
 	q.max_body = 1000;
 	CHECK_ERR(wp_http_do(&r, f->h, &q), WASMPACK_ETOOLARGE);
-	CHECK(r.attempts == 1);
-	CHECK(server_log(&f->srv) == 1);
+	CHECK_INT(r.attempts, 1);
+	CHECK_INT(server_log(&f->srv), 1);
 
 	q.max_body = 5000; /* exactly the size: fine */
 	CHECK_OK(wp_http_do(&r, f->h, &q));
@@ -957,7 +957,7 @@ static void test_http__keeps_error_body_out_of_sink(void)
 		 strstr((const char *)r.body.data, "BLOB_UNKNOWN") != NULL;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
-	CHECK(s.bytes == 0);
+	CHECK_INT(s.bytes, 0);
 
 	/* long error bodies are cut at 64 KiB, read on or hung up */
 	for (int i = 0; i < 2; i++) {
@@ -966,8 +966,8 @@ static void test_http__keeps_error_body_out_of_sink(void)
 		wp_http_response_dispose(&r);
 		CHECK(ok);
 	}
-	CHECK(s.bytes == 0);
-	CHECK(server_log(&f->srv) == 3);
+	CHECK_INT(s.bytes, 0);
+	CHECK_INT(server_log(&f->srv), 3);
 	CHECK(json_num(f->srv.lines[1], "conn") == 1);
 	CHECK(json_num(f->srv.lines[2], "conn") == 1);
 }
@@ -990,7 +990,7 @@ static void test_http__aborts_a_stalled_transfer(void)
 	CHECK(took >= 900 && took < 4000);
 	CHECK_MSG_HAS("incomplete 200 response from http://127.0.0.1:");
 	CHECK_MSG_HAS("too slow");
-	CHECK(r.attempts == 1);
+	CHECK_INT(r.attempts, 1);
 }
 
 /* --- the log ---------------------------------------------------------------------- */

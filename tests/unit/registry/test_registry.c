@@ -535,7 +535,7 @@ static void test_registry__pings_a_loopback_registry_over_http(void)
 	CHECK_STR(f->r->base, f->k->url);
 	uint64_t n = wasmpack_registry_request_count(f->r);
 	CHECK_OK(wasmpack_registry_ping(f->r));
-	CHECK(wasmpack_registry_request_count(f->r) == n + 1);
+	CHECK_INT(wasmpack_registry_request_count(f->r), n + 1);
 }
 
 static void no_retries(fx *f) { f->o.max_retries = -1; }
@@ -557,12 +557,12 @@ static void test_registry__pushes_a_blob_in_one_put(void)
 	if (!f)
 		return;
 	int64_t size = -1;
-	CHECK(blob_make(&f->b[0], 10000, 1) == 0);
+	CHECK_INT(blob_make(&f->b[0], 10000, 1), 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mono", f->b[0].digest, NULL) == 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mono", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK(f->count.post == 1 && f->count.put == 1 && f->count.patch == 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mono", f->b[0].digest, &size) == 1);
-	CHECK(size == 10000);
+	CHECK_INT(size, 10000);
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/mono", f->b[0].digest, 0, mem_write, &f->m));
 	CHECK(f->m.size == 10000 && memcmp(f->m.data, f->b[0].data, 10000) == 0);
 }
@@ -575,12 +575,12 @@ static void test_registry__pushes_a_blob_in_chunks(void)
 	if (!f)
 		return;
 	int64_t size = -1;
-	CHECK(blob_make(&f->b[0], 300 * 1024, 2) == 0);
+	CHECK_INT(blob_make(&f->b[0], 300 * 1024, 2), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/chunked", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
 	CHECK(f->count.patch == 5 && f->count.put == 1);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/chunked", f->b[0].digest, &size) == 1);
-	CHECK(size == 300 * 1024);
+	CHECK_INT(size, 300 * 1024);
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/chunked", f->b[0].digest, 0, mem_write, &f->m));
 	CHECK(f->m.size == 300 * 1024 && memcmp(f->m.data, f->b[0].data, 300 * 1024) == 0);
 }
@@ -590,7 +590,7 @@ static void test_registry__gets_a_blob_from_an_offset(void)
 	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 5000, 3) == 0);
+	CHECK_INT(blob_make(&f->b[0], 5000, 3), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/offset", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 1234, mem_write, &f->m));
 	CHECK(f->m.size == 5000 - 1234 && memcmp(f->m.data, f->b[0].data + 1234, f->m.size) == 0);
@@ -607,7 +607,7 @@ static void test_registry__absent_blob_is_not_there(void)
 	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 10, 4) == 0);
+	CHECK_INT(blob_make(&f->b[0], 10, 4), 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/absent", f->b[0].digest, NULL) == 0);
 	CHECK_ERR(wasmpack_registry_blob_get(f->r, "open/absent", f->b[0].digest, 0, mem_write, &f->m),
 		  WASMPACK_ENOTFOUND);
@@ -622,8 +622,8 @@ static void test_registry__mounts_a_blob_from_another_repository(void)
 	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 2048, 5) == 0);
-	CHECK(blob_make(&f->b[1], 2048, 6) == 0);
+	CHECK_INT(blob_make(&f->b[0], 2048, 5), 0);
+	CHECK_INT(blob_make(&f->b[1], 2048, 6), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mount-src", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK(wasmpack_registry_blob_mount(f->r, "open/mount-dst", f->b[0].digest, "open/mount-src") == 1);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mount-dst", f->b[0].digest, NULL) == 1);
@@ -824,7 +824,7 @@ static void test_registry__basic_auth_with_right_credentials(void)
 	if (!f)
 		return;
 	CHECK_OK(wasmpack_registry_check_login(f->r));
-	CHECK(blob_make(&f->b[0], 1000, 11) == 0);
+	CHECK_INT(blob_make(&f->b[0], 1000, 11), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK(wasmpack_registry_blob_exists(f->r, "basic/app", f->b[0].digest, NULL) == 1);
 	/* Basic goes up front once the registry asked for it: no 401s. */
@@ -836,7 +836,7 @@ static void test_registry__basic_auth_wrong_password_is_eauth(void)
 	fx *f = fx_kit(&kit_htpasswd, AS_WRONG_PASSWORD, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 1000, 12) == 0);
+	CHECK_INT(blob_make(&f->b[0], 1000, 12), 0);
 	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "basic/app", f->b[0].digest, NULL), WASMPACK_EAUTH);
 	CHECK_MSG_HAS(f->k->addr);
 	CHECK_MSG_HAS("401");
@@ -888,7 +888,7 @@ static void test_registry__reads_credentials_from_docker_config(void)
 	fx *f = fx_kit(&kit_htpasswd, AS_ANONYMOUS, config_creds);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 100, 13) == 0);
+	CHECK_INT(blob_make(&f->b[0], 100, 13), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/from-config", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
 	CHECK_OK(wasmpack_registry_check_login(f->r));
@@ -925,7 +925,7 @@ static void test_registry__token_auth_with_credentials_pushes(void)
 	if (!f)
 		return;
 	CHECK_OK(wasmpack_registry_check_login(f->r));
-	CHECK(blob_make(&f->b[0], 4000, 14) == 0);
+	CHECK_INT(blob_make(&f->b[0], 4000, 14), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK(token_log_has(f->k, "GET", "scope=repository%3Ateam%2Fapp%3Apull%2Cpush", 1));
 	CHECK(wasmpack_registry_blob_exists(f->r, "team/app", f->b[0].digest, NULL) == 1);
@@ -939,13 +939,13 @@ static void test_registry__counts_token_requests(void)
 	fx *f = fx_kit(&kit_token, AS_USER, plain);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 10, 15) == 0);
+	CHECK_INT(blob_make(&f->b[0], 10, 15), 0);
 	/* HEAD (401), the token request, HEAD again. */
 	CHECK(wasmpack_registry_blob_exists(f->r, "team/counted", f->b[0].digest, NULL) == 0);
-	CHECK(wasmpack_registry_request_count(f->r) == 3);
+	CHECK_INT(wasmpack_registry_request_count(f->r), 3);
 	/* The token is cached. */
 	CHECK(wasmpack_registry_blob_exists(f->r, "team/counted", f->b[0].digest, NULL) == 0);
-	CHECK(wasmpack_registry_request_count(f->r) == 4);
+	CHECK_INT(wasmpack_registry_request_count(f->r), 4);
 }
 
 static void test_registry__token_auth_refuses_anonymous(void)
@@ -954,7 +954,7 @@ static void test_registry__token_auth_refuses_anonymous(void)
 	if (!f)
 		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
-	CHECK(blob_make(&f->b[0], 10, 16) == 0);
+	CHECK_INT(blob_make(&f->b[0], 10, 16), 0);
 	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "team/app", "latest"),
 		  WASMPACK_EAUTH);
 	CHECK_MSG_HAS("401 UNAUTHORIZED");
@@ -973,7 +973,7 @@ static void test_registry__token_auth_anonymous_pull_of_public(void)
 	wasmpack_registry_options o = f->o;
 	o.username = f->k->user;
 	o.password = f->k->pass;
-	CHECK(blob_make(&f->b[0], 321, 17) == 0);
+	CHECK_INT(blob_make(&f->b[0], 321, 17), 0);
 	CHECK_OK(wasmpack_registry_new(&user, f->k->addr, &o));
 	int rc = wasmpack_registry_blob_push(user, "public/shared", f->b[0].digest, f->b[0].size, f->b[0].fd);
 	wasmpack_registry_free(user);
@@ -989,7 +989,7 @@ static void test_registry__token_auth_wrong_password_is_eauth(void)
 	fx *f = fx_kit(&kit_token, AS_WRONG_PASSWORD, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 10, 18) == 0);
+	CHECK_INT(blob_make(&f->b[0], 10, 18), 0);
 	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "team/app", f->b[0].digest, NULL), WASMPACK_EAUTH);
 	CHECK_MSG_HAS("cannot get a token for ");
 	CHECK_MSG_HAS("incorrect username or password");
@@ -1003,7 +1003,7 @@ static void test_registry__identity_token_uses_oauth2(void)
 	fx *f = fx_kit(&kit_token, AS_IDENTITY_TOKEN, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 10, 19) == 0);
+	CHECK_INT(blob_make(&f->b[0], 10, 19), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/identity", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK(token_log_has(f->k, "POST", "refresh_token", 1));
 }
@@ -1013,7 +1013,7 @@ static void test_registry__blob_get_follows_redirect_without_credentials(void)
 	fx *f = fx_kit(&kit_token, AS_USER, NULL);
 	if (!f)
 		return;
-	CHECK(blob_make(&f->b[0], 70000, 21) == 0);
+	CHECK_INT(blob_make(&f->b[0], 70000, 21), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/redirected", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 0, mem_write, &f->m));
@@ -1044,7 +1044,7 @@ static void test_registry__blob_get_follows_redirect_without_credentials(void)
 	}
 	json_decref(log);
 	CHECK(gets >= 2);
-	CHECK(with_auth == 0);
+	CHECK_INT(with_auth, 0);
 }
 
 /* ======================================================================= */
@@ -1059,7 +1059,7 @@ static void test_registry__speaks_tls_with_a_ca_file(void)
 		return;
 	CHECK_OK(wasmpack_registry_ping(f->r));
 	CHECK(strncmp(f->r->base, "https://", 8) == 0);
-	CHECK(blob_make(&f->b[0], 100, 22) == 0);
+	CHECK_INT(blob_make(&f->b[0], 100, 22), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "tls/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
 }
 
@@ -1144,7 +1144,7 @@ static void test_registry__patch_answered_201_and_204(void)
 		return;
 	blob *b = &scripted_blob;
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	CHECK(reqs(f) == 5);
+	CHECK_INT(reqs(f), 5);
 	const char *ranges[] = {"0-999", "1000-1999", "2000-2499"};
 	const char *paths[] = {"/upload/1", "/upload/2", "/upload/3"};
 	for (int i = 0; i < 3; i++) {
@@ -1187,7 +1187,7 @@ static void test_registry__patch_416_resumes_from_the_registry_range(void)
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
 	reqs(f);
 	long get = find_req(f, "GET", "/u/2", 0);
-	CHECK(get == 3);
+	CHECK_INT(get, 3);
 	CHECK_STR(req_str(f, 4, "path"), "/u/3");
 	CHECK_STR(req_header(f, 4, "content-range"), "1500-2499");
 	CHECK(req_num(f, 4, "bodyLength") == 1000);
@@ -1233,7 +1233,7 @@ static void test_registry__relative_location_and_monolithic_put(void)
 	blob *b = &scripted_blob;
 	char want[200];
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	CHECK(reqs(f) == 2);
+	CHECK_INT(reqs(f), 2);
 	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/session-1?digest=%s", b->digest);
 	CHECK_STR(req_str(f, 1, "path"), want);
 	CHECK_STR(req_header(f, 1, "content-type"), "application/octet-stream");
@@ -1261,7 +1261,7 @@ static void test_registry__refuses_an_upload_location_without_tls(void)
 	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_EINVALID);
 	CHECK_MSG_HAS("leaves https");
 	/* The scheme probe, then the POST; no PUT over plain http. */
-	CHECK(reqs(f) == 2);
+	CHECK_INT(reqs(f), 2);
 	CHECK_STR(req_str(f, 1, "method"), "POST");
 }
 
@@ -1378,7 +1378,7 @@ static void test_registry__waits_as_retry_after_says(void)
 	wasmpack_strv_dispose(&tags);
 	CHECK(ok);
 	CHECK(took >= 900);
-	CHECK(reqs(f) == 2);
+	CHECK_INT(reqs(f), 2);
 }
 
 static void test_registry__rate_limit_shows_the_limits(void)
@@ -1479,7 +1479,7 @@ static void test_registry__follows_tag_pages(void)
 	int ok = tags.count == 5 && strcmp(tags.items[0], "a") == 0 && strcmp(tags.items[4], "e") == 0;
 	wasmpack_strv_dispose(&tags);
 	CHECK(ok);
-	CHECK(reqs(f) == 3);
+	CHECK_INT(reqs(f), 3);
 	CHECK_STR(req_str(f, 0, "path"), "/v2/a/b/tags/list?n=1000");
 }
 
@@ -1495,7 +1495,7 @@ static void test_registry__mount_answered_202_cancels_the_session(void)
 	if (!f)
 		return;
 	CHECK(wasmpack_registry_blob_mount(f->r, "a/b", scripted_blob.digest, "c/d") == 0);
-	CHECK(reqs(f) == 2);
+	CHECK_INT(reqs(f), 2);
 	char want[300];
 	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/?mount=%s&from=c/d", scripted_blob.digest);
 	CHECK_STR(req_str(f, 0, "path"), want);
@@ -1518,7 +1518,7 @@ static void test_registry__lost_final_put_answer_checks_the_blob(void)
 		return;
 	blob *b = &scripted_blob;
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd));
-	CHECK(reqs(f) == 3);
+	CHECK_INT(reqs(f), 3);
 	CHECK_STR(req_str(f, 2, "method"), "HEAD");
 	CHECK(count_req(f, "POST", "/") == 1);
 }
@@ -1617,7 +1617,7 @@ static void test_registry__resumes_a_download_cut_midway(void)
 			same = 0;
 	CHECK(same);
 	reqs(f);
-	CHECK(reqs(f) == 3);
+	CHECK_INT(reqs(f), 3);
 	CHECK(req_header(f, 0, "range") == NULL);
 	CHECK_STR(req_header(f, 1, "range"), "bytes=25099-25099");
 	CHECK_STR(req_header(f, 2, "range"), "bytes=25100-");
@@ -1703,7 +1703,7 @@ static void test_registry__basic_goes_up_front_after_one_challenge(void)
 	wasmpack_strv_dispose(&tags);
 	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
 	wasmpack_strv_dispose(&tags);
-	CHECK(reqs(f) == 3);
+	CHECK_INT(reqs(f), 3);
 	CHECK(req_header(f, 0, "authorization") == NULL);
 	CHECK_STR(req_header(f, 1, "authorization"), "Basic dTpw");
 	CHECK_STR(req_header(f, 2, "authorization"), "Basic dTpw");
@@ -1732,11 +1732,11 @@ static void test_registry__identity_token_falls_back_to_get_on_404(void)
 	wasmpack_strv_dispose(&tags);
 	reqs(f);
 	long post = find_req(f, "POST", "/token", 0);
-	CHECK(post == 1);
+	CHECK_INT(post, 1);
 	CHECK_STR(req_header(f, (size_t)post, "content-type"), "application/x-www-form-urlencoded");
 	CHECK(req_header(f, (size_t)post, "authorization") == NULL);
 	long get = find_req(f, "GET", "/token", 0);
-	CHECK(get == 2);
+	CHECK_INT(get, 2);
 	/* base64("<token>:refresh-me") */
 	CHECK_STR(req_header(f, (size_t)get, "authorization"), "Basic PHRva2VuPjpyZWZyZXNoLW1l");
 	CHECK_STR(req_header(f, 3, "authorization"), "Bearer from-get");
@@ -1837,7 +1837,7 @@ static void test_registry__maps_docker_hub_to_its_api_host(void)
 	CHECK(ok);
 	CHECK_ERR(wasmpack_registry_new(&r, "https://ghcr.io", NULL), WASMPACK_EINVALID);
 	CHECK(r == NULL);
-	CHECK(wasmpack_registry_request_count(NULL) == 0);
+	CHECK_INT(wasmpack_registry_request_count(NULL), 0);
 	wasmpack_registry_free(NULL);
 }
 

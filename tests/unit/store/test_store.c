@@ -76,7 +76,7 @@ static void test_store__refuses_another_layout_version(void)
 	wasmpack_store *s = NULL;
 	const char *dir = store_dir("v2");
 	char p[700];
-	CHECK(mkdir(dir, 0755) == 0);
+	CHECK_INT(mkdir(dir, 0755), 0);
 	snprintf(p, sizeof(p), "%s/oci-layout", dir);
 	FILE *f = fopen(p, "w");
 	CHECK(f);
@@ -94,7 +94,7 @@ static void test_store__blob_round_trip_and_verification(void)
 	CHECK_OK(wasmpack_store_open(&s, store_dir("blobs")));
 	CHECK_OK(wasmpack_store_blob_put(d, s, "hello", 5, NULL));
 	CHECK_STR(d, "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
-	CHECK(wasmpack_store_blob_exists(s, d) == 1);
+	CHECK_INT(wasmpack_store_blob_exists(s, d), 1);
 	CHECK_OK(wasmpack_store_blob_read(&b, s, d, 100));
 	CHECK(b.size == 5 && memcmp(b.data, "hello", 5) == 0);
 	wasmpack_buf_dispose(&b);
@@ -162,7 +162,7 @@ static void test_store__tag_resolve_list_untag(void)
 	CHECK_STR(wasmpack_kvlist_get(&got.annotations, WASMPACK_ANNOTATION_REF_NAME), "1");
 	wasmpack_descriptor_dispose(&got);
 	CHECK_OK(wasmpack_store_list(&list, &n, s));
-	CHECK(n == 2);
+	CHECK_INT(n, 2);
 	wasmpack_store_images_free(list, n);
 	snprintf(text, sizeof(text), "user/app@%s", m1.digest);
 	CHECK_OK(wasmpack_reference_parse(&byd, text));
@@ -212,13 +212,13 @@ static void test_store__gc_keeps_referenced_and_removes_the_rest(void)
 	CHECK_OK(wasmpack_store_tag(s, r1, &m1));
 	CHECK_OK(wasmpack_store_tag(s, r2, &m2));
 	/* config is shared: 1 config + 2 layers + 2 manifests + stray */
-	CHECK(count_entries(blobs) == 6);
+	CHECK_INT(count_entries(blobs), 6);
 	CHECK_OK(wasmpack_store_gc(&removed, s));
 	CHECK(removed == 1 && count_entries(blobs) == 5);
 	CHECK_OK(wasmpack_store_untag(s, r1));
 	CHECK_OK(wasmpack_store_gc(&removed, s));
 	CHECK(removed == 2 && count_entries(blobs) == 3);
-	CHECK(wasmpack_store_blob_exists(s, m2.digest) == 1);
+	CHECK_INT(wasmpack_store_blob_exists(s, m2.digest), 1);
 	CHECK_OK(wasmpack_store_untag(s, r2));
 	CHECK_OK(wasmpack_store_gc(&removed, s));
 	CHECK(removed == 3 && count_entries(blobs) == 0);
@@ -241,7 +241,7 @@ static void test_store__gc_waits_for_writers_of_the_handle(void)
 	CHECK(removed == 0 && count_entries(store_dir("gcw/.wasmpack/tmp")) == 1);
 	wasmpack_blob_writer_free(w);
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 1);
+	CHECK_INT(removed, 1);
 	wasmpack_store_free(s);
 }
 
@@ -257,10 +257,10 @@ static void test_store__gc_elsewhere_spares_blobs_a_handle_found(void)
 	CHECK_OK(put_image(a, "seen layer", &m));
 	wasmpack_store_free(a);
 	CHECK_OK(wasmpack_store_open(&c, store_dir("seen")));
-	CHECK(wasmpack_store_blob_exists(c, m.digest) == 1);
+	CHECK_INT(wasmpack_store_blob_exists(c, m.digest), 1);
 	CHECK_OK(wasmpack_store_open(&b, store_dir("seen")));
 	CHECK_OK(wasmpack_store_gc(&removed, b));
-	CHECK(removed == 0);
+	CHECK_INT(removed, 0);
 	CHECK_OK(wasmpack_reference_parse(&r, "a/seen:1"));
 	CHECK_OK(wasmpack_store_tag(c, r, &m));
 	CHECK(count_entries(store_dir("seen/blobs/sha256")) == 3);
@@ -282,12 +282,12 @@ static void test_store__skipped_gc_keeps_the_handle_protected(void)
 	CHECK_OK(wasmpack_store_open(&b, store_dir("keep")));
 	CHECK_OK(wasmpack_store_blob_writer(&w, b));
 	CHECK_OK(wasmpack_store_gc(&removed, a));
-	CHECK(removed == 0);
+	CHECK_INT(removed, 0);
 	wasmpack_blob_writer_free(w);
 	wasmpack_store_free(b);
 	CHECK_OK(wasmpack_store_open(&c, store_dir("keep")));
 	CHECK_OK(wasmpack_store_gc(&removed, c));
-	CHECK(removed == 0);
+	CHECK_INT(removed, 0);
 	CHECK(count_entries(store_dir("keep/blobs/sha256")) == 1);
 	wasmpack_store_free(c);
 	wasmpack_store_free(a);
@@ -318,7 +318,7 @@ static void test_store__gc_removes_temp_files_of_dead_processes(void)
 	}
 	CHECK_OK(wasmpack_store_open(&s, store_dir("dead")));
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 0);
+	CHECK_INT(removed, 0);
 	CHECK(!file_exists(store_dir("dead"), leftovers[0]));
 	CHECK(!file_exists(store_dir("dead"), leftovers[1]));
 	CHECK(file_exists(store_dir("dead"), "index.json"));

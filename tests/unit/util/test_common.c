@@ -9,7 +9,7 @@ static void test_common__error_last_is_one_line(void)
 {
 	CHECK(wp_error(WASMPACK_EINVALID, "bad\nthing %d", 7) == WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(), "bad thing 7");
-	CHECK(wasmpack_error_last_code() == WASMPACK_EINVALID);
+	CHECK_INT(wasmpack_error_last_code(), WASMPACK_EINVALID);
 	wp_error_prefix("cannot do '%s': ", "x");
 	CHECK_STR(wasmpack_error_last(), "cannot do 'x': bad thing 7");
 }
@@ -20,7 +20,7 @@ static void test_common__kvlist_replaces_existing_keys(void)
 	CHECK_OK(wasmpack_kvlist_set(&l, "a", "1"));
 	CHECK_OK(wasmpack_kvlist_set(&l, "b", "2"));
 	CHECK_OK(wasmpack_kvlist_set(&l, "a", "3"));
-	CHECK(l.count == 2);
+	CHECK_INT(l.count, 2);
 	CHECK_STR(wasmpack_kvlist_get(&l, "a"), "3");
 	CHECK(wasmpack_kvlist_get(&l, "c") == NULL);
 	wasmpack_kvlist_dispose(&l);
@@ -30,7 +30,7 @@ static void test_common__kvlist_replaces_existing_keys(void)
 static void test_common__version_matches_macro(void)
 {
 	CHECK_STR(wasmpack_version(), WASMPACK_VERSION);
-	CHECK(WASMPACK_VERSION_NUMBER == 0x000100);
+	CHECK_INT(WASMPACK_VERSION_NUMBER, 0x000100);
 }
 
 const test_case common_tests[] = {

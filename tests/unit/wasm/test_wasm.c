@@ -211,7 +211,7 @@ static void test_wasm__clock_random_reaches_clocks_and_random_only(void)
 	PARSE_TESTDATA(w, "clock_random.wasm");
 	unsigned caps = w->capabilities;
 	wasmpack_wasm_free(w);
-	CHECK(caps == (WASMPACK_CAP_CLOCKS | WASMPACK_CAP_RANDOM | WASMPACK_CAP_EXIT));
+	CHECK_INT(caps, (WASMPACK_CAP_CLOCKS | WASMPACK_CAP_RANDOM | WASMPACK_CAP_EXIT));
 }
 
 static void test_wasm__sock_accept_means_network(void)
@@ -362,10 +362,10 @@ static void test_wasm__capability_names_round_trip(void)
 	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1) {
 		const char *name = wasmpack_wasm_capability_name(bit);
 		CHECK(name != NULL);
-		CHECK(wasmpack_wasm_capability_from_name(name) == bit);
+		CHECK_INT(wasmpack_wasm_capability_from_name(name), bit);
 		all |= bit;
 	}
-	CHECK(all == WASMPACK_CAP_ALL);
+	CHECK_INT(all, WASMPACK_CAP_ALL);
 	CHECK_STR(wasmpack_wasm_capability_name(WASMPACK_CAP_FILESYSTEM), "filesystem");
 	CHECK_STR(wasmpack_wasm_capability_name(WASMPACK_CAP_NETWORK), "network");
 	CHECK(wasmpack_wasm_capability_name(0) == NULL);
@@ -373,7 +373,7 @@ static void test_wasm__capability_names_round_trip(void)
 	CHECK(wasmpack_wasm_capability_name(0x40) == NULL);
 	CHECK(wasmpack_wasm_capability_from_name("gpu") == 0);
 	CHECK(wasmpack_wasm_capability_from_name("") == 0);
-	CHECK(wasmpack_wasm_capability_from_name(NULL) == 0);
+	CHECK_INT(wasmpack_wasm_capability_from_name(NULL), 0);
 }
 
 /* ------------------------------------------------------- headers, framing */
@@ -1047,14 +1047,14 @@ static void test_wasm__refuses_to_decode_an_oversized_section(void)
 					   (unsigned char)(0x80 | ((big >> 14) & 0x7f)),
 					   (unsigned char)(big >> 21)},
 	       4);
-	CHECK(write_file(path, head, sizeof(head)) == 0);
-	CHECK(truncate(path, (off_t)len) == 0);
+	CHECK_INT(write_file(path, head, sizeof(head)), 0);
+	CHECK_INT(truncate(path, (off_t)len), 0);
 	CHECK_ERR(wasmpack_wasm_parse_file(&w, path), WASMPACK_ETOOLARGE);
 	CHECK(strstr(wasmpack_error_last(), "big.wasm") != NULL);
 	/* a huge section nobody decodes is skipped, not read */
 	head[8] = 10; /* code */
-	CHECK(write_file(path, head, sizeof(head)) == 0);
-	CHECK(truncate(path, (off_t)len) == 0);
+	CHECK_INT(write_file(path, head, sizeof(head)), 0);
+	CHECK_INT(truncate(path, (off_t)len), 0);
 	CHECK_OK(wasmpack_wasm_parse_file(&w, path));
 	int ok = w->size == len;
 	wasmpack_wasm_free(w);
