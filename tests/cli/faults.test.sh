@@ -14,7 +14,6 @@
 # number of operations, FAULT_RATE (default 0.3) the share of requests hit.
 SUITE=faults
 source "$REPO/tests/cli/lib.sh"
-source "$REPO/tests/faults/lib.sh"
 
 SEED=${FAULT_SEED:-5} # a seed whose run meets every kind of fault
 OPS=${FAULT_OPS:-40}

@@ -8,7 +8,6 @@
 # store.
 SUITE=hostile
 source "$REPO/tests/cli/lib.sh"
-source "$REPO/tests/faults/lib.sh"
 
 MT_MANIFEST=application/vnd.oci.image.manifest.v1+json
 S=$WORK/store
