@@ -3,6 +3,7 @@
  * images built into temporary stores: the requests a push sends, a pull
  * into an empty store, and a pull that is sent wrong bytes. */
 #include "harness.h"
+#include "fixtures.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,88 +19,7 @@
 
 #define RESPONDER "tests/servers/scripted.mjs"
 
-/* --- fixtures ------------------------------------------------------------- */
-
-static void store_free(void *s)
-{
-	wasmpack_store_free(s);
-}
-
-/* A new empty store in the run's temporary directory, freed after the
- * test; NULL after failing the test. */
-static wasmpack_store *temp_store_(const char *name)
-{
-	static int counter;
-	char path[700];
-	wasmpack_store *s = NULL;
-	snprintf(path, sizeof(path), "%s/transfer-%s-%d", harness_tmpdir(), name, ++counter);
-	if (wasmpack_store_open(&s, path) != 0) {
-		harness_fail(__FILE__, __LINE__, "wasmpack_store_open", wasmpack_error_last());
-		return NULL;
-	}
-	return harness_defer(store_free, s) == 0 ? s : NULL;
-}
-#define temp_store(name) AT_PTR(wasmpack_store *, temp_store_(name))
-
-static void reference_free(void *r)
-{
-	wasmpack_reference_free(r);
-}
-
-/* text parsed, freed after the test; NULL after failing the test. */
-static wasmpack_reference *ref_(const char *text)
-{
-	wasmpack_reference *r = NULL;
-	if (wasmpack_reference_parse(&r, text) != 0) {
-		harness_fail(__FILE__, __LINE__, text, wasmpack_error_last());
-		return NULL;
-	}
-	return harness_defer(reference_free, r) == 0 ? r : NULL;
-}
-#define ref(text) AT_PTR(wasmpack_reference *, ref_(text))
-
-/* An image built from testdata/hello.wasm into s. */
-typedef struct built {
-	wasmpack_build_result r;
-	wasmpack_buf manifest, config, layer; /* the blobs' bytes */
-} built;
-
-static void built_free(void *p)
-{
-	built *b = p;
-	wasmpack_build_result_dispose(&b->r);
-	wasmpack_buf_dispose(&b->manifest);
-	wasmpack_buf_dispose(&b->config);
-	wasmpack_buf_dispose(&b->layer);
-	free(b);
-}
-
-/* Builds hello.wasm into s and tags it `tag` there; freed after the test,
- * NULL after failing the test. */
-static built *build_hello_(wasmpack_store *s, const char *tag)
-{
-	char path[1024];
-	built *b = calloc(1, sizeof(*b));
-	if (!b) {
-		harness_fail(__FILE__, __LINE__, "calloc", NULL);
-		return NULL;
-	}
-	if (harness_defer(built_free, b) != 0)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/hello.wasm", harness_testdata());
-	wasmpack_reference *r = ref_(tag);
-	if (!r)
-		return NULL;
-	if (wasmpack_image_build(&b->r, s, path, NULL) != 0 || wasmpack_store_tag(s, r, &b->r.manifest) != 0 ||
-	    wasmpack_store_blob_read(&b->manifest, s, b->r.manifest.digest, WASMPACK_MANIFEST_MAX) != 0 ||
-	    wasmpack_store_blob_read(&b->config, s, b->r.config.digest, WASMPACK_CONFIG_MAX) != 0 ||
-	    wasmpack_store_blob_read(&b->layer, s, b->r.layer.digest, 1 << 24) != 0) {
-		harness_fail(__FILE__, __LINE__, "build hello.wasm", wasmpack_error_last());
-		return NULL;
-	}
-	return b;
-}
-#define build_hello(s, tag) AT_PTR(built *, build_hello_(s, tag))
+/* --- the responder -------------------------------------------------------- */
 
 /* The scripted responder and its request log. */
 typedef struct responder {
@@ -308,7 +228,7 @@ static void test_transfer__push_sends_blobs_then_the_manifest(void)
 
 	char dst_text[200];
 	snprintf(dst_text, sizeof(dst_text), "%s/demo/hello:v1", r->host);
-	wasmpack_reference *src = ref("demo/hello:v1"), *dst = ref(dst_text);
+	wasmpack_reference *src = parse_ref("demo/hello:v1"), *dst = parse_ref(dst_text);
 	if (!src || !dst)
 		return;
 	wasmpack_transfer_options o = transfer_options();
@@ -367,7 +287,7 @@ static void test_transfer__push_of_what_the_tag_names_sends_one_request(void)
 		return;
 	char dst_text[200];
 	snprintf(dst_text, sizeof(dst_text), "%s/demo/hello:v1", r->host);
-	wasmpack_reference *src = ref("demo/hello:v1"), *dst = ref(dst_text);
+	wasmpack_reference *src = parse_ref("demo/hello:v1"), *dst = parse_ref(dst_text);
 	if (!src || !dst)
 		return;
 	wasmpack_transfer_options o = transfer_options();
@@ -396,7 +316,7 @@ static void test_transfer__pull_into_an_empty_store_verifies_and_tags(void)
 		return;
 	char text[200];
 	snprintf(text, sizeof(text), "%s/demo/hello:v1", r->host);
-	wasmpack_reference *remote = ref(text);
+	wasmpack_reference *remote = parse_ref(text);
 	if (!remote)
 		return;
 	wasmpack_transfer_options o = transfer_options();
@@ -452,7 +372,7 @@ static void pull_wrong_blob(int config)
 		return;
 	char text[200];
 	snprintf(text, sizeof(text), "%s/demo/hello:v1", r->host);
-	wasmpack_reference *remote = ref(text);
+	wasmpack_reference *remote = parse_ref(text);
 	if (!remote)
 		return;
 	char *before = blob_names(s);
