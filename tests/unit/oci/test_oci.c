@@ -182,6 +182,8 @@ static void check_manifest_round_trip(const wasmpack_manifest *m)
 	wasmpack_buf_dispose(&b1);
 	wasmpack_buf_dispose(&b2);
 }
+/* Failures inside report the calling test's line. */
+#define check_manifest_round_trip(...) AT_VOID(check_manifest_round_trip(__VA_ARGS__))
 
 static void check_index_round_trip(const wasmpack_index *idx)
 {
@@ -196,6 +198,8 @@ static void check_index_round_trip(const wasmpack_index *idx)
 	wasmpack_buf_dispose(&b1);
 	wasmpack_buf_dispose(&b2);
 }
+/* Failures inside report the calling test's line. */
+#define check_index_round_trip(...) AT_VOID(check_index_round_trip(__VA_ARGS__))
 
 static void check_config_round_trip(const wasmpack_image_config *c)
 {
@@ -210,6 +214,8 @@ static void check_config_round_trip(const wasmpack_image_config *c)
 	wasmpack_buf_dispose(&b1);
 	wasmpack_buf_dispose(&b2);
 }
+/* Failures inside report the calling test's line. */
+#define check_config_round_trip(...) AT_VOID(check_config_round_trip(__VA_ARGS__))
 
 /* --- fixtures ---------------------------------------------------------- */
 

@@ -687,6 +687,8 @@ static void manifest_checks(fx *f, const char *manifest, const char *digest)
 	CHECK_ERR(wasmpack_registry_manifest_head(&desc, f->r, "open/manifest", digest), WASMPACK_ENOTFOUND);
 	CHECK_ERR(wasmpack_registry_manifest_delete(f->r, "open/manifest", "v1"), WASMPACK_EINVALID);
 }
+/* Failures inside report the calling test's line. */
+#define manifest_checks(...) AT_VOID(manifest_checks(__VA_ARGS__))
 
 static void test_registry__manifest_put_get_head_delete_keep_the_bytes(void)
 {

@@ -1134,6 +1134,8 @@ static void check_every_prefix(const char *name)
 	}
 	wasmpack_buf_dispose(&buf);
 }
+/* Failures inside report the calling test's line. */
+#define check_every_prefix(...) AT_VOID(check_every_prefix(__VA_ARGS__))
 
 static void test_wasm__every_truncation_of_hello_fails_cleanly(void)
 {
@@ -1210,6 +1212,8 @@ static void fuzz_fixture(const char *name, unsigned rounds, uint64_t seed)
 	free(copy);
 	wasmpack_buf_dispose(&buf);
 }
+/* Failures inside report the calling test's line. */
+#define fuzz_fixture(...) AT_VOID(fuzz_fixture(__VA_ARGS__))
 
 static void test_wasm__random_byte_flips_never_crash(void)
 {
