@@ -1,7 +1,8 @@
-/* Tests of the transfer engine (wasmpack_push, wasmpack_pull) against the
+/* Tests of the transfer engine (wasmpack_push, wasmpack_pull, wasmpack_copy) against the
  * scripted responder (tests/servers/scripted.mjs) playing a registry, with
  * images built into temporary stores: the requests a push sends, a pull
- * into an empty store, and a pull that is sent wrong bytes. */
+ * into an empty store, pulls and copies that are sent wrong bytes, and
+ * copies between registries and within one. */
 #include "harness.h"
 #include "fixtures.h"
 
@@ -201,6 +202,43 @@ static json_t *serving(const built *b, const char *repository, const char *tag)
 	return steps;
 }
 
+/* Appends to steps those of a registry that has nothing of repository
+ * and takes every upload, and b's manifest as tag; returns steps. */
+static json_t *accepting(json_t *steps, const built *b, const char *repository, const char *tag)
+{
+	char path[600];
+	json_t *st;
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repository, tag);
+	json_array_append_new(steps, step("HEAD", path, 0, 404));
+	st = step("PUT", path, 0, 201);
+	header(st, "Docker-Content-Digest", b->r.manifest.digest);
+	json_array_append_new(steps, st);
+	snprintf(path, sizeof(path), "/v2/%s/blobs/*", repository);
+	json_array_append_new(steps, step("HEAD", path, 0, 404));
+	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", repository);
+	st = step("POST", path, 0, 202);
+	header(st, "Location", "/upload/session");
+	json_array_append_new(steps, st);
+	json_array_append_new(steps, step("PUT", "/upload/session?*", 0, 201));
+	return steps;
+}
+
+/* The requests a registry that had nothing sees when b goes up to
+ * repository:tag one blob at a time, config first, as "METHOD PATH". */
+static size_t upload_requests(char want[][400], const built *b, const char *repository, const char *tag)
+{
+	size_t n = 0;
+	snprintf(want[n++], 400, "HEAD /v2/%s/manifests/%s", repository, tag);
+	const wasmpack_descriptor *blobs[] = {&b->r.config, &b->r.layer};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(want[n++], 400, "HEAD /v2/%s/blobs/%s", repository, blobs[i]->digest);
+		snprintf(want[n++], 400, "POST /v2/%s/blobs/uploads/", repository);
+		snprintf(want[n++], 400, "PUT /upload/session?digest=%s", blobs[i]->digest);
+	}
+	snprintf(want[n++], 400, "PUT /v2/%s/manifests/%s", repository, tag);
+	return n;
+}
+
 /* --- push ----------------------------------------------------------------- */
 
 static void test_transfer__push_sends_blobs_then_the_manifest(void)
@@ -211,18 +249,7 @@ static void test_transfer__push_sends_blobs_then_the_manifest(void)
 	built *b = build_hello(s, "demo/hello:v1");
 	if (!b)
 		return;
-	json_t *steps = json_array(), *st;
-	/* The registry has nothing: every HEAD is 404, every upload is taken. */
-	json_array_append_new(steps, step("HEAD", "/v2/demo/hello/manifests/v1", 0, 404));
-	json_array_append_new(steps, step("HEAD", "/v2/demo/hello/blobs/*", 0, 404));
-	st = step("POST", "/v2/demo/hello/blobs/uploads/", 0, 202);
-	header(st, "Location", "/upload/session");
-	json_array_append_new(steps, st);
-	json_array_append_new(steps, step("PUT", "/upload/session?*", 0, 201));
-	st = step("PUT", "/v2/demo/hello/manifests/v1", 0, 201);
-	header(st, "Docker-Content-Digest", b->r.manifest.digest);
-	json_array_append_new(steps, st);
-	responder *r = responder_start(steps);
+	responder *r = responder_start(accepting(json_array(), b, "demo/hello", "v1"));
 	if (!r)
 		return;
 
@@ -246,15 +273,7 @@ static void test_transfer__push_sends_blobs_then_the_manifest(void)
 	/* Exactly these requests, in this order (one blob at a time, the
 	 * config before the layer), each body the blob it names. */
 	char want[12][400], got[400];
-	size_t n = 0;
-	snprintf(want[n++], sizeof(want[0]), "HEAD /v2/demo/hello/manifests/v1");
-	const wasmpack_descriptor *blobs[] = {&b->r.config, &b->r.layer};
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(want[n++], sizeof(want[0]), "HEAD /v2/demo/hello/blobs/%s", blobs[i]->digest);
-		snprintf(want[n++], sizeof(want[0]), "POST /v2/demo/hello/blobs/uploads/");
-		snprintf(want[n++], sizeof(want[0]), "PUT /upload/session?digest=%s", blobs[i]->digest);
-	}
-	snprintf(want[n++], sizeof(want[0]), "PUT /v2/demo/hello/manifests/v1");
+	size_t n = upload_requests(want, b, "demo/hello", "v1");
 	CHECK_INT(requests(r), n);
 	for (size_t i = 0; i < n; i++)
 		CHECK_STR(req_line(got, sizeof(got), r, i), want[i]);
@@ -274,8 +293,8 @@ static void test_transfer__push_of_what_the_tag_names_sends_one_request(void)
 	built *b = build_hello(s, "demo/hello:v1");
 	if (!b)
 		return;
-	json_t *steps = json_array(), *st;
-	st = step("HEAD", "/v2/demo/hello/manifests/v1", 0, 200);
+	json_t *steps = json_array();
+	json_t *st = step("HEAD", "/v2/demo/hello/manifests/v1", 0, 200);
 	header(st, "Content-Type", b->r.manifest.media_type);
 	header(st, "Docker-Content-Digest", b->r.manifest.digest);
 	char len[32];
@@ -415,11 +434,139 @@ static void test_transfer__pull_refuses_a_config_sent_wrong_and_stores_nothing(v
 	AT_VOID(pull_wrong_blob(1));
 }
 
+/* --- copy ----------------------------------------------------------------- */
+
+static void test_transfer__copy_between_registries_streams_verified_blobs(void)
+{
+	wasmpack_store *from = temp_store("copy-src");
+	if (!from)
+		return;
+	built *b = build_hello(from, "demo/hello:v1");
+	if (!b)
+		return;
+	responder *src = responder_start(serving(b, "demo/hello", "v1"));
+	responder *dst = responder_start(accepting(json_array(), b, "other/hello", "v2"));
+	if (!src || !dst)
+		return;
+	char text[2][200];
+	snprintf(text[0], sizeof(text[0]), "%s/demo/hello:v1", src->host);
+	snprintf(text[1], sizeof(text[1]), "%s/other/hello:v2", dst->host);
+	wasmpack_reference *a = parse_ref(text[0]), *z = parse_ref(text[1]);
+	if (!a || !z)
+		return;
+	wasmpack_transfer_options o = transfer_options();
+	wasmpack_transfer_result res = {0};
+	int rc = wasmpack_copy(&res, a, z, &o);
+	char copied[WASMPACK_DIGEST_MAX] = "";
+	if (rc == 0)
+		snprintf(copied, sizeof(copied), "%s", res.manifest.digest);
+	wasmpack_transfer_result_dispose(&res);
+	CHECK_OK(rc);
+	CHECK_STR(copied, b->r.manifest.digest);
+
+	/* The destination got what a push sends, the same bytes. */
+	char want[12][400], got[400];
+	size_t n = upload_requests(want, b, "other/hello", "v2");
+	CHECK_INT(requests(dst), n);
+	for (size_t i = 0; i < n; i++)
+		CHECK_STR(req_line(got, sizeof(got), dst, i), want[i]);
+	CHECK_STR(req(dst, 3, "bodySha256"), b->r.config.digest);
+	CHECK_STR(req(dst, 6, "bodySha256"), b->r.layer.digest);
+	CHECK_STR(req(dst, 7, "bodySha256"), b->r.manifest.digest);
+	/* The source was only read. */
+	requests(src);
+	for (size_t i = 0; i < json_array_size(src->log); i++)
+		CHECK_STR(req(src, i, "method"), "GET");
+}
+
+static void test_transfer__copy_refuses_a_blob_the_source_sends_wrong(void)
+{
+	wasmpack_store *from = temp_store("copy-bad");
+	if (!from)
+		return;
+	built *b = build_hello(from, "demo/hello:v1");
+	if (!b)
+		return;
+	b->layer.data[b->layer.size / 2] ^= 0x20;
+	responder *src = responder_start(serving(b, "demo/hello", "v1"));
+	responder *dst = responder_start(accepting(json_array(), b, "other/hello", "v2"));
+	if (!src || !dst)
+		return;
+	char text[2][200];
+	snprintf(text[0], sizeof(text[0]), "%s/demo/hello:v1", src->host);
+	snprintf(text[1], sizeof(text[1]), "%s/other/hello:v2", dst->host);
+	wasmpack_reference *a = parse_ref(text[0]), *z = parse_ref(text[1]);
+	if (!a || !z)
+		return;
+	wasmpack_transfer_options o = transfer_options();
+	wasmpack_transfer_result res = {0};
+	int rc = wasmpack_copy(&res, a, z, &o);
+	wasmpack_transfer_result_dispose(&res);
+	CHECK_ERR(rc, WASMPACK_EDIGEST);
+	/* Neither the wrong layer nor the manifest that names it went up. */
+	requests(dst);
+	for (size_t i = 0; i < json_array_size(dst->log); i++) {
+		char got[400];
+		req_line(got, sizeof(got), dst, i);
+		CHECK(!strstr(got, "PUT /v2/other/hello/manifests/"));
+		CHECK(!strstr(got, b->r.layer.digest) || strncmp(got, "HEAD ", 5) == 0);
+	}
+}
+
+static void test_transfer__copy_within_a_registry_mounts_every_blob(void)
+{
+	wasmpack_store *from = temp_store("copy-mount");
+	if (!from)
+		return;
+	built *b = build_hello(from, "demo/hello:v1");
+	if (!b)
+		return;
+	json_t *steps = serving(b, "demo/hello", "v1");
+	json_t *st = step("POST", "/v2/demo/copy/blobs/uploads/?mount=*", 0, 201);
+	header(st, "Location", "/v2/demo/copy/blobs/mounted");
+	json_array_append_new(steps, st);
+	responder *r = responder_start(accepting(steps, b, "demo/copy", "v1"));
+	if (!r)
+		return;
+	char text[2][200];
+	snprintf(text[0], sizeof(text[0]), "%s/demo/hello:v1", r->host);
+	snprintf(text[1], sizeof(text[1]), "%s/demo/copy:v1", r->host);
+	wasmpack_reference *a = parse_ref(text[0]), *z = parse_ref(text[1]);
+	if (!a || !z)
+		return;
+	wasmpack_transfer_options o = transfer_options();
+	wasmpack_transfer_result res = {0};
+	int rc = wasmpack_copy(&res, a, z, &o);
+	size_t moved = res.blobs_moved, skipped = res.blobs_skipped;
+	wasmpack_transfer_result_dispose(&res);
+	CHECK_OK(rc);
+	CHECK_INT(moved, 0);
+	CHECK_INT(skipped, 2);
+	/* One mount per blob, from the source repository; no blob bytes. */
+	requests(r);
+	int mounts = 0;
+	for (size_t i = 0; i < json_array_size(r->log); i++) {
+		char got[400];
+		req_line(got, sizeof(got), r, i);
+		CHECK(!strstr(got, "GET /v2/demo/hello/blobs/"));
+		CHECK(!strstr(got, "PUT /upload/"));
+		const char *mount = "POST /v2/demo/copy/blobs/uploads/?mount=";
+		if (strncmp(got, mount, strlen(mount)) == 0) {
+			CHECK(strstr(got, "from=demo%2Fhello") || strstr(got, "from=demo/hello"));
+			mounts++;
+		}
+	}
+	CHECK_INT(mounts, 2);
+}
+
 const test_case transfer_tests[] = {
 	TEST_ENTRY(test_transfer__push_sends_blobs_then_the_manifest),
 	TEST_ENTRY(test_transfer__push_of_what_the_tag_names_sends_one_request),
 	TEST_ENTRY(test_transfer__pull_into_an_empty_store_verifies_and_tags),
 	TEST_ENTRY(test_transfer__pull_refuses_a_layer_sent_wrong_and_tags_nothing),
 	TEST_ENTRY(test_transfer__pull_refuses_a_config_sent_wrong_and_stores_nothing),
+	TEST_ENTRY(test_transfer__copy_between_registries_streams_verified_blobs),
+	TEST_ENTRY(test_transfer__copy_refuses_a_blob_the_source_sends_wrong),
+	TEST_ENTRY(test_transfer__copy_within_a_registry_mounts_every_blob),
 	TEST_END,
 };
