@@ -61,7 +61,8 @@ static void test_layer__uncompressed_tar_has_exact_header_and_padding(void)
 	CHECK_OK(rc);
 	/* header + 1000 bytes padded to 1024 + two zero blocks */
 	CHECK_INT(m.size, 512 + 1024 + 1024);
-	CHECK(info.size == (int64_t)m.size && info.diff_size == (int64_t)m.size);
+	CHECK_INT(info.size, (int64_t)m.size);
+	CHECK_INT(info.diff_size, (int64_t)m.size);
 	CHECK_STR(info.digest, info.diff_id);
 	CHECK_MEM(m.data, "app.wasm", 9);
 	CHECK_MEM(m.data + 100, "0000755", 8);
@@ -92,21 +93,27 @@ static void test_layer__gzip_decompresses_to_the_diff_id_bytes(void)
 	CHECK_OK(wasmpack_layer_write(&plain, fd, "x.wasm", &o, to_mem, &mp));
 	close(fd);
 	CHECK_STR(gz.diff_id, plain.diff_id);
-	CHECK(gz.size == (int64_t)mg.size && gz.size < plain.size);
+	CHECK_INT(gz.size, (int64_t)mg.size);
+	CHECK(gz.size < plain.size);
 	/* gzip header: no name, mtime 0, OS unknown */
 	CHECK(mg.data[0] == 0x1f && mg.data[1] == 0x8b && mg.data[3] == 0);
-	CHECK(mg.data[4] == 0 && mg.data[5] == 0 && mg.data[6] == 0 && mg.data[7] == 0);
+	CHECK_INT(mg.data[4], 0);
+	CHECK_INT(mg.data[5], 0);
+	CHECK_INT(mg.data[6], 0);
+	CHECK_INT(mg.data[7], 0);
 	CHECK_INT(mg.data[9], 255);
 	unsigned char *out = malloc(mp.size);
 	z_stream z;
 	memset(&z, 0, sizeof(z));
-	CHECK(out && inflateInit2(&z, 15 + 16) == Z_OK);
+	CHECK(out);
+	CHECK_INT(inflateInit2(&z, 15 + 16), Z_OK);
 	z.next_in = mg.data;
 	z.avail_in = (uInt)mg.size;
 	z.next_out = out;
 	z.avail_out = (uInt)mp.size;
 	CHECK_INT(inflate(&z, Z_FINISH), Z_STREAM_END);
-	CHECK(z.total_out == mp.size && memcmp(out, mp.data, mp.size) == 0);
+	CHECK_INT(z.total_out, mp.size);
+	CHECK_MEM(out, mp.data, mp.size);
 	inflateEnd(&z);
 	free(out);
 	free(mg.data);
@@ -123,7 +130,8 @@ static void test_layer__same_input_gives_same_bytes(void)
 	CHECK_OK(wasmpack_layer_write(&b, fd, "x.wasm", NULL, to_mem, &mb));
 	close(fd);
 	CHECK_STR(a.digest, b.digest);
-	CHECK(ma.size == mb.size && memcmp(ma.data, mb.data, ma.size) == 0);
+	CHECK_INT(ma.size, mb.size);
+	CHECK_MEM(ma.data, mb.data, ma.size);
 	free(ma.data);
 	free(mb.data);
 }
@@ -189,7 +197,8 @@ static void test_layer__extract_returns_the_module_bytes(void)
 	CHECK_OK(wasmpack_layer_extract(fd, "/mod.wasm", to_mem, &got));
 	CHECK_INT(got.size, 300000);
 	unsigned char *orig = malloc(300000);
-	CHECK(orig && pread(src, orig, 300000, 0) == 300000);
+	CHECK(orig);
+	CHECK_INT(pread(src, orig, 300000, 0), 300000);
 	CHECK_MEM(orig, got.data, got.size);
 	mem_sink none = {0};
 	CHECK_ERR(wasmpack_layer_extract(fd, "other.wasm", to_mem, &none), WASMPACK_ENOTFOUND);
@@ -378,10 +387,12 @@ static void test_layer__gzip_is_the_reference_format_at_every_level(void)
 		o.compression = WASMPACK_COMPRESSION_NONE;
 		CHECK_OK(wasmpack_layer_write(&plain, fd, "x.wasm", &o, to_mem, &mp));
 		CHECK_INT(reference_gzip(&ref, mp.data, mp.size, level), 0);
-		CHECK(ref.size == mg.size && memcmp(ref.data, mg.data, mg.size) == 0);
+		CHECK_INT(ref.size, mg.size);
+		CHECK_MEM(ref.data, mg.data, mg.size);
 		CHECK_INT(gunzips_to(mg.data, mg.size, mp.data, mp.size), 0);
 		CHECK_STR(gz.diff_id, plain.diff_id);
-		CHECK(gz.diff_size == (int64_t)mp.size && gz.size == (int64_t)mg.size);
+		CHECK_INT(gz.diff_size, (int64_t)mp.size);
+		CHECK_INT(gz.size, (int64_t)mg.size);
 		free(mg.data);
 		free(mp.data);
 		free(ref.data);
@@ -413,7 +424,8 @@ static void test_layer__gzip_bytes_do_not_depend_on_threads_or_timing(void)
 				CHECK_OK(rc);
 				CHECK_STR(again.digest, first.digest);
 				CHECK_STR(again.diff_id, first.diff_id);
-				CHECK(m.size == m0.size && memcmp(m.data, m0.data, m.size) == 0);
+				CHECK_INT(m.size, m0.size);
+				CHECK_MEM(m.data, m0.data, m.size);
 				free(m.data);
 			}
 			/* Uncompressed, the tar is hashed on its own thread. */
@@ -461,14 +473,16 @@ static void test_layer__one_block_gzip_is_plain_zlib_gzip(void)
 	memset(&head, 0, sizeof(head));
 	head.os = 255;
 	unsigned char *out = malloc(mp.size + 1024);
-	CHECK(out && deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+	CHECK(out);
+	CHECK_INT(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
 	CHECK_INT(deflateSetHeader(&z, &head), Z_OK);
 	z.next_in = mp.data;
 	z.avail_in = (uInt)mp.size;
 	z.next_out = out;
 	z.avail_out = (uInt)mp.size + 1024;
 	CHECK_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
-	CHECK(z.total_out == mg.size && memcmp(out, mg.data, mg.size) == 0);
+	CHECK_INT(z.total_out, mg.size);
+	CHECK_MEM(out, mg.data, mg.size);
 	deflateEnd(&z);
 	free(out);
 	free(mg.data);
@@ -514,7 +528,10 @@ static void test_layer__multi_block_layer_extracts_with_libarchive(void)
 	CHECK_OK(wasmpack_layer_extract(fd, "big.wasm", to_mem, &got));
 	size_t olen = 0;
 	unsigned char *orig = slurp(src, &olen);
-	CHECK(orig && olen == len && got.size == len && memcmp(orig, got.data, len) == 0);
+	CHECK(orig);
+	CHECK_INT(olen, len);
+	CHECK_INT(got.size, len);
+	CHECK_MEM(orig, got.data, len);
 	free(orig);
 	close(fd);
 	close(src);

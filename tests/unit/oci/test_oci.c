@@ -173,7 +173,8 @@ static void check_manifest_round_trip(const wasmpack_manifest *m)
 	wasmpack_buf b1 = WASMPACK_BUF_INIT, b2 = WASMPACK_BUF_INIT;
 	wasmpack_manifest *again = NULL;
 	CHECK_OK(wasmpack_manifest_serialize(&b1, m));
-	CHECK(b1.data[b1.size] == '\0' && strlen((char *)b1.data) == b1.size);
+	CHECK_INT(b1.data[b1.size], '\0');
+	CHECK_INT(strlen((char *)b1.data), b1.size);
 	CHECK_OK(wasmpack_manifest_parse(&again, b1.data, b1.size));
 	CHECK(manifest_eq(m, again));
 	CHECK_OK(wasmpack_manifest_serialize(&b2, again));
@@ -1131,7 +1132,9 @@ static void test_oci__descriptor_copy_is_deep(void)
 	wasmpack_descriptor a, b;
 	wasmpack_platform plat = {"wasi", "wasm32", "v1", NULL};
 	CHECK_OK(wasmpack_descriptor_init(&a, WASMPACK_MEDIATYPE_WASM_LAYER, DIG_A, 42));
-	CHECK(a.artifact_type == NULL && a.platform == NULL && a.annotations.count == 0);
+	CHECK(a.artifact_type == NULL);
+	CHECK(a.platform == NULL);
+	CHECK_INT(a.annotations.count, 0);
 	a.artifact_type = strdup("application/x");
 	CHECK_OK(wasmpack_kvlist_set(&a.annotations, "k", "v"));
 	CHECK_OK(wp_platform_copy(&a.platform, &plat));
@@ -1141,7 +1144,9 @@ static void test_oci__descriptor_copy_is_deep(void)
 	      a.annotations.items != b.annotations.items &&
 	      a.platform->variant != b.platform->variant);
 	wasmpack_descriptor_dispose(&a);
-	CHECK(a.digest == NULL && a.platform == NULL && a.size == 0);
+	CHECK(a.digest == NULL);
+	CHECK(a.platform == NULL);
+	CHECK_INT(a.size, 0);
 	CHECK_STR(b.platform->variant, "v1");
 	CHECK_STR(wasmpack_kvlist_get(&b.annotations, "k"), "v");
 	wasmpack_descriptor_dispose(&b);
@@ -1189,7 +1194,8 @@ static void test_oci__strv_push_copies_and_dispose_resets(void)
 	CHECK_ERR(wasmpack_strv_push(&v, NULL), WASMPACK_EINVALID);
 	CHECK_INT(v.count, 3);
 	wasmpack_strv_dispose(&v);
-	CHECK(v.items == NULL && v.count == 0);
+	CHECK(v.items == NULL);
+	CHECK_INT(v.count, 0);
 	wasmpack_strv_dispose(&v);
 	wasmpack_strv_dispose(NULL);
 }
@@ -1270,10 +1276,12 @@ static void test_oci__json_readers_check_types_and_ranges(void)
 	int64_t n = -1;
 	int present = 0;
 	CHECK_OK(wp_json_get_int(&n, &present, root, "n", 0, 10, 0, &cx));
-	CHECK(n == 5 && present == 1);
+	CHECK_INT(n, 5);
+	CHECK_INT(present, 1);
 	n = -1;
 	CHECK_OK(wp_json_get_int(&n, &present, root, "missing", 0, 10, 0, &cx));
-	CHECK(n == -1 && present == 0);
+	CHECK_INT(n, -1);
+	CHECK_INT(present, 0);
 	CHECK_OK(wp_json_get_int(&n, &present, root, "z", 0, 10, 0, &cx));
 	CHECK_INT(present, 0);
 	CHECK_ERR(wp_json_get_int(&n, NULL, root, "n", 6, 10, 0, &cx), WASMPACK_EINVALID);
@@ -1290,7 +1298,8 @@ static void test_oci__json_readers_check_types_and_ranges(void)
 	CHECK_STR(v.items[1], "q");
 	wasmpack_strv_dispose(&v);
 	CHECK_ERR(wp_json_get_strv(&v, root, "o", 0, &cx), WASMPACK_EINVALID);
-	CHECK(v.count == 0 && v.items == NULL);
+	CHECK_INT(v.count, 0);
+	CHECK(v.items == NULL);
 	wasmpack_kvlist l = WASMPACK_KVLIST_INIT;
 	CHECK_OK(wp_json_get_kvlist(&l, root, "o", 0, &cx));
 	CHECK_STR(wasmpack_kvlist_get(&l, "k"), "v");

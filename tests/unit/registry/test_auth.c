@@ -41,7 +41,8 @@ static void test_auth__parses_docker_hub_bearer_challenge(void)
 	CHECK_STR(realm, "https://auth.docker.io/token");
 	CHECK_STR(service, "registry.docker.io");
 	CHECK_STR(scope, "repository:library/alpine:pull");
-	CHECK(l.items == NULL && l.count == 0);
+	CHECK(l.items == NULL);
+	CHECK_INT(l.count, 0);
 }
 
 static void test_auth__parses_insufficient_scope_error(void)
@@ -148,7 +149,8 @@ static void test_auth__empty_header_adds_nothing(void)
 	CHECK_OK(parse(&l, ""));
 	CHECK_OK(parse(&l, " ,\t, ,"));
 	CHECK_OK(wp_auth_challenges_parse(&l, NULL, 0));
-	CHECK(l.count == 0 && l.items == NULL);
+	CHECK_INT(l.count, 0);
+	CHECK(l.items == NULL);
 }
 
 static void test_auth__rejects_garbage_and_keeps_the_list(void)
@@ -207,7 +209,8 @@ static void test_auth__bounds_hostile_headers(void)
 	int rc_small = wp_auth_challenges_parse(&l, h, WP_AUTH_HEADER_MAX);
 	free(h);
 	CHECK_INT(rc, WASMPACK_ETOOLARGE);
-	CHECK(rc_small == 0 && l.count == 0);
+	CHECK_INT(rc_small, 0);
+	CHECK_INT(l.count, 0);
 
 	/* Too many params in one challenge. */
 	char buf[4096];
@@ -364,7 +367,8 @@ static void test_auth__scope_set_is_bounded(void)
 	}
 	size_t n = s.count;
 	wp_auth_scopes_dispose(&s);
-	CHECK(rc == WASMPACK_ETOOLARGE && n == WP_AUTH_SCOPES_MAX);
+	CHECK_INT(rc, WASMPACK_ETOOLARGE);
+	CHECK_INT(n, WP_AUTH_SCOPES_MAX);
 }
 
 /* ------------------------------------------------------------------ */
@@ -692,8 +696,10 @@ static void test_auth__cache_keys_by_realm_service_and_scope_set(void)
 	CHECK(ok);
 	CHECK(r_scope == WASMPACK_ENOTFOUND && r_service == WASMPACK_ENOTFOUND &&
 	      r_realm == WASMPACK_ENOTFOUND);
-	CHECK(r_put == 0 && replaced);
-	CHECK(r_gone == WASMPACK_ENOTFOUND && size == 0);
+	CHECK_INT(r_put, 0);
+	CHECK(replaced);
+	CHECK_INT(r_gone, WASMPACK_ENOTFOUND);
+	CHECK_INT(size, 0);
 }
 
 static void test_auth__cache_expires_tokens_against_the_given_clock(void)
@@ -711,7 +717,9 @@ static void test_auth__cache_expires_tokens_against_the_given_clock(void)
 	int margin = wp_auth_token_cache_get(&got, cache, "https://r/t", "", NULL, NOW + 31 + 30);
 	wp_auth_token_cache_free(cache);
 	CHECK_OK(rc);
-	CHECK(before == 0 && at == WASMPACK_ENOTFOUND && margin == WASMPACK_ENOTFOUND);
+	CHECK_INT(before, 0);
+	CHECK_INT(at, WASMPACK_ENOTFOUND);
+	CHECK_INT(margin, WASMPACK_ENOTFOUND);
 	CHECK(got.token == NULL);
 }
 
@@ -746,7 +754,8 @@ static void test_auth__cache_is_bounded_and_drops_the_soonest_to_expire(void)
 	wp_auth_token_cache_free(cache);
 	CHECK_OK(rc);
 	CHECK_INT(size, WP_AUTH_TOKEN_CACHE_MAX);
-	CHECK(r0 == 0 && r1 == WASMPACK_ENOTFOUND);
+	CHECK_INT(r0, 0);
+	CHECK_INT(r1, WASMPACK_ENOTFOUND);
 }
 
 /* ------------------------------------------------------------------ */

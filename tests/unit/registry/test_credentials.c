@@ -357,7 +357,8 @@ static void test_credentials__store_keeps_unknown_members_and_mode_0600(void)
 	CHECK_OK(store(d, "ghcr.io", "user", "pass", NULL));
 	CHECK_GET(d, "ghcr.io", "user", "pass", NULL);
 	CHECK_GET(d, "other.io", "old", "old", NULL);
-	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT((st.st_mode & 07777), 0600);
 
 	json_t *want = json_loads(original, 0, NULL);
 	json_t *got = load_config(d);
@@ -391,9 +392,11 @@ static void test_credentials__store_creates_a_private_directory(void)
 	fresh_dir(d, sizeof(d), "cred-create");
 	snprintf(deep, sizeof(deep), "%s/a/b/.docker", d);
 	CHECK_OK(store(deep, "docker.io", "hub", "p:w:d", NULL));
-	CHECK(stat(deep, &st) == 0 && (st.st_mode & 0777) == 0700);
+	CHECK_INT(stat(deep, &st), 0);
+	CHECK_INT((st.st_mode & 0777), 0700);
 	snprintf(path, sizeof(path), "%s/config.json", deep);
-	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT((st.st_mode & 07777), 0600);
 	json_t *got = load_config(deep);
 	json_t *entry = json_object_get(json_object_get(got, "auths"), "https://index.docker.io/v1/");
 	const char *auth = json_string_value(json_object_get(entry, "auth"));
@@ -466,7 +469,8 @@ static void test_credentials__store_follows_a_symlinked_config(void)
 	CHECK(write_text(real, "{\"psFormat\":\"x\"}", 0600) == 0);
 	CHECK(symlink("real.json", link) == 0);
 	CHECK_OK(store(d, "ghcr.io", "user", "pass", NULL));
-	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK_INT(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
 	CHECK_GET(d, "ghcr.io", "user", "pass", NULL);
 }
 

@@ -564,7 +564,8 @@ static void test_registry__pushes_a_blob_in_one_put(void)
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mono", f->b[0].digest, &size) == 1);
 	CHECK_INT(size, 10000);
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/mono", f->b[0].digest, 0, mem_write, &f->m));
-	CHECK(f->m.size == 10000 && memcmp(f->m.data, f->b[0].data, 10000) == 0);
+	CHECK(f->m.size == 10000);
+	CHECK_MEM(f->m.data, f->b[0].data, 10000);
 }
 
 static void small_chunks(fx *f) { f->o.chunk_size = 64 * 1024; }
@@ -582,7 +583,8 @@ static void test_registry__pushes_a_blob_in_chunks(void)
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/chunked", f->b[0].digest, &size) == 1);
 	CHECK_INT(size, 300 * 1024);
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/chunked", f->b[0].digest, 0, mem_write, &f->m));
-	CHECK(f->m.size == 300 * 1024 && memcmp(f->m.data, f->b[0].data, 300 * 1024) == 0);
+	CHECK(f->m.size == 300 * 1024);
+	CHECK_MEM(f->m.data, f->b[0].data, 300 * 1024);
 }
 
 static void test_registry__gets_a_blob_from_an_offset(void)
@@ -593,7 +595,8 @@ static void test_registry__gets_a_blob_from_an_offset(void)
 	CHECK_INT(blob_make(&f->b[0], 5000, 3), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/offset", f->b[0].digest, f->b[0].size, f->b[0].fd));
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 1234, mem_write, &f->m));
-	CHECK(f->m.size == 5000 - 1234 && memcmp(f->m.data, f->b[0].data + 1234, f->m.size) == 0);
+	CHECK(f->m.size == 5000 - 1234);
+	CHECK_MEM(f->m.data, f->b[0].data + 1234, f->m.size);
 	/* At the very end there is nothing left to read. */
 	memsink_free(&f->m);
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 5000, mem_write, &f->m));
@@ -1019,10 +1022,12 @@ static void test_registry__blob_get_follows_redirect_without_credentials(void)
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/redirected", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 0, mem_write, &f->m));
-	CHECK(f->m.size == 70000 && memcmp(f->m.data, f->b[0].data, 70000) == 0);
+	CHECK(f->m.size == 70000);
+	CHECK_MEM(f->m.data, f->b[0].data, 70000);
 	memsink_free(&f->m);
 	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 50000, mem_write, &f->m));
-	CHECK(f->m.size == 20000 && memcmp(f->m.data, f->b[0].data + 50000, 20000) == 0);
+	CHECK(f->m.size == 20000);
+	CHECK_MEM(f->m.data, f->b[0].data + 50000, 20000);
 
 	/* The blob origin served the bytes and never saw a credential. */
 	json_t *log = read_jsonl(f->k->redirect_log);

@@ -96,7 +96,8 @@ static void test_store__blob_round_trip_and_verification(void)
 	CHECK_STR(d, "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
 	CHECK_INT(wasmpack_store_blob_exists(s, d), 1);
 	CHECK_OK(wasmpack_store_blob_read(&b, s, d, 100));
-	CHECK(b.size == 5 && memcmp(b.data, "hello", 5) == 0);
+	CHECK_INT(b.size, 5);
+	CHECK_MEM(b.data, "hello", 5);
 	wasmpack_buf_dispose(&b);
 	CHECK_ERR(wasmpack_store_blob_read(&b, s, d, 4), WASMPACK_ETOOLARGE);
 	/* A wrong expected digest makes nothing visible. */
@@ -214,14 +215,17 @@ static void test_store__gc_keeps_referenced_and_removes_the_rest(void)
 	/* config is shared: 1 config + 2 layers + 2 manifests + stray */
 	CHECK_INT(count_entries(blobs), 6);
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 1 && count_entries(blobs) == 5);
+	CHECK_INT(removed, 1);
+	CHECK_INT(count_entries(blobs), 5);
 	CHECK_OK(wasmpack_store_untag(s, r1));
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 2 && count_entries(blobs) == 3);
+	CHECK_INT(removed, 2);
+	CHECK_INT(count_entries(blobs), 3);
 	CHECK_INT(wasmpack_store_blob_exists(s, m2.digest), 1);
 	CHECK_OK(wasmpack_store_untag(s, r2));
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 3 && count_entries(blobs) == 0);
+	CHECK_INT(removed, 3);
+	CHECK_INT(count_entries(blobs), 0);
 	wasmpack_reference_free(r1);
 	wasmpack_reference_free(r2);
 	wasmpack_descriptor_dispose(&m1);
@@ -238,7 +242,8 @@ static void test_store__gc_waits_for_writers_of_the_handle(void)
 	CHECK_OK(wasmpack_store_blob_put(NULL, s, "unreferenced", 12, NULL));
 	CHECK_OK(wasmpack_store_blob_writer(&w, s));
 	CHECK_OK(wasmpack_store_gc(&removed, s));
-	CHECK(removed == 0 && count_entries(store_dir("gcw/.wasmpack/tmp")) == 1);
+	CHECK_INT(removed, 0);
+	CHECK(count_entries(store_dir("gcw/.wasmpack/tmp")) == 1);
 	wasmpack_blob_writer_free(w);
 	CHECK_OK(wasmpack_store_gc(&removed, s));
 	CHECK_INT(removed, 1);

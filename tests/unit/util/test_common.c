@@ -24,7 +24,8 @@ static void test_common__kvlist_replaces_existing_keys(void)
 	CHECK_STR(wasmpack_kvlist_get(&l, "a"), "3");
 	CHECK(wasmpack_kvlist_get(&l, "c") == NULL);
 	wasmpack_kvlist_dispose(&l);
-	CHECK(l.count == 0 && l.items == NULL);
+	CHECK_INT(l.count, 0);
+	CHECK(l.items == NULL);
 }
 
 static void test_common__version_matches_macro(void)
