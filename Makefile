@@ -51,9 +51,11 @@ LIB_SRC := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 CMD_OBJ := $(CMD_SRC:cmd/%.c=$(B)/cmd/%.o)
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+# Unit suites mirror lib/ (tests/unit/<subsystem>/test_*.c); files still at
+# tests/unit/test_*.c build too, until they are moved into their folder.
+UNIT_SRC := $(sort $(wildcard tests/unit/harness/*.c tests/unit/*/test_*.c tests/unit/test_*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%.o)
-UNIT_SUITES := $(patsubst tests/unit/test_%.c,%,$(filter tests/unit/test_%.c,$(UNIT_SRC)))
+UNIT_SUITES := $(patsubst test_%.c,%,$(filter test_%.c,$(notdir $(UNIT_SRC))))
 HEADERS := $(wildcard lib/include/wasmpack/*.h)
 
 STATIC := $(B)/libwasmpack.a
@@ -76,7 +78,7 @@ $(B)/cmd/%.o: cmd/%.c
 
 $(B)/tests/unit/%.o: tests/unit/%.c $(B)/tests/unit/suites.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -I$(B)/tests/unit $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) -Itests/unit/harness -I$(B)/tests/unit $(CFLAGS) -c $< -o $@
 
 $(B)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(dir $@)

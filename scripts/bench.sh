@@ -391,7 +391,7 @@ bench_requests() {
 start_proxy() {
 	local i
 	: >"$W/proxy.port"
-	node "$ROOT/tests/bench/delay-proxy.mjs" --upstream "$REGISTRY_ADDR" --rtt-ms "$RTT_MS" \
+	node "$ROOT/tests/servers/delay-proxy.mjs" --upstream "$REGISTRY_ADDR" --rtt-ms "$RTT_MS" \
 		--port-file "$W/proxy.port" --log "$W/proxy.log" --trace >/dev/null 2>"$W/proxy.err" &
 	PROXY_PID=$!
 	for i in $(seq 50); do [[ -s $W/proxy.port ]] && break; sleep 0.1; done

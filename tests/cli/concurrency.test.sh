@@ -11,7 +11,6 @@
 # per worker) and CRASH_ROUNDS (24) size the runs.
 SUITE=concurrency
 source "$REPO/tests/cli/lib.sh"
-source "$REPO/tests/faults/lib.sh"
 
 SEED=${CONC_SEED:-1}
 WORKERS=${CONC_WORKERS:-4}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fault injection: wasmpack pushes and pulls through tests/faults/proxy.mjs,
+# Fault injection: wasmpack pushes and pulls through tests/servers/proxy.mjs,
 # which stands between it and the real registry and, on a seeded schedule,
 # resets connections (before the registry acts, after it acted, mid-body),
 # answers 500/502/503 and 429 with Retry-After, stalls then hangs up,
@@ -14,7 +14,6 @@
 # number of operations, FAULT_RATE (default 0.3) the share of requests hit.
 SUITE=faults
 source "$REPO/tests/cli/lib.sh"
-source "$REPO/tests/faults/lib.sh"
 
 SEED=${FAULT_SEED:-5} # a seed whose run meets every kind of fault
 OPS=${FAULT_OPS:-40}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile registries: a scripted server (tests/httpd/scripted.mjs) answers
+# Hostile registries: a scripted server (tests/servers/scripted.mjs) answers
 # pulls with oversized manifests (with and without a length), a 100000-deep
 # JSON nesting, a huge error body, huge headers, an oversized token,
 # config and layer, a digest that names a path, and a redirect loop.
@@ -8,7 +8,6 @@
 # store.
 SUITE=hostile
 source "$REPO/tests/cli/lib.sh"
-source "$REPO/tests/faults/lib.sh"
 
 MT_MANIFEST=application/vnd.oci.image.manifest.v1+json
 S=$WORK/store

@@ -1,42 +1,28 @@
 #!/usr/bin/env bash
 # Interop with OCI tools nobody here wrote, both ways, against the real
 # registry: every wasm image format in the wild (built by umoci, skopeo and
-# by hand: tests/interop/fixtures.sh) pulled by wasmpack and its module
+# by hand: tests/tools/fixtures.sh) pulled by wasmpack and its module
 # compared and run; wasmpack's images read by skopeo and oci-image-tool;
 # save and load against skopeo's oci-archive: and docker-archive:; copy
 # between registries; tags; hostile layers refused.
 SUITE=interop
 source "$(dirname "$0")/lib.sh"
 
-KIT=$REPO/registry/registry.sh
 HELLO=$TD/hello.wasm
 RUN_WASI=$REPO/testdata/run-wasi.mjs
 TOKEN=$$-$RANDOM
 export DOCKER_CONFIG=$WORK/docker
-started=()
-cleanup() {
-	for d in "${started[@]}"; do "$KIT" stop "$d" >/dev/null 2>&1; done
-	rm -rf "$WORK" /tmp/wasmpack-evil-*-"$TOKEN"
-}
-trap cleanup EXIT
+at_exit 'rm -rf /tmp/wasmpack-evil-*-"$TOKEN"'
 
 # start VAR: starts an open registry and sets VAR to its address.
 start() {
-	local out
-	if ! out=$("$KIT" start open 2>"$WORK/kit.err"); then
-		not_ok "the registry kit starts" "$WORK/kit.err"
-		return 1
-	fi
-	eval "$out"
-	started+=("$REGISTRY_DIR")
+	kit_start open || return 1
 	printf -v "$1" %s "$REGISTRY_ADDR"
 	printf -v "$1_LOG" %s "$REGISTRY_LOG"
 }
 
 S=$WORK/store
 wp() { "$WASMPACK" --store "$S" "$@"; }
-# digest_of FILE: the sha256 digest of a file's bytes.
-digest_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 # json FIELD: a top-level field of the JSON on stdin.
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(typeof v==="string"?v:JSON.stringify(v))})' "$1"; }
 export -f json
@@ -66,7 +52,7 @@ start R2 || { finish; exit 1; }
 # ---- fixtures: every format, pushed by skopeo ---------------------------------
 FX=$WORK/fx
 check "fixtures: umoci, skopeo and hand-made layouts pushed for every format" \
-	bash "$REPO/tests/interop/fixtures.sh" "$FX" "$TD" "$R1" "$TOKEN"
+	bash "$REPO/tests/tools/fixtures.sh" "$FX" "$TD" "$R1" "$TOKEN"
 pushed() { grep -qx "$1" "$FX/pushed.list" 2>/dev/null; }
 
 # ---- pull reads every format ----------------------------------------------------

@@ -4,27 +4,8 @@
 SUITE=registry
 source "$(dirname "$0")/lib.sh"
 
-KIT=$REPO/registry/registry.sh
 HELLO=$TD/hello.wasm
 export DOCKER_CONFIG=$WORK/docker
-started=()
-cleanup() {
-	for d in "${started[@]}"; do "$KIT" stop "$d" >/dev/null 2>&1; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# start MODE [ARGS]: starts the kit and evals what it prints.
-start() {
-	local out
-	if ! out=$("$KIT" start "$@" 2>"$WORK/kit.err"); then
-		not_ok "registry kit starts in mode $*" "$WORK/kit.err"
-		return 1
-	fi
-	eval "$out"
-	started+=("$REGISTRY_DIR")
-}
-stop() { "$KIT" stop "$REGISTRY_DIR" >/dev/null 2>&1; }
 
 wp() { "$WASMPACK" --store "$S" "$@"; }
 # Every HTTP request the registry answered, from its access log.
@@ -36,7 +17,7 @@ wp build -t demo/hello:v1 "$HELLO" -- from-image >/dev/null 2>&1
 BUILT=$(wp inspect --json demo/hello:v1 | jfield digest)
 
 # ---- open registry -------------------------------------------------------
-if start open; then
+if kit_start open; then
 	R=$REGISTRY_ADDR
 	before=$(requests)
 	check "push to a loopback registry prints the built digest" bash -c "
@@ -76,14 +57,14 @@ if start open; then
 	check "the not-found message names the image" grep -q 'demo/hello' "$LAST_ERR"
 	check_exit 3 "pulling a missing repository exits 3" "$WASMPACK" --store "$S2" pull "$R/nobody/here:v1"
 	check_exit 3 "pushing an image the store lacks exits 3" "$WASMPACK" --store "$S" push demo/none:v1 "$R/demo/none:v1"
-	stop
+	kit_stop "$REGISTRY_DIR"
 	t0=$(date +%s)
 	check_exit 5 "a registry that is down gives exit 5" "$WASMPACK" --store "$S2" pull "$R/demo/hello:v1"
 	check "and within seconds" test $(($(date +%s) - t0)) -le 10
 fi
 
 # ---- htpasswd (Basic) ----------------------------------------------------
-if start htpasswd; then
+if kit_start htpasswd; then
 	R=$REGISTRY_ADDR
 	check_exit 4 "push without credentials exits 4" wp push demo/hello:v1 "$R/demo/hello:v1"
 	check_exit 4 "login with a wrong password exits 4" bash -c "
@@ -130,11 +111,11 @@ HELPER
 	check "logout erases it from the helper" bash -c "
 		'$WASMPACK' logout $R 2>/dev/null && [[ \$(ls '$WPTEST_STORE' | wc -l) == 0 ]]"
 	rm -f "$DOCKER_CONFIG/config.json"
-	stop
+	kit_stop "$REGISTRY_DIR"
 fi
 
 # ---- token auth (Docker Hub style) ---------------------------------------
-if start token; then
+if kit_start token; then
 	R=$REGISTRY_ADDR
 	check_exit 4 "token mode: anonymous push is refused with exit 4" wp push demo/hello:v1 "$R/demo/hello:v1"
 	check "token mode: login" bash -c "
@@ -150,21 +131,21 @@ if start token; then
 	check_exit 4 "token mode: a wrong password is refused by the token service" bash -c "
 		echo nope | '$WASMPACK' --config '$WORK/other' login -u '$REGISTRY_USER' --password-stdin $R"
 	"$WASMPACK" logout "$R" >/dev/null 2>&1
-	stop
+	kit_stop "$REGISTRY_DIR"
 fi
 
 # ---- TLS with a throw-away CA --------------------------------------------
-if start tls; then
+if kit_start tls; then
 	R=$REGISTRY_ADDR
 	check_exit 5 "TLS: an unknown CA is refused (exit 5), not downgraded" wp push demo/hello:v1 "$R/demo/hello:v1"
 	check "TLS: push with --ca-file" wp push --ca-file "$REGISTRY_CA" demo/hello:v1 "$R/demo/hello:v1"
 	check "TLS: pull with --insecure: same digest, same bytes" bash -c "
 		[[ \$('$WASMPACK' --store '$WORK/store6' pull --insecure -o '$WORK/s.wasm' $R/demo/hello:v1 | tail -n 1) == '$BUILT' ]] && cmp '$WORK/s.wasm' '$HELLO'"
-	stop
+	kit_stop "$REGISTRY_DIR"
 fi
 
 # ---- blob reads redirected to another origin -----------------------------
-if start redirect --auth htpasswd; then
+if kit_start redirect --auth htpasswd; then
 	R=$REGISTRY_ADDR
 	printf '%s\n' "$REGISTRY_PASS" | "$WASMPACK" login -u "$REGISTRY_USER" --password-stdin "$R" >/dev/null 2>&1
 	check "redirect: push" wp push demo/hello:v1 "$R/demo/hello:v1"
@@ -173,7 +154,7 @@ if start redirect --auth htpasswd; then
 	check "redirect: the other origin served the blobs" test -s "$REDIRECT_LOG"
 	check "redirect: Authorization never reached the other origin" bash -c "! grep -qi 'authorization' '$REDIRECT_LOG'"
 	"$WASMPACK" logout "$R" >/dev/null 2>&1
-	stop
+	kit_stop "$REGISTRY_DIR"
 fi
 
 finish

@@ -8,7 +8,6 @@
 # to over plain HTTP unless --plain-http says so.
 SUITE=secrets
 source "$REPO/tests/cli/lib.sh"
-source "$REPO/tests/faults/lib.sh"
 
 export DOCKER_CONFIG=$WORK/docker
 S=$WORK/store

@@ -6,30 +6,10 @@
 SUITE=ux
 source "$(dirname "$0")/lib.sh"
 
-KIT=$REPO/registry/registry.sh
 HELLO=$TD/hello.wasm
 NETWORK=$TD/network.wasm
 export DOCKER_CONFIG=$WORK/docker
 unset NO_COLOR
-started=()
-pids=()
-cleanup() {
-	for d in "${started[@]}"; do "$KIT" stop "$d" >/dev/null 2>&1; done
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# start MODE [ARGS]: starts the kit and evals what it prints.
-start() {
-	local out
-	if ! out=$("$KIT" start "$@" 2>"$WORK/kit.err"); then
-		not_ok "registry kit starts in mode $*" "$WORK/kit.err"
-		return 1
-	fi
-	eval "$out"
-	started+=("$REGISTRY_DIR")
-}
 
 S=$WORK/store
 wp() { "$WASMPACK" --store "$S" "$@"; }
@@ -147,7 +127,7 @@ check "images --json is one object with an images array of the documented keys" 
 		if(!h||h.tag!==\"v1\"||h.repository!==\"docker.io/demo/hello\"||h.digest!==process.argv[2]) process.exit(1)' '$WORK/images.json' '$BUILT'"
 
 # ---- push and pull: progress, --json, -v, --deny ----------------------------
-if start open; then
+if kit_start open; then
 	R=$REGISTRY_ADDR
 	tty "$WORK/push.tty" "$WASMPACK" --store "$S" push demo/hello:v1 "$R/demo/hello:v1"
 	check "push on a terminal draws bars with escape codes and says what became of each blob" bash -c "
@@ -218,11 +198,11 @@ if start open; then
 	check "and leaves no image and no blob behind" bash -c "
 		[[ -z \$(find '$WORK/deny2/blobs' -type f 2>/dev/null) ]] &&
 		[[ \$('$WASMPACK' --store '$WORK/deny2' -q images) == '' ]]"
-	"$KIT" stop "$REGISTRY_DIR" >/dev/null 2>&1
+	kit_stop "$REGISTRY_DIR"
 fi
 
 # ---- hints on errors a user can act on ------------------------------------
-if start htpasswd; then
+if kit_start htpasswd; then
 	check_exit 4 "pushing to a registry without a login exits 4" \
 		"$WASMPACK" --store "$S" push demo/hello:v1 "$REGISTRY_ADDR/demo/hello:v1"
 	check "and the hint says which login to run" grep -q "hint: run \`wasmpack login $REGISTRY_ADDR\` first" "$LAST_ERR"
@@ -236,15 +216,15 @@ if start htpasswd; then
 	check "-v never shows the password or the Basic credentials" bash -c "
 		grep -q '< 201 ' '$WORK/login-v.err' && ! grep -qF -- '$REGISTRY_PASS' '$WORK/login-v.err' &&
 		! grep -qF -- '$B64' '$WORK/login-v.err'"
-	"$KIT" stop "$REGISTRY_DIR" >/dev/null 2>&1
+	kit_stop "$REGISTRY_DIR"
 fi
-if start tls; then
+if kit_start tls; then
 	check_exit 5 "pushing to a registry whose CA is not trusted exits 5" \
 		"$WASMPACK" --store "$S" push demo/hello:v1 "$REGISTRY_ADDR/demo/hello:v1"
 	check "and the hint names --ca-file" grep -q -- "hint: .*--ca-file" "$LAST_ERR"
 	check "with --ca-file the push goes through" \
 		"$WASMPACK" --store "$S" push --ca-file "$REGISTRY_CA" demo/hello:v1 "$REGISTRY_ADDR/demo/hello:v1"
-	"$KIT" stop "$REGISTRY_DIR" >/dev/null 2>&1
+	kit_stop "$REGISTRY_DIR"
 fi
 # A registry that rate-limits everything, as Docker Hub does past its limit.
 node -e '
@@ -252,7 +232,7 @@ node -e '
 		"ratelimit-limit":"100;w=21600","ratelimit-remaining":"0;w=21600","retry-after":"0"});
 		r.end(JSON.stringify({errors:[{code:"TOOMANYREQUESTS",message:"rate limit reached"}]}))});
 	s.listen(0,"127.0.0.1",()=>console.log(s.address().port));' >"$WORK/429.port" &
-pids+=($!)
+procs+=($!)
 for _ in $(seq 50); do [[ -s $WORK/429.port ]] && break; sleep 0.1; done
 P429=$(cat "$WORK/429.port")
 check_exit 5 "a rate-limited pull exits 5" "$WASMPACK" --store "$WORK/rl" pull "127.0.0.1:$P429/demo/hello:v1"
