@@ -14,7 +14,7 @@
 /* Upload sessions tried per blob before giving up: as many as docker's
  * upload attempts. A session dies of one failed PUT or PATCH (they are
  * not replayed), so with 3 a registry failing one request in three
- * failed about one blob in 40 (measured with tests/faults/proxy.mjs). */
+ * failed about one blob in 40 (measured with tests/servers/proxy.mjs). */
 #define UPLOAD_SESSIONS_MAX 5
 /* 416 answers to PATCH resolved by asking for the upload's state. */
 #define UPLOAD_RESYNC_MAX 3

@@ -6,26 +6,8 @@
 SUITE=errors
 source "$(dirname "$0")/lib.sh"
 
-KIT=$REPO/registry/registry.sh
 HELLO=$TD/hello.wasm
 export DOCKER_CONFIG=$WORK/docker
-started=()
-cleanup() {
-	for d in "${started[@]}"; do "$KIT" stop "$d" >/dev/null 2>&1; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# start MODE [ARGS]: starts the kit and evals what it prints.
-start() {
-	local out
-	if ! out=$("$KIT" start "$@" 2>"$WORK/kit.err"); then
-		not_ok "registry kit starts in mode $*" "$WORK/kit.err"
-		return 1
-	fi
-	eval "$out"
-	started+=("$REGISTRY_DIR")
-}
 
 S=$WORK/store
 wp() { "$WASMPACK" --store "$S" "$@"; }
@@ -66,7 +48,7 @@ check_exit 5 "a copy from there is network (5) too" \
 check "and its message says the copy failed" grep -q "^wasmpack: cannot copy '" "$LAST_ERR"
 
 # ---- a registry that speaks TLS with its own CA -----------------------------
-if start tls; then
+if kit_start tls; then
 	R=$REGISTRY_ADDR
 	check_exit 3 "a --ca-file that does not exist is not found (3), not network" \
 		wp push --ca-file "$WORK/no-such-ca.pem" demo/hello:v1 "$R/demo/hello:v1"

@@ -259,7 +259,7 @@ static void test_errors__build_reasons(void)
 	wasmpack_store_free(s);
 }
 
-/* The responder (tests/httpd) answering every blob check with a 429: the
+/* The responder (tests/servers) answering every blob check with a 429: the
  * blobs are checked on the transfer's worker threads, so the error the
  * push returns has come back from one of them. */
 static const char rate_limited_script[] =
@@ -303,7 +303,7 @@ static void test_errors__a_worker_threads_error_arrives_whole(void)
 	CHECK_OK(wasmpack_reference_parse(&src, "example.com/app:1"));
 	CHECK_OK(wasmpack_store_tag(s, src, &r.manifest));
 	if (harness_write_script(script, sizeof(script), "errors-429.json", rate_limited_script) == 0) {
-		char *argv[] = {"node", "tests/httpd/scripted.mjs", script, "--max-seconds", "60", NULL};
+		char *argv[] = {"node", "tests/servers/scripted.mjs", script, "--max-seconds", "60", NULL};
 		long port = harness_spawn_port(&pid, &in_fd, &out_fd, argv);
 		if (port > 0) {
 			char host[64];

@@ -1,6 +1,6 @@
 /* The registry client's errors: each failure carries the reason a program
  * acts on, the HTTP status and the registry's error code, read back through
- * wasmpack_error_last_info(). Against tests/httpd/scripted.mjs (plain and
+ * wasmpack_error_last_info(). Against tests/servers/scripted.mjs (plain and
  * TLS), the real registry in TLS mode, and addresses nobody listens on. */
 #include "harness.h"
 
@@ -18,7 +18,7 @@
 #include "registry/http.h"
 #include "util/fs.h"
 
-#define RESPONDER "tests/httpd/scripted.mjs"
+#define RESPONDER "tests/servers/scripted.mjs"
 #define KIT "registry/registry.sh"
 
 /* The last error has code want_code and reason why. */
