@@ -6,115 +6,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include "util/error.h"
 #include "oci/json.h"
+#include "util/base64.h"
 #include "util/fs.h"
+#include "util/secret.h"
+#include "util/str.h"
+#include "util/time.h"
 
 /* ------------------------------------------------------------------ */
-/* Secrets and a small string builder                                  */
-
-void wp_auth_wipe(void *p, size_t n)
-{
-	if (p && n)
-		OPENSSL_cleanse(p, n);
-}
-
-void wp_auth_free_secret(char *s)
-{
-	if (!s)
-		return;
-	wp_auth_wipe(s, strlen(s));
-	free(s);
-}
-
-/* Grows by copy-and-wipe rather than realloc so no stale copy of a secret
- * is left in freed memory. */
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (n > SIZE_MAX / 2 - b->len) {
-		b->failed = 1;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 64;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		char *np = malloc(ncap);
-		if (!np) {
-			b->failed = 1;
-			return;
-		}
-		if (b->p) {
-			memcpy(np, b->p, b->len);
-			wp_auth_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-/* Percent-encodes s; form = 1 writes spaces as '+' (form-urlencoded). */
-static void sb_encode(sbuf *b, const char *s, int form)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (is_unreserved(*p)) {
-			sb_add(b, (const char *)p, 1);
-		} else if (form && *p == ' ') {
-			sb_add(b, "+", 1);
-		} else {
-			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			sb_add(b, e, 3);
-		}
-	}
-}
-
-static void sb_dispose(sbuf *b)
-{
-	if (b->p) {
-		wp_auth_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-static int sb_finish(char **out, sbuf *b)
-{
-	if (b->failed) {
-		sb_dispose(b);
-		return wp_error_nomem();
-	}
-	if (!b->p) {
-		*out = wp_strdup("");
-		return *out ? 0 : WASMPACK_ENOMEM;
-	}
-	*out = b->p;
-	b->p = NULL;
-	return 0;
-}
+/* Small string helpers                                                */
 
 static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
@@ -503,7 +404,7 @@ static int build_item(char **out, const char *resource, size_t rlen, const char 
 {
 	size_t cap = count_char(a, ',') + 1 + (b ? count_char(b, ',') + 1 : 0), n = 0;
 	span *v = malloc(cap * sizeof(*v));
-	sbuf sb = {0};
+	wp_str sb = WP_STR_INIT;
 	*out = NULL;
 	if (!v)
 		return wp_error_nomem();
@@ -515,17 +416,17 @@ static int build_item(char **out, const char *resource, size_t rlen, const char 
 		return wp_error(WASMPACK_EINVALID, "invalid scope: no actions");
 	}
 	qsort(v, n, sizeof(*v), span_cmp);
-	sb_add(&sb, resource, rlen);
-	sb_add(&sb, ":", 1);
+	wp_str_add(&sb, resource, rlen);
+	wp_str_add(&sb, ":", 1);
 	for (size_t i = 0; i < n; i++) {
 		if (i && span_cmp(&v[i - 1], &v[i]) == 0)
 			continue;
 		if (i)
-			sb_add(&sb, ",", 1);
-		sb_add(&sb, v[i].p, v[i].n);
+			wp_str_add(&sb, ",", 1);
+		wp_str_add(&sb, v[i].p, v[i].n);
 	}
 	free(v);
-	return sb_finish(out, &sb);
+	return wp_str_finish(out, &sb);
 }
 
 static int scope_invalid(const char *scope, const char *why)
@@ -764,13 +665,13 @@ int wp_auth_scopes_covers(const wp_auth_scopes *have, const wp_auth_scopes *want
 
 int wp_auth_scopes_join(char **out, const wp_auth_scopes *set)
 {
-	sbuf sb = {0};
+	wp_str sb = WP_STR_INIT;
 	for (size_t i = 0; set && i < set->count; i++) {
 		if (i)
-			sb_add(&sb, " ", 1);
-		sb_puts(&sb, set->items[i]);
+			wp_str_add(&sb, " ", 1);
+		wp_str_puts(&sb, set->items[i]);
 	}
-	return sb_finish(out, &sb);
+	return wp_str_finish(out, &sb);
 }
 
 void wp_auth_scopes_dispose(wp_auth_scopes *set)
@@ -824,41 +725,41 @@ static int check_realm(const char *realm)
 int wp_auth_token_url(char **out, const char *realm, const char *service,
 		      const wp_auth_scopes *scopes)
 {
-	sbuf sb = {0};
+	wp_str sb = WP_STR_INIT;
 	int error;
 	if (!out)
 		return wp_error(WASMPACK_EINVALID, "cannot build token URL: no output");
 	*out = NULL;
 	if ((error = check_realm(realm)) < 0)
 		return error;
-	sb_puts(&sb, realm);
+	wp_str_puts(&sb, realm);
 	const char *q = strchr(realm, '?');
 	const char *sep = !q ? "?" : (q[1] == '\0' || realm[strlen(realm) - 1] == '&') ? "" : "&";
 	if (service && *service) {
-		sb_puts(&sb, sep);
-		sb_puts(&sb, "service=");
-		sb_encode(&sb, service, 0);
+		wp_str_puts(&sb, sep);
+		wp_str_puts(&sb, "service=");
+		wp_str_add_encoded(&sb, service, 0);
 		sep = "&";
 	}
 	for (size_t i = 0; scopes && i < scopes->count; i++) {
-		sb_puts(&sb, sep);
-		sb_puts(&sb, "scope=");
-		sb_encode(&sb, scopes->items[i], 0);
+		wp_str_puts(&sb, sep);
+		wp_str_puts(&sb, "scope=");
+		wp_str_add_encoded(&sb, scopes->items[i], 0);
 		sep = "&";
 	}
-	return sb_finish(out, &sb);
+	return wp_str_finish(out, &sb);
 }
 
-static void sb_form_field(sbuf *sb, const char *name, const char *value)
+static void sb_form_field(wp_str *sb, const char *name, const char *value)
 {
 	if (sb->len)
-		sb_add(sb, "&", 1);
-	sb_puts(sb, name);
-	sb_add(sb, "=", 1);
-	sb_encode(sb, value, 1);
+		wp_str_add(sb, "&", 1);
+	wp_str_puts(sb, name);
+	wp_str_add(sb, "=", 1);
+	wp_str_add_encoded(sb, value, WP_STR_ENC_FORM);
 }
 
-static int form_tail(char **out, sbuf *sb, const char *service, const wp_auth_scopes *scopes)
+static int form_tail(char **out, wp_str *sb, const char *service, const wp_auth_scopes *scopes)
 {
 	char *joined = NULL;
 	if (service && *service)
@@ -866,19 +767,19 @@ static int form_tail(char **out, sbuf *sb, const char *service, const wp_auth_sc
 	sb_form_field(sb, "client_id", WP_AUTH_CLIENT_ID);
 	if (scopes && scopes->count) {
 		if (wp_auth_scopes_join(&joined, scopes) < 0) {
-			sb_dispose(sb);
+			wp_str_dispose(sb);
 			return WASMPACK_ENOMEM;
 		}
 		sb_form_field(sb, "scope", joined);
 		free(joined);
 	}
-	return sb_finish(out, sb);
+	return wp_str_finish(out, sb);
 }
 
 int wp_auth_oauth_refresh_body(char **out, const char *refresh_token,
 			       const char *service, const wp_auth_scopes *scopes)
 {
-	sbuf sb = {0};
+	wp_str sb = WP_STR_INIT;
 	if (!out)
 		return wp_error(WASMPACK_EINVALID, "cannot build token request: no output");
 	*out = NULL;
@@ -892,7 +793,7 @@ int wp_auth_oauth_refresh_body(char **out, const char *refresh_token,
 int wp_auth_oauth_password_body(char **out, const char *username, const char *password,
 				const char *service, const wp_auth_scopes *scopes)
 {
-	sbuf sb = {0};
+	wp_str sb = WP_STR_INIT;
 	if (!out)
 		return wp_error(WASMPACK_EINVALID, "cannot build token request: no output");
 	*out = NULL;
@@ -906,73 +807,6 @@ int wp_auth_oauth_password_body(char **out, const char *username, const char *pa
 
 /* ------------------------------------------------------------------ */
 /* Token responses                                                     */
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-int wp_auth_parse_rfc3339(int64_t *out, const char *text)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, s, oh = 0, om = 0, sign = 0;
-	const char *p = text;
-	if (!out || !text)
-		return wp_error(WASMPACK_EINVALID, "invalid time: none given");
-	if (strnlen(p, 20) < 19 || digits(p, 4, &y) || p[4] != '-' || digits(p + 5, 2, &mo) ||
-	    p[7] != '-' || digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != 't') ||
-	    digits(p + 11, 2, &h) || p[13] != ':' || digits(p + 14, 2, &mi) || p[16] != ':' ||
-	    digits(p + 17, 2, &s))
-		goto bad;
-	p += 19;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			goto bad;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (strnlen(p, 6) < 6 || digits(p + 1, 2, &oh) || p[3] != ':' ||
-		    digits(p + 4, 2, &om))
-			goto bad;
-		p += 6;
-	} else {
-		goto bad;
-	}
-	if (*p)
-		goto bad;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
-	    mi > 59 || s > 60 || oh > 23 || om > 59)
-		goto bad;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-	       sign * (oh * 3600 + om * 60);
-	return 0;
-bad:
-	return wp_error(WASMPACK_EINVALID, "invalid time: expected RFC 3339");
-}
 
 /* A token goes into an Authorization header: printable ASCII, no spaces. */
 static int header_safe(const char *s)
@@ -1018,7 +852,7 @@ int wp_auth_token_parse(wp_auth_token *out, const void *body, size_t len, int64_
 	}
 	int64_t issued_at = now;
 	if (issued && *issued) {
-		if (wp_auth_parse_rfc3339(&issued_at, issued) < 0) {
+		if (wp_time_parse_rfc3339(&issued_at, issued, 0) < 0) {
 			error = wp_json_error(&cx, "issued_at", "expected an RFC 3339 time");
 			goto done;
 		}
@@ -1195,89 +1029,6 @@ void wp_auth_token_cache_remove(wp_auth_token_cache *cache, const char *realm,
 /* ------------------------------------------------------------------ */
 /* Basic and base64                                                    */
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static int base64_encode(char **out, const unsigned char *in, size_t n)
-{
-	size_t olen = (n + 2) / 3 * 4;
-	char *o = malloc(olen + 1);
-	size_t j = 0;
-	if (!o)
-		return wp_error_nomem();
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		o[j++] = b64_alphabet[(v >> 18) & 63];
-		o[j++] = b64_alphabet[(v >> 12) & 63];
-		o[j++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
-		o[j++] = i + 2 < n ? b64_alphabet[v & 63] : '=';
-	}
-	o[j] = '\0';
-	*out = o;
-	return 0;
-}
-
-/* Strict standard base64; padding optional; line breaks skipped as Go's
- * decoder (which docker uses) does. Returns -1 when malformed. */
-static int base64_decode(unsigned char **out, size_t *outlen, const char *s)
-{
-	size_t n = strlen(s), data = 0, pad = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || b64_value(c) < 0)
-			return -1;
-		data++;
-	}
-	if (data % 4 == 1 || pad > 2 || (pad && (data + pad) % 4 != 0))
-		return -1;
-	unsigned char *o = malloc(data / 4 * 3 + 3);
-	if (!o)
-		return -2;
-	unsigned v = 0;
-	size_t bits = 0, j = 0;
-	for (size_t i = 0; i < n; i++) {
-		int x = b64_value((unsigned char)s[i]);
-		if (x < 0)
-			continue;
-		v = (v << 6) | (unsigned)x;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			o[j++] = (unsigned char)(v >> bits);
-			v &= (1u << bits) - 1;
-		}
-	}
-	o[j] = '\0';
-	*out = o;
-	*outlen = j;
-	return 0;
-}
-
 int wp_auth_basic_encode(char **out, const char *username, const char *password)
 {
 	if (!out)
@@ -1291,7 +1042,7 @@ int wp_auth_basic_encode(char **out, const char *username, const char *password)
 	char *plain = wp_asprintf("%s:%s", username, password ? password : "");
 	if (!plain)
 		return WASMPACK_ENOMEM;
-	int error = base64_encode(out, (const unsigned char *)plain, strlen(plain));
+	int error = wp_base64_encode(out, plain, strlen(plain), 0);
 	wp_auth_free_secret(plain);
 	return error;
 }
@@ -1306,9 +1057,9 @@ int wp_auth_basic_decode(char **username, char **password, const char *auth)
 	*username = *password = NULL;
 	if (!auth)
 		return wp_error(WASMPACK_EINVALID, "cannot decode credentials: none given");
-	int rc = base64_decode(&raw, &n, auth);
-	if (rc == -2)
-		return wp_error_nomem();
+	int rc = wp_base64_decode(&raw, &n, auth, WP_BASE64_SKIP_NEWLINES);
+	if (rc == WASMPACK_ENOMEM)
+		return rc;
 	if (rc < 0)
 		return wp_error(WASMPACK_EINVALID, "invalid credentials: not valid base64");
 	char *colon = memchr(raw, ':', n);
@@ -1325,7 +1076,7 @@ int wp_auth_basic_decode(char **username, char **password, const char *auth)
 		free(*username);
 		*username = NULL;
 	}
-	wp_auth_wipe(raw, n);
+	wp_secret_wipe(raw, n);
 	free(raw);
 	return error;
 }

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "wasmpack/common.h"
+#include "util/secret.h"
 
 /* Limits on what a server can make us hold. */
 #define WP_AUTH_HEADER_MAX 16384       /* bytes of one WWW-Authenticate value */
@@ -167,10 +168,6 @@ int wp_auth_token_copy(wp_auth_token *out, const wp_auth_token *t);
 /* Wipes and frees the strings and zeroes the struct. NULL-safe. */
 void wp_auth_token_dispose(wp_auth_token *t);
 
-/* Parses an RFC 3339 date-time ("2024-05-01T12:00:00.5+02:00") into
- * seconds since the epoch (fractions dropped). WASMPACK_EINVALID if not. */
-int wp_auth_parse_rfc3339(int64_t *out, const char *text);
-
 /* ------------------------------------------------------------------ */
 /* Token cache                                                         */
 
@@ -255,10 +252,9 @@ int wp_auth_key_host(char **out, const char *key);
 int wp_auth_json_parse_secret(json_t **out, const void *data, size_t len,
 			      size_t max, const char *what);
 
-/* Overwrites the NUL-terminated s with zeros, then frees it. NULL-safe. */
-void wp_auth_free_secret(char *s);
-
-/* Overwrites n bytes at p with zeros in a way the compiler keeps. */
-void wp_auth_wipe(void *p, size_t n);
+/* Old names of wp_secret_free / wp_secret_wipe (util/secret.h), kept
+ * until every caller has switched. */
+static inline void wp_auth_free_secret(char *s) { wp_secret_free(s); }
+static inline void wp_auth_wipe(void *p, size_t n) { wp_secret_wipe(p, n); }
 
 #endif

@@ -6,6 +6,7 @@
  * stable: a scope set joins to a string that parses back to the same set,
  * decoded Basic credentials encode and decode to the same pair. */
 #include "registry/tokens.h"
+#include "util/time.h"
 
 #include "fuzz.h"
 
@@ -108,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_scopes_round_trip(&scopes);
 	wp_auth_scopes_dispose(&scopes);
 
-	(void)wp_auth_parse_rfc3339(&when, text);
+	(void)wp_time_parse_rfc3339(&when, text, 0);
 	if (wp_auth_key_host(&host, text) == 0) {
 		(void)wp_auth_is_docker_hub(host);
 		(void)wp_auth_api_host(host);

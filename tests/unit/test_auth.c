@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "registry/tokens.h"
+#include "util/time.h"
 
 static int parse(wp_auth_challenges *list, const char *header)
 {
@@ -584,14 +585,14 @@ static void test_auth__parses_rfc3339_times(void)
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		int64_t t = 42;
-		if (wp_auth_parse_rfc3339(&t, good[i].text) != 0 || t != good[i].want) {
+		if (wp_time_parse_rfc3339(&t, good[i].text, 0) != 0 || t != good[i].want) {
 			harness_fail(__FILE__, __LINE__, "rfc 3339 time", good[i].text);
 			return;
 		}
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t t = 0;
-		if (wp_auth_parse_rfc3339(&t, bad[i]) != WASMPACK_EINVALID) {
+		if (wp_time_parse_rfc3339(&t, bad[i], 0) != WASMPACK_EINVALID) {
 			harness_fail(__FILE__, __LINE__, "bad rfc 3339 time rejected", bad[i]);
 			return;
 		}
