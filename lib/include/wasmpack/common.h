@@ -202,6 +202,17 @@ WASMPACK_EXTERN const char *wasmpack_kvlist_get(const wasmpack_kvlist *list,
 /* Frees every string and the array, and zeroes the list. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_kvlist_dispose(wasmpack_kvlist *list);
 
+/* A string array owned by its container. */
+typedef struct wasmpack_strv {
+	char **items;
+	size_t count;
+} wasmpack_strv;
+
+/* Appends a copy of s. */
+WASMPACK_EXTERN int wasmpack_strv_push(wasmpack_strv *v, const char *s);
+/* Frees the strings and the array; zeroes v. NULL-safe. */
+WASMPACK_EXTERN void wasmpack_strv_dispose(wasmpack_strv *v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -121,16 +121,7 @@ WASMPACK_EXTERN int wasmpack_index_serialize(wasmpack_buf *out,
 /* Frees idx and all it owns. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_index_free(wasmpack_index *idx);
 
-/* A string array owned by its container. */
-typedef struct wasmpack_strv {
-	char **items;
-	size_t count;
-} wasmpack_strv;
-
-/* Appends a copy of s. */
-WASMPACK_EXTERN int wasmpack_strv_push(wasmpack_strv *v, const char *s);
-/* Frees the strings and the array; zeroes v. NULL-safe. */
-WASMPACK_EXTERN void wasmpack_strv_dispose(wasmpack_strv *v);
+/* wasmpack_strv (a string array) lives in common.h, beside kvlist. */
 
 /* An OCI (or Docker) image config: the fields wasmpack reads and writes.
  * Unknown fields of a parsed config are ignored. Owned by the struct. */
