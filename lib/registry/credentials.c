@@ -5,14 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -23,8 +20,7 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "util/fs.h"
-
-extern char **environ;
+#include "util/spawn.h"
 
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX (8 * 1024 * 1024)
@@ -326,51 +322,6 @@ static int find_helper(const char **out, const config *c, const char *host)
 /* ------------------------------------------------------------------ */
 /* Running a credential helper                                         */
 
-/* Moves fd above the standard descriptors so dup2 onto 0-2 in the child
- * never meets itself (which would leave it close-on-exec). */
-static int fd_high(int *fd)
-{
-	if (*fd > 2)
-		return 0;
-	int n = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
-	if (n < 0)
-		return -1;
-	close(*fd);
-	*fd = n;
-	return 0;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Appends to a buffer that may hold secrets: grows by copy-and-wipe. */
-static int buf_append(wasmpack_buf *b, size_t *cap, const void *data, size_t n)
-{
-	if (b->size + n + 1 > *cap) {
-		size_t ncap = *cap ? *cap : 4096;
-		while (ncap < b->size + n + 1)
-			ncap *= 2;
-		unsigned char *p = malloc(ncap);
-		if (!p)
-			return -1;
-		if (b->data) {
-			memcpy(p, b->data, b->size);
-			wp_auth_wipe(b->data, *cap);
-			free(b->data);
-		}
-		b->data = p;
-		*cap = ncap;
-	}
-	memcpy(b->data + b->size, data, n);
-	b->size += n;
-	b->data[b->size] = '\0';
-	return 0;
-}
-
 /* The first line of text, trimmed, with bytes a message must not hold
  * replaced and every occurrence of secret (matched in the raw text, so a
  * cut line cannot leave part of one) masked, into dst. */
@@ -395,231 +346,71 @@ static void message_from(char *dst, size_t dstlen, const char *text, size_t n,
 	dst[j] = '\0';
 }
 
-/* Looks prog up on PATH as exec.LookPath does for docker, so a missing
- * helper is told apart from one that failed whatever the libc reports.
- * Relative and empty PATH entries are skipped: a helper must not come
- * from whatever the current directory happens to be. */
-static int find_on_path(char **out, const char *prog)
+/* When a failed helper's stdout said nothing (msg is empty): the first
+ * line of its stderr, else how it ended; secret masked. */
+static void helper_failure_message(char *msg, size_t size, const wp_spawn_result *res,
+				   const char *secret)
 {
-	const char *path = getenv("PATH");
-	struct stat st;
-	*out = NULL;
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ":");
-		if (n > 0 && p[0] == '/') {
-			char *full = wp_asprintf("%.*s/%s", (int)n, p, prog);
-			if (!full)
-				return WASMPACK_ENOMEM;
-			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) {
-				*out = full;
-				return 0;
-			}
-			free(full);
-		}
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return wp_error(WASMPACK_ERROR, "credential helper '%s' not found on PATH", prog);
+	message_from(msg, size, res->err, res->err_len, secret);
+	if (*msg)
+		return;
+	if (WIFSIGNALED(res->status))
+		snprintf(msg, size, "killed by signal %d", WTERMSIG(res->status));
+	else
+		snprintf(msg, size, "exit status %d", WEXITSTATUS(res->status));
 }
 
 /* Runs docker-credential-<name> <action> with input on stdin (closed
  * after writing) and collects stdout (capped) and stderr. Exit 0: *out
  * gets stdout (holds secrets; wipe it) and 0 is returned. Exit non-zero
  * with NOT_FOUND_MESSAGE: WASMPACK_ENOTFOUND. Otherwise WASMPACK_ERROR
- * with the helper's message (stdout, else stderr), secret masked. */
+ * with the helper's message (stdout, else stderr), secret masked. The
+ * helper is looked up on PATH first, as exec.LookPath does for docker, so
+ * a missing helper is told apart from one that failed. */
 static int run_helper(wasmpack_buf *out, const char *name, const char *action,
 		      const char *server, const void *input, size_t input_len,
 		      const char *secret)
 {
-	int in_fd[2] = {-1, -1}, out_fd[2] = {-1, -1}, err_fd[2] = {-1, -1};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int fa_ready = 0, attr_ready = 0, error = 0, status = 0;
-	pid_t pid = -1;
-	wasmpack_buf got = WASMPACK_BUF_INIT;
-	size_t got_cap = 0, written = 0;
-	char errbuf[HELPER_ERR_MAX];
-	size_t errlen = 0;
 	char prog[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX];
+	char label[sizeof(prog) + 64];
+	char msg[512];
 	char *full = NULL;
 	const char *what = server ? server : "";
+	wp_spawn_result res;
+	int error;
 
 	out->data = NULL;
 	out->size = 0;
 	snprintf(prog, sizeof(prog), "%s%s", HELPER_PREFIX, name);
-	char *argv[] = {prog, (char *)action, NULL};
-	if ((error = find_on_path(&full, prog)) < 0)
+	snprintf(label, sizeof(label), "credential helper '%s' %s", prog, action);
+	if ((error = wp_spawn_find_on_path(&full, prog)) == WASMPACK_ENOMEM)
 		return error;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_fd) != 0 ||
-	    pipe2(out_fd, O_CLOEXEC) != 0 || pipe2(err_fd, O_CLOEXEC) != 0 ||
-	    fd_high(&in_fd[0]) || fd_high(&in_fd[1]) || fd_high(&out_fd[0]) ||
-	    fd_high(&out_fd[1]) || fd_high(&err_fd[0]) || fd_high(&err_fd[1])) {
-		error = wp_error_os("create pipes for", prog);
+	if (error < 0)
+		return wp_error(WASMPACK_ERROR, "credential helper '%s' not found on PATH", prog);
+	char *argv[] = {prog, (char *)action, NULL};
+	wp_spawn_opts o = {full, argv, label, input, input_len, HELPER_OUT_MAX};
+	error = wp_spawn_run(&res, &o);
+	free(full);
+	if (error < 0)
+		goto done;
+	if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0) {
+		*out = res.out;
+		res.out.data = NULL;
+		res.out.size = res.out_cap = 0;
 		goto done;
 	}
-	if ((errno = posix_spawn_file_actions_init(&fa)) != 0) {
-		error = wp_error_os("run", prog);
-		goto done;
-	}
-	fa_ready = 1;
-	if ((errno = posix_spawnattr_init(&attr)) != 0) {
-		error = wp_error_os("run", prog);
-		goto done;
-	}
-	attr_ready = 1;
-	sigset_t none, dfl;
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	if ((errno = posix_spawn_file_actions_adddup2(&fa, in_fd[1], 0)) ||
-	    (errno = posix_spawn_file_actions_adddup2(&fa, out_fd[1], 1)) ||
-	    (errno = posix_spawn_file_actions_adddup2(&fa, err_fd[1], 2)) ||
-	    (errno = posix_spawnattr_setsigmask(&attr, &none)) ||
-	    (errno = posix_spawnattr_setsigdefault(&attr, &dfl)) ||
-	    (errno = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-							     POSIX_SPAWN_SETSIGDEF))) {
-		error = wp_error_os("run", prog);
-		goto done;
-	}
-	int rc = posix_spawn(&pid, full, &fa, &attr, argv, environ);
-	if (rc != 0) {
-		pid = -1;
-		error = wp_error(WASMPACK_ERROR, "cannot run credential helper '%s': %s", full,
-				 strerror(rc));
-		goto done;
-	}
-	close_fd(&in_fd[1]);
-	close_fd(&out_fd[1]);
-	close_fd(&err_fd[1]);
-	if (input_len == 0)
-		close_fd(&in_fd[0]);
-
-	while (out_fd[0] >= 0 || err_fd[0] >= 0) {
-		struct pollfd pfd[3];
-		int n = 0, iw = -1, io = -1, ie = -1;
-		if (in_fd[0] >= 0) {
-			pfd[n] = (struct pollfd){in_fd[0], POLLOUT, 0};
-			iw = n++;
-		}
-		if (out_fd[0] >= 0) {
-			pfd[n] = (struct pollfd){out_fd[0], POLLIN, 0};
-			io = n++;
-		}
-		if (err_fd[0] >= 0) {
-			pfd[n] = (struct pollfd){err_fd[0], POLLIN, 0};
-			ie = n++;
-		}
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			error = wp_error_os("wait for", prog);
-			goto done;
-		}
-		if (iw >= 0 && pfd[iw].revents) {
-			/* MSG_NOSIGNAL: a helper that exits without reading must
-			 * not kill us with SIGPIPE. */
-			ssize_t w = send(in_fd[0], (const char *)input + written, input_len - written,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w > 0)
-				written += (size_t)w;
-			else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				written = input_len; /* the helper does not want it */
-			if (written == input_len)
-				close_fd(&in_fd[0]);
-		}
-		char chunk[4096];
-		if (io >= 0 && pfd[io].revents) {
-			ssize_t r = read(out_fd[0], chunk, sizeof(chunk));
-			if (r == 0) {
-				close_fd(&out_fd[0]);
-			} else if (r > 0) {
-				if (got.size + (size_t)r > HELPER_OUT_MAX) {
-					error = wp_error(WASMPACK_ETOOLARGE,
-							 "credential helper '%s' %s: output larger "
-							 "than %d bytes",
-							 prog, action, HELPER_OUT_MAX);
-					goto done;
-				}
-				if (buf_append(&got, &got_cap, chunk, (size_t)r) < 0) {
-					error = wp_error_nomem();
-					goto done;
-				}
-			} else if (errno != EINTR && errno != EAGAIN) {
-				error = wp_error_os("read from", prog);
-				goto done;
-			}
-			wp_auth_wipe(chunk, sizeof(chunk));
-		}
-		if (ie >= 0 && pfd[ie].revents) {
-			ssize_t r = read(err_fd[0], chunk, sizeof(chunk));
-			if (r == 0) {
-				close_fd(&err_fd[0]);
-			} else if (r > 0) {
-				size_t take = (size_t)r < sizeof(errbuf) - errlen
-						      ? (size_t)r
-						      : sizeof(errbuf) - errlen;
-				memcpy(errbuf + errlen, chunk, take);
-				errlen += take;
-			} else if (errno != EINTR && errno != EAGAIN) {
-				error = wp_error_os("read from", prog);
-				goto done;
-			}
-		}
-	}
-	close_fd(&in_fd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			error = wp_error_os("wait for", prog);
-			pid = -1;
-			goto done;
-		}
-	}
-	pid = -1;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		*out = got;
-		got.data = NULL;
-		got.size = 0;
-		goto done;
-	}
-	char msg[512];
-	message_from(msg, sizeof(msg), got.data ? (const char *)got.data : "", got.size, secret);
+	message_from(msg, sizeof(msg), res.out.data ? (const char *)res.out.data : "",
+		     res.out.size, secret);
 	if (strcmp(msg, NOT_FOUND_MESSAGE) == 0) {
 		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s'", what, prog);
 		goto done;
 	}
 	if (!*msg)
-		message_from(msg, sizeof(msg), errbuf, errlen, secret);
-	if (!*msg) {
-		if (WIFSIGNALED(status))
-			snprintf(msg, sizeof(msg), "killed by signal %d", WTERMSIG(status));
-		else
-			snprintf(msg, sizeof(msg), "exit status %d", WEXITSTATUS(status));
-	}
+		helper_failure_message(msg, sizeof(msg), &res, secret);
 	error = wp_error(WASMPACK_ERROR, "credential helper '%s' %s '%s' failed: %s", prog, action,
 			 what, msg);
 done:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	close_fd(&in_fd[0]);
-	close_fd(&in_fd[1]);
-	close_fd(&out_fd[0]);
-	close_fd(&out_fd[1]);
-	close_fd(&err_fd[0]);
-	close_fd(&err_fd[1]);
-	if (fa_ready)
-		posix_spawn_file_actions_destroy(&fa);
-	if (attr_ready)
-		posix_spawnattr_destroy(&attr);
-	wp_auth_wipe(got.data, got_cap);
-	free(got.data);
-	free(full);
+	wp_spawn_result_dispose(&res);
 	return error;
 }
 

@@ -3,9 +3,11 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "util/base64.h"
 #include "util/secret.h"
+#include "util/spawn.h"
 #include "util/str.h"
 #include "util/time.h"
 
@@ -203,6 +205,64 @@ static void test_util__secret_wipe(void)
 	wp_secret_free(s);
 }
 
+static void test_util__spawn_feeds_stdin_and_collects_output(void)
+{
+	char *sh = NULL;
+	wp_spawn_result res;
+	CHECK_OK(wp_spawn_find_on_path(&sh, "sh"));
+	char *argv[] = {"sh", "-c", "tr a-z A-Z; echo oops >&2; exit 3", NULL};
+	wp_spawn_opts o = {sh, argv, "test 'sh'", "hello", 5, 1024};
+	int rc = wp_spawn_run(&res, &o);
+	free(sh);
+	if (rc != 0) {
+		wp_spawn_result_dispose(&res);
+		CHECK_OK(rc);
+	}
+	int ok = WIFEXITED(res.status) && WEXITSTATUS(res.status) == 3 && res.out.size == 5 &&
+		 memcmp(res.out.data, "HELLO", 5) == 0 && res.err_len == 5 &&
+		 memcmp(res.err, "oops\n", 5) == 0;
+	wp_spawn_result_dispose(&res);
+	CHECK(ok);
+	CHECK(res.out.data == NULL);
+}
+
+static void test_util__spawn_caps_output_and_kills(void)
+{
+	char *sh = NULL;
+	wp_spawn_result res;
+	CHECK_OK(wp_spawn_find_on_path(&sh, "sh"));
+	char *argv[] = {"sh", "-c", "yes", NULL};
+	wp_spawn_opts o = {sh, argv, "test 'yes'", NULL, 0, 10000};
+	int rc = wp_spawn_run(&res, &o);
+	free(sh);
+	wp_spawn_result_dispose(&res);
+	CHECK_ERR(rc, WASMPACK_ETOOLARGE);
+	CHECK(strstr(wasmpack_error_last(), "test 'yes': output larger than 10000 bytes") != NULL);
+}
+
+static void test_util__spawn_child_that_ignores_stdin(void)
+{
+	static char big[1 << 20];
+	char *sh = NULL;
+	wp_spawn_result res;
+	CHECK_OK(wp_spawn_find_on_path(&sh, "sh"));
+	char *argv[] = {"sh", "-c", "exec 0<&-; echo done", NULL};
+	wp_spawn_opts o = {sh, argv, "test", big, sizeof(big), 100};
+	int rc = wp_spawn_run(&res, &o);
+	free(sh);
+	int ok = rc == 0 && WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0 &&
+		 res.out.size == 5;
+	wp_spawn_result_dispose(&res);
+	CHECK(ok);
+}
+
+static void test_util__spawn_find_on_path(void)
+{
+	char *p = NULL;
+	CHECK_ERR(wp_spawn_find_on_path(&p, "wasmpack-no-such-program-here"), WASMPACK_ENOTFOUND);
+	CHECK(p == NULL);
+}
+
 const test_case util_tests[] = {
 	TEST_ENTRY(test_util__str_builds_and_finishes),
 	TEST_ENTRY(test_util__str_failure_is_reported_once_at_the_end),
@@ -214,5 +274,9 @@ const test_case util_tests[] = {
 	TEST_ENTRY(test_util__rfc3339_refuses_impossible_times),
 	TEST_ENTRY(test_util__public_time_parse_uses_the_strict_parser),
 	TEST_ENTRY(test_util__secret_wipe),
+	TEST_ENTRY(test_util__spawn_feeds_stdin_and_collects_output),
+	TEST_ENTRY(test_util__spawn_caps_output_and_kills),
+	TEST_ENTRY(test_util__spawn_child_that_ignores_stdin),
+	TEST_ENTRY(test_util__spawn_find_on_path),
 	TEST_END,
 };
