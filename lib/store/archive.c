@@ -6,8 +6,6 @@
  * checked against its digest before the store names it. */
 #include "wasmpack/transfer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "image/module.h"
+#include "image/tar.h"
 #include "util/path.h"
 #include "util/fs.h"
 
@@ -439,57 +438,23 @@ typedef struct loader {
 	const wasmpack_load_options *opts;
 } loader;
 
-static int open_archive(struct archive **out, int fd)
+/* Opens (again) the caller's archive for one more pass. */
+static int archive_open(wp_tar *t, const loader *l)
 {
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return wp_error(WASMPACK_EINVALID, "cannot read the archive: it must be a seekable file: %s",
-				strerror(errno));
-	struct archive *a = archive_read_new();
-	if (!a)
-		return wp_error_nomem();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-		int error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
-		archive_read_free(a);
-		return error;
-	}
-	*out = a;
-	return 0;
-}
-
-static int read_entry_data(struct archive *a, wasmpack_buf *out, size_t max, const char *name)
-{
-	unsigned char buf[16384];
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
-		if (n < 0)
-			return wp_error(WASMPACK_EINVALID, "cannot read '%s' in the archive: %s", name,
-					archive_error_string(a));
-		if (n == 0)
-			return 0;
-		if (out->size + (size_t)n > max)
-			return wp_error(WASMPACK_ETOOLARGE, "'%s' in the archive is over %zu bytes", name, max);
-		unsigned char *g = realloc(out->data, out->size + (size_t)n + 1);
-		if (!g)
-			return wp_error_nomem();
-		memcpy(g + out->size, buf, (size_t)n);
-		out->data = g;
-		out->size += (size_t)n;
-		g[out->size] = '\0';
-	}
+	return wp_tar_open(t, l->fd, WP_TAR_CALLER_FD, "the archive");
 }
 
 /* The first pass: every entry's name and type, and the top-level files. */
 static int list_entries(loader *l)
 {
-	struct archive *a = NULL;
+	wp_tar t;
 	struct archive_entry *e;
 	int error = 0, r;
 
-	if ((error = open_archive(&a, l->fd)))
+	if ((error = archive_open(&t, l)))
 		return error;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while ((r = wp_tar_next(&t)) > 0) {
+		e = t.entry;
 		if (l->nentries >= ENTRIES_MAX) {
 			error = wp_error(WASMPACK_ETOOLARGE, "the archive has over %u entries", ENTRIES_MAX);
 			goto done;
@@ -539,14 +504,13 @@ static int list_entries(loader *l)
 				error = wp_error_nomem();
 				goto done;
 			}
-			if ((error = read_entry_data(a, top, WASMPACK_MANIFEST_MAX, en->name)))
+			if ((error = wp_tar_read(&t, top, WASMPACK_MANIFEST_MAX, en->name)))
 				goto done;
 		}
 	}
-	if (r != ARCHIVE_EOF)
-		error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+	error = r;
 done:
-	archive_read_free(a);
+	wp_tar_close(&t);
 	return error;
 }
 
@@ -667,14 +631,13 @@ static int need_add(need **out, loader *l, const char *digest, const char *media
 /* A pass over the archive that reads the json needs still unread. */
 static int read_json_pass(loader *l)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
+	wp_tar t;
 	int error = 0, r;
-	long index = 0;
 
-	if ((error = open_archive(&a, l->fd)))
+	if ((error = archive_open(&t, l)))
 		return error;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while ((r = wp_tar_next(&t)) > 0) {
+		long index = t.index;
 		for (size_t i = 0; i < l->nneeds; i++) {
 			need *n = &l->needs[i];
 			if (!n->json || n->loaded || n->entry != index)
@@ -683,8 +646,8 @@ static int read_json_pass(loader *l)
 				error = wp_error_nomem();
 				goto done;
 			}
-			if ((error = read_entry_data(a, &n->data, WASMPACK_CONFIG_MAX,
-						     l->entries[index].name)) ||
+			if ((error = wp_tar_read(&t, &n->data, WASMPACK_CONFIG_MAX,
+						 l->entries[index].name)) ||
 			    (error = wasmpack_digest_of(n->got, n->data.data, n->data.size)))
 				goto done;
 			n->got_size = (int64_t)n->data.size;
@@ -696,83 +659,85 @@ static int read_json_pass(loader *l)
 			n->loaded = 1;
 			break;
 		}
-		index++;
 	}
-	if (r != ARCHIVE_EOF)
-		error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+	error = r;
 done:
-	archive_read_free(a);
+	wp_tar_close(&t);
 	return error;
 }
 
-/* The last pass: streams the other needs into the store, each checked
- * against its digest (when the archive gives one) before it is visible. */
+/* Where stream_pass sends one entry: the store, within the size the
+ * descriptor gives (when it gives one). */
+typedef struct blob_sink {
+	wasmpack_blob_writer *w;
+	const need *n;
+	const char *name;
+	int64_t total;
+} blob_sink;
+
+static int blob_sink_write(const void *data, size_t len, void *payload)
+{
+	blob_sink *b = payload;
+	b->total += (int64_t)len;
+	if (b->n->size >= 0 && b->total > b->n->size)
+		return wp_error(WASMPACK_EDIGEST, "'%s' in the archive is longer than its %lld bytes",
+				b->name, (long long)b->n->size);
+	return wasmpack_blob_writer_write(b->w, data, len);
+}
+
+/* The need the current entry satisfies in the streaming pass, or NULL. */
+static need *stream_need(loader *l, long index)
+{
+	for (size_t i = 0; i < l->nneeds; i++)
+		if (!l->needs[i].json && !l->needs[i].loaded && l->needs[i].entry == index)
+			return &l->needs[i];
+	return NULL;
+}
+
+/* Streams the current entry into the store as n, checked against its
+ * digest (when the archive gives one) before the store names it. */
+static int stream_one(loader *l, wp_tar *t, need *n)
+{
+	const char *name = l->entries[t->index].name;
+	blob_sink b = {NULL, n, name, 0};
+	int error;
+	if ((error = wasmpack_store_blob_writer(&b.w, l->store)))
+		return error;
+	/* wp_tar_stream refuses a sparse entry: it could expand a tiny
+	 * archive into a disk full of zeros, and no blob is written as one. */
+	if ((error = wp_tar_stream(t, name, blob_sink_write, &b)))
+		goto done;
+	if ((error = wasmpack_blob_writer_commit(n->got, &n->got_size, b.w, n->digest))) {
+		wp_error_prefix("'%s' in the archive: ", name);
+		goto done;
+	}
+	if (n->size >= 0 && n->got_size != n->size) {
+		error = wp_error(WASMPACK_EDIGEST, "blob '%s' has %lld bytes, its descriptor says %lld",
+				 n->got, (long long)n->got_size, (long long)n->size);
+		goto done;
+	}
+	n->loaded = 1;
+done:
+	wasmpack_blob_writer_free(b.w);
+	return error;
+}
+
+/* The last pass: streams the other needs into the store. */
 static int stream_pass(loader *l)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
-	wasmpack_blob_writer *w = NULL;
-	unsigned char *buf = NULL;
-	int error = 0, r;
-	long index = 0;
+	wp_tar t;
+	int error, r;
 
-	if (!(buf = malloc(CHUNK)))
-		return wp_error_nomem();
-	if ((error = open_archive(&a, l->fd)))
-		goto done;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		need *n = NULL;
-		for (size_t i = 0; i < l->nneeds && !n; i++)
-			if (!l->needs[i].json && !l->needs[i].loaded && l->needs[i].entry == index)
-				n = &l->needs[i];
-		index++;
-		if (!n)
-			continue;
-		/* A sparse entry could expand a tiny archive into a disk full of
-		 * zeros; a blob is never written as one. */
-		if (archive_entry_sparse_count(e) > 0) {
-			error = wp_error(WASMPACK_EINVALID, "'%s' in the archive is a sparse file",
-					 l->entries[index - 1].name);
+	if ((error = archive_open(&t, l)))
+		return error;
+	while ((r = wp_tar_next(&t)) > 0) {
+		need *n = stream_need(l, t.index);
+		if (n && (error = stream_one(l, &t, n)))
 			goto done;
-		}
-		if ((error = wasmpack_store_blob_writer(&w, l->store)))
-			goto done;
-		la_ssize_t got;
-		int64_t total = 0;
-		while ((got = archive_read_data(a, buf, CHUNK)) > 0) {
-			total += got;
-			if (n->size >= 0 && total > n->size) {
-				error = wp_error(WASMPACK_EDIGEST, "'%s' in the archive is longer than its %lld bytes",
-						 l->entries[index - 1].name, (long long)n->size);
-				goto done;
-			}
-			if ((error = wasmpack_blob_writer_write(w, buf, (size_t)got)))
-				goto done;
-		}
-		if (got < 0) {
-			error = wp_error(WASMPACK_EINVALID, "cannot read '%s' in the archive: %s",
-					 l->entries[index - 1].name, archive_error_string(a));
-			goto done;
-		}
-		if ((error = wasmpack_blob_writer_commit(n->got, &n->got_size, w, n->digest))) {
-			wp_error_prefix("'%s' in the archive: ", l->entries[index - 1].name);
-			goto done;
-		}
-		if (n->size >= 0 && n->got_size != n->size) {
-			error = wp_error(WASMPACK_EDIGEST, "blob '%s' has %lld bytes, its descriptor says %lld",
-					 n->got, (long long)n->got_size, (long long)n->size);
-			goto done;
-		}
-		wasmpack_blob_writer_free(w);
-		w = NULL;
-		n->loaded = 1;
 	}
-	if (r != ARCHIVE_EOF)
-		error = wp_error(WASMPACK_EINVALID, "cannot read the archive: %s", archive_error_string(a));
+	error = r;
 done:
-	wasmpack_blob_writer_free(w);
-	archive_read_free(a);
-	free(buf);
+	wp_tar_close(&t);
 	return error;
 }
 
@@ -963,40 +928,41 @@ static const char *sniff_layer_type(wasmpack_store *store, const char *digest, i
 	return WASMPACK_MEDIATYPE_OCI_LAYER;
 }
 
+static int hash_write(const void *data, size_t len, void *payload)
+{
+	return wasmpack_sha256_update(payload, data, len);
+}
+
 /* The sha256 of a stored layer once uncompressed: its diff_id. */
 static int uncompressed_digest(char out[WASMPACK_DIGEST_MAX], wasmpack_store *store, const char *digest)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
+	char what[WASMPACK_DIGEST_MAX + 16];
+	wp_tar t = {0};
 	wasmpack_sha256 *h = NULL;
-	unsigned char buf[16384];
 	int fd = -1, error = 0;
 
+	snprintf(what, sizeof(what), "layer '%s'", digest);
 	if ((error = wasmpack_store_blob_open(&fd, NULL, store, digest)) ||
-	    (error = wasmpack_sha256_new(&h)))
+	    (error = wasmpack_sha256_new(&h)) ||
+	    (error = wp_tar_open(&t, fd, WP_TAR_RAW, what)))
 		goto done;
-	if (!(a = archive_read_new())) {
-		error = wp_error_nomem();
+	if ((error = wp_tar_next(&t)) == 0)
+		error = wp_error(WASMPACK_EINVALID, "cannot read %s: it is empty", what);
+	if (error < 0)
 		goto done;
-	}
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest, archive_error_string(a));
-		goto done;
-	}
 	la_ssize_t n;
-	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-		if ((error = wasmpack_sha256_update(h, buf, (size_t)n)))
+	unsigned char buf[16384];
+	while ((n = archive_read_data(t.a, buf, sizeof(buf))) > 0)
+		if ((error = hash_write(buf, (size_t)n, h)))
 			goto done;
 	if (n < 0) {
-		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest, archive_error_string(a));
+		error = wp_error(WASMPACK_EINVALID, "cannot read %s: %s", what,
+				 archive_error_string(t.a));
 		goto done;
 	}
 	error = wasmpack_sha256_final(out, h);
 done:
-	archive_read_free(a);
+	wp_tar_close(&t);
 	wasmpack_sha256_free(h);
 	if (fd >= 0)
 		close(fd);
