@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "registry/tokens.h"
+#include "registry/token.h"
 #include "registry/credentials_internal.h"
 #include "util/error.h"
 #include "oci/json.h"
