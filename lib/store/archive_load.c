@@ -629,178 +629,228 @@ static char *digest_in_name(const char *path)
 	return out;
 }
 
-/* One manifest.json entry, its files found. */
+/* One manifest.json entry: the paths it names, then the needs they
+ * became (indexes into l->needs, which may move while needs are added). */
 typedef struct docker_item {
-	need *config;   /* pointers refreshed after all needs exist */
+	char *config_path;
+	wasmpack_strv layer_paths;
 	size_t config_i;
 	size_t *layers_i;
 	size_t nlayers;
 } docker_item;
 
-static int load_docker(loader *l)
-{
-	json_t *root_json = NULL;
-	json_error_t jerr;
-	docker_item *items = NULL;
-	size_t nitems = 0;
-	int error = 0;
+#define DOCKER_WHAT "docker manifest.json"
 
-	root_json = json_loadb((const char *)l->docker_json.data, l->docker_json.size,
-			       JSON_REJECT_DUPLICATES, &jerr);
-	if (!root_json || !json_is_array(root_json) || json_array_size(root_json) == 0) {
-		error = wp_error(WASMPACK_EINVALID, "the archive's manifest.json is not a list of images%s%s",
-				 root_json ? "" : ": ", root_json ? "" : jerr.text);
+static void docker_items_free(docker_item *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++) {
+		free(items[i].config_path);
+		wasmpack_strv_dispose(&items[i].layer_paths);
+		free(items[i].layers_i);
+	}
+	free(items);
+}
+
+/* Reads manifest.json through the strict JSON layer (duplicate keys,
+ * trailing bytes and NULs refused) into one item per image, and makes a
+ * root for each, named by its RepoTags unless the caller names it. */
+static int docker_read(docker_item **out, size_t *count, loader *l)
+{
+	json_t *doc = NULL;
+	docker_item *items = NULL;
+	wp_json_ctx cx;
+	size_t n = 0;
+	int error;
+
+	*out = NULL;
+	*count = 0;
+	wp_json_ctx_init(&cx, DOCKER_WHAT);
+	if ((error = wp_json_parse_array(&doc, l->docker_json.data, l->docker_json.size,
+					 WASMPACK_MANIFEST_MAX, DOCKER_WHAT)) < 0)
+		return error;
+	if (!(n = json_array_size(doc))) {
+		error = wp_json_error(&cx, NULL, "no images");
 		goto done;
 	}
-	nitems = json_array_size(root_json);
-	if (!(items = calloc(nitems, sizeof(*items)))) {
+	if (!(items = calloc(n, sizeof(*items)))) {
 		error = wp_error_nomem();
 		goto done;
 	}
-	for (size_t i = 0; i < nitems; i++) {
-		json_t *it = json_array_get(root_json, i);
-		json_t *config = json_object_get(it, "Config"), *layers = json_object_get(it, "Layers");
-		json_t *tags = json_object_get(it, "RepoTags");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(doc, i);
+		wasmpack_strv tags = {NULL, 0};
 		root *r = NULL;
-		if (!json_is_object(it) || !json_is_string(config) || !json_is_array(layers) ||
-		    (tags && !json_is_null(tags) && !json_is_array(tags))) {
-			error = wp_error(WASMPACK_EINVALID,
-					 "the archive's manifest.json: image %zu needs Config, Layers and RepoTags", i);
-			goto done;
+		size_t mark = wp_json_ctx_push_index(&cx, i);
+		if (!json_is_object(it))
+			error = wp_json_error(&cx, NULL, "expected an object, got %s",
+					      wp_json_type_name(it));
+		else if (!(error = wp_json_get_string_dup(&items[i].config_path, it, "Config",
+							  WP_JSON_REQUIRED, &cx)) &&
+			 !(error = wp_json_get_strv(&items[i].layer_paths, it, "Layers",
+						    WP_JSON_REQUIRED, &cx)) &&
+			 !(error = wp_json_get_strv(&tags, it, "RepoTags", 0, &cx)) &&
+			 !(error = roots_grow(l, &r))) {
+			r->docker = (long)i;
+			for (size_t t = 0; t < tags.count && !l->opts->name && !error; t++)
+				error = root_add_name(r, tags.items[t]);
 		}
-		if ((error = roots_grow(l, &r)))
+		wasmpack_strv_dispose(&tags);
+		wp_json_ctx_pop(&cx, mark);
+		if (error)
 			goto done;
-		r->docker = (long)i;
-		for (size_t t = 0; json_is_array(tags) && t < json_array_size(tags); t++) {
-			const char *tag = json_string_value(json_array_get(tags, t));
-			if (!tag) {
-				error = wp_error(WASMPACK_EINVALID, "the archive's manifest.json: RepoTags holds a non-string");
-				goto done;
-			}
-			if (!l->opts->name && (error = root_add_name(r, tag)))
-				goto done;
-		}
 	}
-	if ((error = check_names(l)))
-		goto done;
-	for (size_t i = 0; i < nitems; i++) {
-		json_t *it = json_array_get(root_json, i);
-		json_t *layers = json_object_get(it, "Layers");
-		docker_item *d = &items[i];
-		const char *cpath = json_string_value(json_object_get(it, "Config"));
-		char *named = digest_in_name(cpath);
-		need *n = NULL;
-		if (!named) {
+	*out = items;
+	*count = n;
+	items = NULL;
+done:
+	docker_items_free(items, n);
+	json_decref(doc);
+	return error;
+}
+
+/* The need for the file at path: one already made for the same archive
+ * entry (a layer listed twice, or by two images, is read once), else a new
+ * one. A name that carries a digest ("<hex>.tar", blobs/sha256/<hex>)
+ * makes it the expected digest. */
+static int docker_layer_need(size_t *out, loader *l, const char *path)
+{
+	char *named = digest_in_name(path);
+	long entry = -1;
+	need *n = NULL;
+	int error;
+	if (!named)
+		return WASMPACK_ENOMEM;
+	if (!(error = find_file(&entry, l, path))) {
+		for (size_t q = 0; q < l->nneeds && !n; q++)
+			if (!l->needs[q].json && l->needs[q].entry == entry)
+				n = &l->needs[q];
+		if (!n)
+			error = need_add(&n, l, NULL, NULL, -1, path, 0);
+		if (!error && *named && !n->digest && !(n->digest = wp_strdup(named)))
 			error = WASMPACK_ENOMEM;
-			goto done;
-		}
-		error = need_add(&n, l, *named ? named : NULL, WASMPACK_MEDIATYPE_OCI_CONFIG, -1, cpath, 1);
+	}
+	free(named);
+	if (!error)
+		*out = (size_t)(n - l->needs);
+	return error;
+}
+
+/* Turns each item's paths into needs: its config (read into memory) and
+ * its layers (streamed into the store). */
+static int docker_needs(loader *l, docker_item *items, size_t nitems)
+{
+	int error = 0;
+	for (size_t i = 0; i < nitems; i++) {
+		docker_item *d = &items[i];
+		char *named = digest_in_name(d->config_path);
+		need *n = NULL;
+		if (!named)
+			return WASMPACK_ENOMEM;
+		error = need_add(&n, l, *named ? named : NULL, WASMPACK_MEDIATYPE_OCI_CONFIG, -1,
+				 d->config_path, 1);
 		free(named);
 		if (error)
-			goto done;
+			return error;
 		d->config_i = (size_t)(n - l->needs);
-		d->nlayers = json_array_size(layers);
-		if (!(d->layers_i = calloc(d->nlayers ? d->nlayers : 1, sizeof(size_t)))) {
-			error = wp_error_nomem();
-			goto done;
-		}
-		for (size_t k = 0; k < d->nlayers; k++) {
-			const char *lpath = json_string_value(json_array_get(layers, k));
-			if (!lpath) {
-				error = wp_error(WASMPACK_EINVALID, "the archive's manifest.json: Layers holds a non-string");
-				goto done;
-			}
-			if (!(named = digest_in_name(lpath))) {
-				error = WASMPACK_ENOMEM;
-				goto done;
-			}
-			long entry = -1;
-			n = NULL;
-			if (!(error = find_file(&entry, l, lpath))) {
-				/* The same file listed twice (or by two images) is read once. */
-				for (size_t q = 0; q < l->nneeds && !n; q++)
-					if (!l->needs[q].json && l->needs[q].entry == entry)
-						n = &l->needs[q];
-				if (!n)
-					error = need_add(&n, l, NULL, NULL, -1, lpath, 0);
-				if (!error && *named && !n->digest && !(n->digest = wp_strdup(named)))
-					error = WASMPACK_ENOMEM;
-			}
-			free(named);
-			if (error)
-				goto done;
-			d->layers_i[k] = (size_t)(n - l->needs);
-		}
+		d->nlayers = d->layer_paths.count;
+		if (!(d->layers_i = calloc(d->nlayers ? d->nlayers : 1, sizeof(size_t))))
+			return wp_error_nomem();
+		for (size_t k = 0; k < d->nlayers; k++)
+			if ((error = docker_layer_need(&d->layers_i[k], l, d->layer_paths.items[k])))
+				return error;
 	}
-	if ((error = read_json_pass(l)) || (error = stream_pass(l)))
+	return 0;
+}
+
+/* Checks layer k of image i against its config's diff_id: its digest is
+ * the diff_id (an uncompressed layer) or it hashes to it uncompressed. */
+static int docker_check_diff_id(loader *l, const need *ln, const char *diff_id, size_t k,
+				size_t i)
+{
+	char diff[WASMPACK_DIGEST_MAX];
+	int error;
+	if (wasmpack_digest_equal(ln->got, diff_id))
+		return 0;
+	if ((error = uncompressed_digest(diff, l->store, ln->got)))
+		return error;
+	if (!wasmpack_digest_equal(diff, diff_id))
+		return wp_error(WASMPACK_EDIGEST,
+				"layer %zu of image %zu in the archive is '%s' uncompressed, its config says '%s'",
+				k, i, diff, diff_id);
+	return 0;
+}
+
+/* Writes the OCI manifest for image i (its config and layers now in
+ * memory and the store) and points its root at it. */
+static int docker_manifest(loader *l, const docker_item *d, size_t i)
+{
+	need *cn = &l->needs[d->config_i];
+	wasmpack_image_config *c = NULL;
+	wasmpack_manifest m;
+	wasmpack_buf raw = WASMPACK_BUF_INIT;
+	char mdigest[WASMPACK_DIGEST_MAX];
+	int error;
+
+	memset(&m, 0, sizeof(m));
+	if ((error = wasmpack_image_config_parse(&c, cn->data.data, cn->data.size)))
+		return error;
+	if (c->diff_ids.count != d->nlayers) {
+		error = wp_error(WASMPACK_EINVALID, "image %zu of the archive lists %zu layers, its config %zu",
+				 i, d->nlayers, c->diff_ids.count);
 		goto done;
-	for (size_t i = 0; i < nitems; i++) {
-		docker_item *d = &items[i];
-		need *cn = &l->needs[d->config_i];
-		wasmpack_image_config *c = NULL;
-		wasmpack_manifest m;
-		wasmpack_buf raw = WASMPACK_BUF_INIT;
-		char mdigest[WASMPACK_DIGEST_MAX];
-		memset(&m, 0, sizeof(m));
-		if ((error = wasmpack_image_config_parse(&c, cn->data.data, cn->data.size)))
-			goto done;
-		if (c->diff_ids.count != d->nlayers) {
-			error = wp_error(WASMPACK_EINVALID, "image %zu of the archive lists %zu layers, its config %zu",
-					 i, d->nlayers, c->diff_ids.count);
-			wasmpack_image_config_free(c);
-			goto done;
-		}
-		m.schema_version = 2;
-		m.media_type = WASMPACK_MEDIATYPE_OCI_MANIFEST;
-		m.config.media_type = WASMPACK_MEDIATYPE_OCI_CONFIG;
-		m.config.digest = cn->got;
-		m.config.size = cn->got_size;
-		if (!(m.layers = calloc(d->nlayers ? d->nlayers : 1, sizeof(*m.layers)))) {
-			wasmpack_image_config_free(c);
-			error = wp_error_nomem();
-			goto done;
-		}
-		m.layers_count = d->nlayers;
-		for (size_t k = 0; k < d->nlayers && !error; k++) {
-			need *ln = &l->needs[d->layers_i[k]];
-			char diff[WASMPACK_DIGEST_MAX];
-			m.layers[k].digest = ln->got;
-			m.layers[k].size = ln->got_size;
-			m.layers[k].media_type = (char *)sniff_layer_type(l->store, ln->got, &error);
-			if (error)
-				break;
-			/* A layer of a Docker archive is checked against its diff_id. */
-			if (wasmpack_digest_equal(ln->got, c->diff_ids.items[k]))
-				continue;
-			if (!(error = uncompressed_digest(diff, l->store, ln->got)) &&
-			    !wasmpack_digest_equal(diff, c->diff_ids.items[k]))
-				error = wp_error(WASMPACK_EDIGEST, "layer %zu of image %zu in the archive is '%s' uncompressed, its config says '%s'",
-						 k, i, diff, c->diff_ids.items[k]);
-		}
-		wasmpack_image_config_free(c);
-		if (!error && !(error = wasmpack_manifest_serialize(&raw, &m)))
-			error = wasmpack_store_blob_put(mdigest, l->store, raw.data, raw.size, NULL);
-		/* m borrows every string: free only the array. */
-		free(m.layers);
-		if (!error) {
-			root *r = &l->roots[i];
-			error = wasmpack_descriptor_init(&r->desc, WASMPACK_MEDIATYPE_OCI_MANIFEST, mdigest,
-							 (int64_t)raw.size);
-		}
-		wasmpack_buf_dispose(&raw);
-		if (error)
-			goto done;
 	}
+	m.schema_version = 2;
+	m.media_type = WASMPACK_MEDIATYPE_OCI_MANIFEST;
+	m.config.media_type = WASMPACK_MEDIATYPE_OCI_CONFIG;
+	m.config.digest = cn->got;
+	m.config.size = cn->got_size;
+	if (!(m.layers = calloc(d->nlayers ? d->nlayers : 1, sizeof(*m.layers)))) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	m.layers_count = d->nlayers;
+	for (size_t k = 0; k < d->nlayers && !error; k++) {
+		need *ln = &l->needs[d->layers_i[k]];
+		m.layers[k].digest = ln->got;
+		m.layers[k].size = ln->got_size;
+		m.layers[k].media_type = (char *)sniff_layer_type(l->store, ln->got, &error);
+		if (!error)
+			error = docker_check_diff_id(l, ln, c->diff_ids.items[k], k, i);
+	}
+	if (!error && !(error = wasmpack_manifest_serialize(&raw, &m)))
+		error = wasmpack_store_blob_put(mdigest, l->store, raw.data, raw.size, NULL);
+	if (!error)
+		error = wasmpack_descriptor_init(&l->roots[i].desc, WASMPACK_MEDIATYPE_OCI_MANIFEST,
+						 mdigest, (int64_t)raw.size);
+done:
+	/* m borrows every string: free only the array. */
+	free(m.layers);
+	wasmpack_image_config_free(c);
+	wasmpack_buf_dispose(&raw);
+	return error;
+}
+
+/* A Docker archive: manifest.json names each image's config and layer
+ * files; the OCI manifest is made here. */
+static int load_docker(loader *l)
+{
+	docker_item *items = NULL;
+	size_t nitems = 0;
+	int error;
+
+	if ((error = docker_read(&items, &nitems, l)) || (error = check_names(l)) ||
+	    (error = docker_needs(l, items, nitems)) || (error = read_json_pass(l)) ||
+	    (error = stream_pass(l)))
+		goto done;
+	for (size_t i = 0; i < nitems && !error; i++)
+		error = docker_manifest(l, &items[i], i);
 	/* Configs go in once their image is known to be whole. */
 	for (size_t i = 0; i < nitems && !error; i++) {
 		need *cn = &l->needs[items[i].config_i];
 		error = wasmpack_store_blob_put(NULL, l->store, cn->data.data, cn->data.size, cn->got);
 	}
 done:
-	for (size_t i = 0; items && i < nitems; i++)
-		free(items[i].layers_i);
-	free(items);
-	json_decref(root_json);
+	docker_items_free(items, nitems);
 	return error;
 }
 
