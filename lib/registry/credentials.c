@@ -1,5 +1,5 @@
 /* Registry logins shared with docker: config.json `auths`, `credsStore`
- * and `credHelpers`, and the docker-credential-* helper protocol. */
+ * and `credHelpers`; the helpers themselves run in credential_helper.c. */
 #include "wasmpack/credentials.h"
 
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "registry/token.h"
@@ -20,18 +19,9 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "util/fs.h"
-#include "util/spawn.h"
 
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX (8 * 1024 * 1024)
-#define HELPER_PREFIX "docker-credential-"
-#define HELPER_NAME_MAX 128
-#define HELPER_OUT_MAX (1024 * 1024)
-#define HELPER_ERR_MAX 1024
-/* What a helper's username is when its secret is an identity token. */
-#define TOKEN_USERNAME "<token>"
-/* The one failure message of the protocol that means "none". */
-#define NOT_FOUND_MESSAGE "credentials not found in native keychain"
 
 static const char *const hub_keys[] = {"docker.io", "index.docker.io",
 				       WP_AUTH_DOCKER_HUB_API_HOST};
@@ -108,18 +98,18 @@ static int config_locate(config *c, const wasmpack_credentials_options *opts)
 	return 0;
 }
 
-static int only_space(const unsigned char *p, size_t n)
+/* 1 when the n bytes at p are only JSON whitespace (or none). */
+int wp_cred_blank(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
 			return 0;
 	return 1;
 }
-
 /* The bytes of config.json into c->root; empty or blank reads as {}. */
 static int config_parse(config *c, const unsigned char *data, size_t len)
 {
-	if (only_space(data, len)) {
+	if (wp_cred_blank(data, len)) {
 		if (!(c->root = json_object()))
 			return wp_error_nomem();
 		return 0;
@@ -274,17 +264,6 @@ static const char *find_key(const json_t *obj, const char *host)
 	return NULL;
 }
 
-static int valid_helper_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > HELPER_NAME_MAX)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '/')
-			return 0;
-	return 1;
-}
-
 /* The helper host's logins go to (borrowed from the config), or NULL. */
 static int find_helper(const char **out, const config *c, const char *host)
 {
@@ -312,196 +291,11 @@ static int find_helper(const char **out, const config *c, const char *host)
 		if (!name || !*name)
 			return 0;
 	}
-	if (!valid_helper_name(name))
+	if (!wp_cred_helper_name_valid(name))
 		return wp_json_error(&cx, key ? "credHelpers" : "credsStore",
 				     "invalid credential helper name");
 	*out = name;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Running a credential helper                                         */
-
-/* The first line of text, trimmed, with bytes a message must not hold
- * replaced and every occurrence of secret (matched in the raw text, so a
- * cut line cannot leave part of one) masked, into dst. */
-static void message_from(char *dst, size_t dstlen, const char *text, size_t n,
-			 const char *secret)
-{
-	size_t sl = secret ? strlen(secret) : 0, i = 0, j = 0;
-	while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-		i++;
-	while (i < n && text[i] != '\n' && text[i] != '\r' && j + 1 < dstlen) {
-		if (sl && n - i >= sl && memcmp(text + i, secret, sl) == 0) {
-			for (const char *m = "***"; *m && j + 1 < dstlen; m++)
-				dst[j++] = *m;
-			i += sl;
-			continue;
-		}
-		unsigned char ch = (unsigned char)text[i++];
-		dst[j++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	while (j > 0 && (dst[j - 1] == ' ' || dst[j - 1] == '\t'))
-		j--;
-	dst[j] = '\0';
-}
-
-/* When a failed helper's stdout said nothing (msg is empty): the first
- * line of its stderr, else how it ended; secret masked. */
-static void helper_failure_message(char *msg, size_t size, const wp_spawn_result *res,
-				   const char *secret)
-{
-	message_from(msg, size, res->err, res->err_len, secret);
-	if (*msg)
-		return;
-	if (WIFSIGNALED(res->status))
-		snprintf(msg, size, "killed by signal %d", WTERMSIG(res->status));
-	else
-		snprintf(msg, size, "exit status %d", WEXITSTATUS(res->status));
-}
-
-/* Runs docker-credential-<name> <action> with input on stdin (closed
- * after writing) and collects stdout (capped) and stderr. Exit 0: *out
- * gets stdout (holds secrets; wipe it) and 0 is returned. Exit non-zero
- * with NOT_FOUND_MESSAGE: WASMPACK_ENOTFOUND. Otherwise WASMPACK_ERROR
- * with the helper's message (stdout, else stderr), secret masked. The
- * helper is looked up on PATH first, as exec.LookPath does for docker, so
- * a missing helper is told apart from one that failed. */
-static int run_helper(wasmpack_buf *out, const char *name, const char *action,
-		      const char *server, const void *input, size_t input_len,
-		      const char *secret)
-{
-	char prog[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX];
-	char label[sizeof(prog) + 64];
-	char msg[512];
-	char *full = NULL;
-	const char *what = server ? server : "";
-	wp_spawn_result res;
-	int error;
-
-	out->data = NULL;
-	out->size = 0;
-	snprintf(prog, sizeof(prog), "%s%s", HELPER_PREFIX, name);
-	snprintf(label, sizeof(label), "credential helper '%s' %s", prog, action);
-	if ((error = wp_spawn_find_on_path(&full, prog)) == WASMPACK_ENOMEM)
-		return error;
-	if (error < 0)
-		return wp_error(WASMPACK_ERROR, "credential helper '%s' not found on PATH", prog);
-	char *argv[] = {prog, (char *)action, NULL};
-	wp_spawn_opts o = {full, argv, label, input, input_len, HELPER_OUT_MAX};
-	error = wp_spawn_run(&res, &o);
-	free(full);
-	if (error < 0)
-		goto done;
-	if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0) {
-		*out = res.out;
-		res.out.data = NULL;
-		res.out.size = res.out_cap = 0;
-		goto done;
-	}
-	message_from(msg, sizeof(msg), res.out.data ? (const char *)res.out.data : "",
-		     res.out.size, secret);
-	if (strcmp(msg, NOT_FOUND_MESSAGE) == 0) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s'", what, prog);
-		goto done;
-	}
-	if (!*msg)
-		helper_failure_message(msg, sizeof(msg), &res, secret);
-	error = wp_error(WASMPACK_ERROR, "credential helper '%s' %s '%s' failed: %s", prog, action,
-			 what, msg);
-done:
-	wp_spawn_result_dispose(&res);
-	return error;
-}
-
-static char *dup_nonempty(const char *s)
-{
-	return s && *s ? strdup(s) : NULL;
-}
-
-static int helper_get(wasmpack_credential *out, const char *helper, const char *server)
-{
-	wasmpack_buf buf = WASMPACK_BUF_INIT;
-	json_t *root = NULL;
-	const char *user = NULL, *secret = NULL;
-	char what[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX + 32];
-	wp_json_ctx cx;
-	int error;
-
-	snprintf(what, sizeof(what), "output of '%s%s get'", HELPER_PREFIX, helper);
-	if ((error = run_helper(&buf, helper, "get", server, server, strlen(server), NULL)) < 0)
-		return error;
-	if (only_space(buf.data, buf.size)) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s%s'", server,
-				 HELPER_PREFIX, helper);
-		goto done;
-	}
-	wp_json_ctx_init(&cx, what);
-	if ((error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
-					       what)) < 0 ||
-	    (error = wp_json_get_string(&user, root, "Username", 0, &cx)) < 0 ||
-	    (error = wp_json_get_string(&secret, root, "Secret", 0, &cx)) < 0)
-		goto done;
-	if (!secret || !*secret) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s%s'", server,
-				 HELPER_PREFIX, helper);
-		goto done;
-	}
-	if (user && strcmp(user, TOKEN_USERNAME) == 0) {
-		if (!(out->identity_token = dup_nonempty(secret)))
-			error = wp_error_nomem();
-	} else {
-		out->username = dup_nonempty(user);
-		out->password = dup_nonempty(secret);
-		if ((user && *user && !out->username) || !out->password)
-			error = wp_error_nomem();
-	}
-done:
-	if (error < 0)
-		wasmpack_credential_dispose(out);
-	json_decref(root);
-	wp_auth_wipe(buf.data, buf.size);
-	wasmpack_buf_dispose(&buf);
-	return error;
-}
-
-static int helper_store(const char *helper, const char *server, const wasmpack_credential *cred)
-{
-	wasmpack_buf in = WASMPACK_BUF_INIT, out = WASMPACK_BUF_INIT;
-	int error = 0;
-	int token = cred->identity_token && *cred->identity_token;
-	const char *user = token ? TOKEN_USERNAME : cred->username;
-	const char *secret = token ? cred->identity_token : cred->password;
-	json_t *doc = json_object();
-
-	if (!doc || json_object_set_new(doc, "ServerURL", json_string(server)) ||
-	    json_object_set_new(doc, "Username", json_string(user ? user : "")) ||
-	    json_object_set_new(doc, "Secret", json_string(secret ? secret : ""))) {
-		/* json_string fails on invalid UTF-8 as well as on no memory. */
-		error = wp_error(WASMPACK_EINVALID,
-				 "cannot store credentials for '%s': not valid UTF-8 (or out of memory)",
-				 server);
-		goto done;
-	}
-	if ((error = wp_json_dump(&in, doc)) < 0)
-		goto done;
-	error = run_helper(&out, helper, "store", server, in.data, in.size, secret);
-done:
-	json_decref(doc);
-	wp_auth_wipe(in.data, in.size);
-	wasmpack_buf_dispose(&in);
-	wp_auth_wipe(out.data, out.size);
-	wasmpack_buf_dispose(&out);
-	return error;
-}
-
-/* 0 when erased, WASMPACK_ENOTFOUND when the helper had none. */
-static int helper_erase(const char *helper, const char *server)
-{
-	wasmpack_buf out = WASMPACK_BUF_INIT;
-	int error = run_helper(&out, helper, "erase", server, server, strlen(server), NULL);
-	wasmpack_buf_dispose(&out);
-	return error;
 }
 
 /* ------------------------------------------------------------------ */
@@ -541,7 +335,7 @@ static int read_entry(wasmpack_credential *out, const json_t *entry, const char 
 	 * password (docker's credential helpers do so, and other tools write
 	 * it into auth): read it as the token it is, as helper_get does, or
 	 * it would go out as a Basic password and be refused. */
-	if (user && strcmp(user, TOKEN_USERNAME) == 0) {
+	if (user && strcmp(user, WP_CRED_TOKEN_USERNAME) == 0) {
 		if (!(token && *token))
 			token = pass;
 		user = pass = NULL;
@@ -650,7 +444,7 @@ int wasmpack_credentials_get(wasmpack_credential *out, const char *registry,
 	    (error = config_lookup(out, &helper, &c, host)) < 0)
 		goto done;
 	if (helper)
-		error = helper_get(out, helper, wp_auth_config_key(host));
+		error = wp_cred_helper_get(out, helper, wp_auth_config_key(host));
 done:
 	free(host);
 	config_dispose(&c);
@@ -718,7 +512,7 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 	    (error = find_helper(&helper, &c, host)) < 0)
 		goto done;
 	if (helper) {
-		if ((error = helper_store(helper, wp_auth_config_key(host), cred)) < 0)
+		if ((error = wp_cred_helper_store(helper, wp_auth_config_key(host), cred)) < 0)
 			goto done;
 		/* Leave no plain-text copy behind the helper's back. */
 		if ((error = get_auths(&auths, &c, 0)) < 0)
@@ -736,7 +530,7 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 	/* A password given for the user "<token>" is an identity token:
 	 * written where docker keeps those, so every reader takes it so. */
 	const char *identity = cred->identity_token;
-	int token_user = cred->username && strcmp(cred->username, TOKEN_USERNAME) == 0;
+	int token_user = cred->username && strcmp(cred->username, WP_CRED_TOKEN_USERNAME) == 0;
 	if (token_user && !(identity && *identity))
 		identity = cred->password;
 	if (!token_user &&
@@ -784,7 +578,7 @@ int wasmpack_credentials_erase(const char *registry, const wasmpack_credentials_
 	    (error = config_load(&c, opts)) < 0 || (error = find_helper(&helper, &c, host)) < 0)
 		goto done;
 	if (helper) {
-		error = helper_erase(helper, wp_auth_config_key(host));
+		error = wp_cred_helper_erase(helper, wp_auth_config_key(host));
 		if (error < 0 && error != WASMPACK_ENOTFOUND)
 			goto done;
 		erased = error == 0;
@@ -798,7 +592,7 @@ int wasmpack_credentials_erase(const char *registry, const wasmpack_credentials_
 	}
 	error = erased ? 0
 		       : wp_error(WASMPACK_ENOTFOUND, "not logged in to '%s': no credentials in %s%s%s",
-				  host, c.what, helper ? " or " HELPER_PREFIX : "",
+				  host, c.what, helper ? " or " WP_CRED_HELPER_PREFIX : "",
 				  helper ? helper : "");
 done:
 	free(host);
@@ -843,33 +637,6 @@ int wasmpack_credentials_config_path(char **out, const wasmpack_credentials_opti
 	return error;
 }
 
-/* Adds the logins the credsStore helper lists. */
-static int list_helper(wasmpack_kvlist *out, const char *helper)
-{
-	wasmpack_buf buf = WASMPACK_BUF_INIT;
-	json_t *root = NULL, *v;
-	const char *key;
-	char what[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX + 32];
-	int error;
-
-	snprintf(what, sizeof(what), "output of '%s%s list'", HELPER_PREFIX, helper);
-	if ((error = run_helper(&buf, helper, "list", NULL, NULL, 0, NULL)) < 0)
-		return error;
-	if (!only_space(buf.data, buf.size) &&
-	    (error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
-					       what)) == 0) {
-		json_object_foreach(root, key, v) {
-			const char *user = json_is_string(v) ? json_string_value(v) : "";
-			if ((error = wasmpack_kvlist_set(out, key,
-							 strcmp(user, TOKEN_USERNAME) ? user : "")) < 0)
-				break;
-		}
-	}
-	json_decref(root);
-	wasmpack_buf_dispose(&buf);
-	return error;
-}
-
 int wasmpack_credentials_list(wasmpack_kvlist *out, const wasmpack_credentials_options *opts)
 {
 	config c = {0};
@@ -903,11 +670,11 @@ int wasmpack_credentials_list(wasmpack_kvlist *out, const wasmpack_credentials_o
 	    (error = wp_json_get_object(&helpers, c.root, "credHelpers", 0, &cx)) < 0)
 		goto done;
 	if (store && *store) {
-		if (!valid_helper_name(store)) {
+		if (!wp_cred_helper_name_valid(store)) {
 			error = wp_json_error(&cx, "credsStore", "invalid credential helper name");
 			goto done;
 		}
-		if ((error = list_helper(&l, store)) < 0)
+		if ((error = wp_cred_helper_list(&l, store)) < 0)
 			goto done;
 	}
 	if (helpers) {
