@@ -12,6 +12,7 @@
 #include "oci/json.h"
 #include "registry/token.h"
 #include "util/error.h"
+#include "util/secret.h"
 #include "util/spawn.h"
 
 #define HELPER_OUT_MAX (1024 * 1024)
@@ -167,7 +168,7 @@ done:
 	if (error < 0)
 		wasmpack_credential_dispose(out);
 	json_decref(root);
-	wp_auth_wipe(buf.data, buf.size);
+	wp_secret_wipe(buf.data, buf.size);
 	wasmpack_buf_dispose(&buf);
 	return error;
 }
@@ -195,9 +196,9 @@ int wp_cred_helper_store(const char *helper, const char *server, const wasmpack_
 	error = run_helper(&out, helper, "store", server, in.data, in.size, secret);
 done:
 	json_decref(doc);
-	wp_auth_wipe(in.data, in.size);
+	wp_secret_wipe(in.data, in.size);
 	wasmpack_buf_dispose(&in);
-	wp_auth_wipe(out.data, out.size);
+	wp_secret_wipe(out.data, out.size);
 	wasmpack_buf_dispose(&out);
 	return error;
 }

@@ -17,6 +17,7 @@
 #include "registry/token.h"
 #include "registry/credentials_internal.h"
 #include "util/error.h"
+#include "util/secret.h"
 #include "oci/json.h"
 #include "util/fs.h"
 
@@ -30,9 +31,9 @@ void wasmpack_credential_dispose(wasmpack_credential *cred)
 {
 	if (!cred)
 		return;
-	wp_auth_free_secret(cred->username);
-	wp_auth_free_secret(cred->password);
-	wp_auth_free_secret(cred->identity_token);
+	wp_secret_free(cred->username);
+	wp_secret_free(cred->password);
+	wp_secret_free(cred->identity_token);
 	memset(cred, 0, sizeof(*cred));
 }
 
@@ -129,7 +130,7 @@ static int config_load(config *c, const wasmpack_credentials_options *opts)
 		error = config_parse(c, NULL, 0);
 	else if (error == 0)
 		error = config_parse(c, buf.data, buf.size);
-	wp_auth_wipe(buf.data, buf.size);
+	wp_secret_wipe(buf.data, buf.size);
 	wasmpack_buf_dispose(&buf);
 	return error;
 }
@@ -197,7 +198,7 @@ static int config_save(config *c)
 		resolved = realpath(c->path, NULL);
 	error = wp_write_file_atomic(resolved ? resolved : c->path, data, len, 0600);
 done:
-	wp_auth_wipe(data, len);
+	wp_secret_wipe(data, len);
 	free(data);
 	free(resolved);
 	return error;
@@ -349,8 +350,8 @@ static int read_entry(wasmpack_credential *out, const json_t *entry, const char 
 		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in %s", key, c->what);
 	if (error < 0)
 		wasmpack_credential_dispose(out);
-	wp_auth_free_secret(du);
-	wp_auth_free_secret(dp);
+	wp_secret_free(du);
+	wp_secret_free(dp);
 	return error;
 }
 
@@ -560,7 +561,7 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 	error = config_save(&c);
 done:
 	json_decref(entry);
-	wp_auth_free_secret(auth);
+	wp_secret_free(auth);
 	free(host);
 	config_dispose(&c);
 	return error;

@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "oci/json.h"
 #include "util/fs.h"
+#include "util/secret.h"
 #include "util/str.h"
 #include "util/time.h"
 
@@ -225,8 +226,8 @@ void wp_auth_token_dispose(wp_auth_token *t)
 {
 	if (!t)
 		return;
-	wp_auth_free_secret(t->token);
-	wp_auth_free_secret(t->refresh_token);
+	wp_secret_free(t->token);
+	wp_secret_free(t->refresh_token);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -372,7 +373,7 @@ int wp_auth_basic_encode(char **out, const char *username, const char *password)
 	if (!plain)
 		return WASMPACK_ENOMEM;
 	int error = wp_base64_encode(out, plain, strlen(plain), 0);
-	wp_auth_free_secret(plain);
+	wp_secret_free(plain);
 	return error;
 }
 

@@ -39,7 +39,7 @@ int wp_auth_token_url(char **out, const char *realm, const char *service,
  *   grant_type=refresh_token&refresh_token=R&service=S&client_id=wasmpack&scope=A+B
  *   grant_type=password&username=U&password=P&service=S&client_id=wasmpack&scope=A+B
  * service and scope are left out when NULL / empty. *out holds secrets:
- * release it with wp_auth_free_secret(). */
+ * release it with wp_secret_free(). */
 int wp_auth_oauth_refresh_body(char **out, const char *refresh_token,
 			       const char *service, const wp_auth_scopes *scopes);
 int wp_auth_oauth_password_body(char **out, const char *username,
@@ -118,14 +118,14 @@ size_t wp_auth_token_cache_size(const wp_auth_token_cache *cache);
 /* base64("username:password"): the Basic credentials and docker's
  * config.json `auth` field. A username holding ':' cannot be told apart
  * from the password and is refused (WASMPACK_EINVALID). NULL password =
- * "". *out holds a secret: release it with wp_auth_free_secret(). */
+ * "". *out holds a secret: release it with wp_secret_free(). */
 int wp_auth_basic_encode(char **out, const char *username, const char *password);
 
 /* Decodes a docker `auth` field: strict base64 (padding optional, no
  * whitespace) of "user:pass", split on the first ':'. WASMPACK_EINVALID
  * on bad base64, a missing ':', or a NUL byte; the message never quotes
  * the input. *username and *password are new strings (release the
- * password with wp_auth_free_secret); both NULL on error. */
+ * password with wp_secret_free); both NULL on error. */
 int wp_auth_basic_decode(char **username, char **password, const char *auth);
 
 /* ------------------------------------------------------------------ */
