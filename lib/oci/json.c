@@ -61,6 +61,15 @@ int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max,
 	return parse_document(out, data, len, max, what, 1);
 }
 
+int wp_json_blank(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
 int wp_json_dump(wasmpack_buf *out, const json_t *j)
 {
 	const size_t flags = JSON_COMPACT | JSON_SORT_KEYS;

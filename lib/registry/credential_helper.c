@@ -139,7 +139,7 @@ int wp_cred_helper_get(wasmpack_credential *out, const char *helper, const char 
 	snprintf(what, sizeof(what), "output of '%s%s get'", WP_CRED_HELPER_PREFIX, helper);
 	if ((error = run_helper(&buf, helper, "get", server, server, strlen(server), NULL)) < 0)
 		return error;
-	if (wp_cred_blank(buf.data, buf.size)) {
+	if (wp_json_blank(buf.data, buf.size)) {
 		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s%s'", server,
 				 WP_CRED_HELPER_PREFIX, helper);
 		goto done;
@@ -222,7 +222,7 @@ int wp_cred_helper_list(wasmpack_kvlist *out, const char *helper)
 	snprintf(what, sizeof(what), "output of '%s%s list'", WP_CRED_HELPER_PREFIX, helper);
 	if ((error = run_helper(&buf, helper, "list", NULL, NULL, 0, NULL)) < 0)
 		return error;
-	if (!wp_cred_blank(buf.data, buf.size) &&
+	if (!wp_json_blank(buf.data, buf.size) &&
 	    (error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
 					       what)) == 0) {
 		json_object_foreach(root, key, v) {

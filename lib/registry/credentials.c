@@ -27,16 +27,6 @@
 static const char *const hub_keys[] = {"docker.io", "index.docker.io",
 				       WP_AUTH_DOCKER_HUB_API_HOST};
 
-void wasmpack_credential_dispose(wasmpack_credential *cred)
-{
-	if (!cred)
-		return;
-	wp_secret_free(cred->username);
-	wp_secret_free(cred->password);
-	wp_secret_free(cred->identity_token);
-	memset(cred, 0, sizeof(*cred));
-}
-
 /* ------------------------------------------------------------------ */
 /* Locating and reading config.json                                    */
 
@@ -99,18 +89,10 @@ static int config_locate(config *c, const wasmpack_credentials_options *opts)
 	return 0;
 }
 
-/* 1 when the n bytes at p are only JSON whitespace (or none). */
-int wp_cred_blank(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
-			return 0;
-	return 1;
-}
 /* The bytes of config.json into c->root; empty or blank reads as {}. */
 static int config_parse(config *c, const unsigned char *data, size_t len)
 {
-	if (wp_cred_blank(data, len)) {
+	if (wp_json_blank(data, len)) {
 		if (!(c->root = json_object()))
 			return wp_error_nomem();
 		return 0;

@@ -23,9 +23,6 @@
 int wp_credentials_get_from_json(wasmpack_credential *out, char **helper,
 				 const char *registry, const void *data, size_t len);
 
-/* 1 when the n bytes at p are only JSON whitespace (or none). */
-int wp_cred_blank(const unsigned char *p, size_t n);
-
 /* 1 when name can name a helper program (1 to WP_CRED_HELPER_NAME_MAX
  * printable bytes, no space or '/'), else 0. */
 int wp_cred_helper_name_valid(const char *name);
