@@ -12,7 +12,6 @@
 #define WP_AUTH_CHALLENGES_MAX 16      /* challenges in one list */
 #define WP_AUTH_PARAMS_MAX 32          /* auth-params in one challenge */
 
-
 /* One challenge. Strings are owned by the list that holds it. */
 typedef struct wp_auth_challenge {
 	char *scheme;           /* lower case: "bearer", "basic", ... */

@@ -7,7 +7,6 @@
 
 #define WP_AUTH_SCOPES_MAX 64          /* resources in one scope set */
 
-
 /* A normalized set of scopes "type:name:action,action": one item per
  * type:name, actions sorted and unique, items sorted, so two sets asking
  * for the same access compare equal whatever order they were built in.
