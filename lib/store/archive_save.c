@@ -279,14 +279,104 @@ static int blob_cmp(const void *a, const void *b)
 	return strcmp(((const save_blob *)a)->digest, ((const save_blob *)b)->digest);
 }
 
+/* Resolves ref into the index entry d (which the caller's index owns
+ * once initialized: *added says so), names it with the annotations docker
+ * and containerd read, and queues every blob it reaches. */
+static int save_add_image(saver *s, wasmpack_descriptor *d, int *added,
+			  const wasmpack_reference *ref)
+{
+	wasmpack_descriptor found;
+	char *name = NULL, *full = NULL;
+	int error;
+	memset(&found, 0, sizeof(found));
+	*added = 0;
+	error = wasmpack_store_resolve(&found, s->store, ref);
+	if (!error && !(error = wasmpack_descriptor_init(d, found.media_type, found.digest, found.size)))
+		*added = 1;
+	if (!error && !(error = wasmpack_reference_name(&name, ref)) &&
+	    !(full = ref->tag ? wp_asprintf("%s:%s", name, ref->tag)
+			      : wp_asprintf("%s@%s", name, found.digest)))
+		error = WASMPACK_ENOMEM;
+	if (!error)
+		error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME, full);
+	if (!error && ref->tag)
+		error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_REF_NAME, ref->tag);
+	if (!error)
+		error = save_walk(s, d, ref, 0);
+	free(name);
+	free(full);
+	wasmpack_descriptor_dispose(&found);
+	return error;
+}
+
+/* Docker's manifest.json: one entry per image with an image config. */
+static int save_docker_json(wasmpack_buf *out, const saver *s)
+{
+	json_t *docker = json_array();
+	int error = 0;
+	if (!docker)
+		return wp_error_nomem();
+	for (size_t i = 0; i < s->nimages && !error; i++)
+		error = wp_json_append_new(docker, json_incref(s->images[i].entry));
+	if (!error)
+		error = wp_json_dump(out, docker);
+	json_decref(docker);
+	return error;
+}
+
+/* Writes the archive: the layout files first, then every blob. */
+static int save_write(saver *s, const wasmpack_buf *index_json, const wasmpack_buf *docker_json)
+{
+	struct archive *a = NULL;
+	unsigned char *buf = NULL;
+	int error = 0;
+	if (!(buf = malloc(CHUNK)) || !(a = archive_write_new())) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	/* ustar, with pax headers only where ustar cannot say something. */
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    archive_write_open(a, s, NULL, tar_write, NULL) != ARCHIVE_OK) {
+		error = tar_fail(s, a, "the header");
+		goto done;
+	}
+	if ((error = tar_bytes(s, a, "oci-layout", LAYOUT_JSON, strlen(LAYOUT_JSON))) ||
+	    (error = tar_bytes(s, a, "index.json", index_json->data, index_json->size)) ||
+	    (error = tar_bytes(s, a, "manifest.json", docker_json->data, docker_json->size)) ||
+	    (error = tar_header(s, a, "blobs/", 1, 0)) ||
+	    (error = tar_header(s, a, "blobs/sha256/", 1, 0)))
+		goto done;
+	for (size_t i = 0; i < s->nblobs; i++)
+		if ((error = tar_blob(s, a, &s->blobs[i], buf)))
+			goto done;
+	if (archive_write_close(a) != ARCHIVE_OK)
+		error = tar_fail(s, a, "the end");
+done:
+	archive_write_free(a);
+	free(buf);
+	return error;
+}
+
+static void saver_dispose(saver *s)
+{
+	for (size_t i = 0; i < s->nblobs; i++) {
+		free(s->blobs[i].digest);
+		wasmpack_buf_dispose(&s->blobs[i].json);
+	}
+	free(s->blobs);
+	for (size_t i = 0; i < s->nimages; i++) {
+		free(s->images[i].manifest_digest);
+		json_decref(s->images[i].entry);
+	}
+	free(s->images);
+}
+
 int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs, size_t count, int fd)
 {
 	saver s;
 	wasmpack_index idx;
 	wasmpack_buf index_json = WASMPACK_BUF_INIT, docker_json = WASMPACK_BUF_INIT;
-	json_t *docker = NULL;
-	struct archive *a = NULL;
-	unsigned char *buf = NULL;
 	int error = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -299,84 +389,26 @@ int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs, 
 	idx.media_type = WASMPACK_MEDIATYPE_OCI_INDEX;
 	if (!(idx.manifests = calloc(count, sizeof(*idx.manifests))))
 		return wp_error_nomem();
-	for (size_t i = 0; i < count; i++) {
-		wasmpack_descriptor *d = &idx.manifests[i];
-		wasmpack_descriptor found;
-		char *name = NULL, *full = NULL;
-		memset(&found, 0, sizeof(found));
-		error = wasmpack_store_resolve(&found, store, refs[i]);
-		if (!error && !(error = wasmpack_descriptor_init(d, found.media_type, found.digest, found.size)))
-			idx.manifests_count++;
-		if (!error && !(error = wasmpack_reference_name(&name, refs[i])) &&
-		    !(full = refs[i]->tag ? wp_asprintf("%s:%s", name, refs[i]->tag)
-					  : wp_asprintf("%s@%s", name, found.digest)))
-			error = WASMPACK_ENOMEM;
-		if (!error)
-			error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME, full);
-		if (!error && refs[i]->tag)
-			error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_REF_NAME, refs[i]->tag);
-		if (!error)
-			error = save_walk(&s, d, refs[i], 0);
-		free(name);
-		free(full);
-		wasmpack_descriptor_dispose(&found);
-		if (error)
-			goto done;
+	for (size_t i = 0; i < count && !error; i++) {
+		int added = 0;
+		error = save_add_image(&s, &idx.manifests[i], &added, refs[i]);
+		idx.manifests_count += (size_t)added;
 	}
+	if (error)
+		goto done;
 	/* Blobs in digest order: the archive does not depend on the order
 	 * the images were named in. */
 	qsort(s.blobs, s.nblobs, sizeof(*s.blobs), blob_cmp);
-	if (!(docker = json_array())) {
-		error = wp_error_nomem();
-		goto done;
-	}
-	for (size_t i = 0; i < s.nimages; i++)
-		if ((error = wp_json_append_new(docker, json_incref(s.images[i].entry))))
-			goto done;
-	if ((error = wasmpack_index_serialize(&index_json, &idx)) ||
-	    (error = wp_json_dump(&docker_json, docker)))
-		goto done;
-	if (!(buf = malloc(CHUNK)) || !(a = archive_write_new())) {
-		error = wp_error_nomem();
-		goto done;
-	}
-	/* ustar, with pax headers only where ustar cannot say something. */
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
-	    archive_write_open(a, &s, NULL, tar_write, NULL) != ARCHIVE_OK) {
-		error = tar_fail(&s, a, "the header");
-		goto done;
-	}
-	if ((error = tar_bytes(&s, a, "oci-layout", LAYOUT_JSON, strlen(LAYOUT_JSON))) ||
-	    (error = tar_bytes(&s, a, "index.json", index_json.data, index_json.size)) ||
-	    (error = tar_bytes(&s, a, "manifest.json", docker_json.data, docker_json.size)) ||
-	    (error = tar_header(&s, a, "blobs/", 1, 0)) ||
-	    (error = tar_header(&s, a, "blobs/sha256/", 1, 0)))
-		goto done;
-	for (size_t i = 0; i < s.nblobs; i++)
-		if ((error = tar_blob(&s, a, &s.blobs[i], buf)))
-			goto done;
-	if (archive_write_close(a) != ARCHIVE_OK)
-		error = tar_fail(&s, a, "the end");
+	if (!(error = wasmpack_index_serialize(&index_json, &idx)) &&
+	    !(error = save_docker_json(&docker_json, &s)))
+		error = save_write(&s, &index_json, &docker_json);
 done:
-	archive_write_free(a);
-	free(buf);
-	json_decref(docker);
 	wasmpack_buf_dispose(&index_json);
 	wasmpack_buf_dispose(&docker_json);
 	for (size_t i = 0; i < idx.manifests_count; i++)
 		wasmpack_descriptor_dispose(&idx.manifests[i]);
 	free(idx.manifests);
-	for (size_t i = 0; i < s.nblobs; i++) {
-		free(s.blobs[i].digest);
-		wasmpack_buf_dispose(&s.blobs[i].json);
-	}
-	free(s.blobs);
-	for (size_t i = 0; i < s.nimages; i++) {
-		free(s.images[i].manifest_digest);
-		json_decref(s.images[i].entry);
-	}
-	free(s.images);
+	saver_dispose(&s);
 	if (error)
 		wp_error_prefix("cannot save: ");
 	return error;
