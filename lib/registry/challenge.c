@@ -197,6 +197,88 @@ static int parse_params(wp_auth_challenge *c, cparser *p, size_t *nparams)
 	}
 }
 
+/* Appends a zeroed challenge to tmp; NULL (error set) when out of memory. */
+static wp_auth_challenge *challenge_new(wp_auth_challenges *tmp)
+{
+	wp_auth_challenge *items = realloc(tmp->items, (tmp->count + 1) * sizeof(*items));
+	if (!items) {
+		wp_error_nomem();
+		return NULL;
+	}
+	tmp->items = items;
+	wp_auth_challenge *c = &tmp->items[tmp->count++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+/* What follows a challenge's scheme and its space, up to the list's next
+ * ',' or end: auth-params, or one token68. */
+static int parse_challenge_body(wp_auth_challenge *c, cparser *p)
+{
+	if (looks_like_param(p)) {
+		size_t nparams = 0;
+		return parse_params(c, p, &nparams);
+	}
+	size_t start = p->pos;
+	while (!at_end(p) && is_token68_char(cur(p)))
+		p->pos++;
+	if (p->pos == start)
+		return syntax(p, "expected a parameter or token68");
+	while (!at_end(p) && cur(p) == '=')
+		p->pos++;
+	if (!(c->token68 = wp_strndup((const char *)p->s + start, p->pos - start)))
+		return WASMPACK_ENOMEM;
+	skip_ows(p);
+	if (!at_end(p) && cur(p) != ',')
+		return syntax(p, "expected ','");
+	return 0;
+}
+
+/* Parses the challenge starting at p->pos (on its scheme) into tmp;
+ * `before` challenges are in the caller's list already. */
+static int parse_challenge(wp_auth_challenges *tmp, cparser *p, size_t before)
+{
+	size_t start = p->pos;
+	while (!at_end(p) && is_tchar(cur(p)))
+		p->pos++;
+	if (p->pos == start)
+		return syntax(p, "expected an auth scheme");
+	if (before + tmp->count >= WP_AUTH_CHALLENGES_MAX)
+		return wp_error(WASMPACK_ETOOLARGE,
+				"invalid WWW-Authenticate header: more than %d challenges",
+				WP_AUTH_CHALLENGES_MAX);
+	wp_auth_challenge *c = challenge_new(tmp);
+	if (!c)
+		return WASMPACK_ENOMEM;
+	if (!(c->scheme = dup_lower((const char *)p->s + start, p->pos - start)))
+		return WASMPACK_ENOMEM;
+	if (at_end(p) || cur(p) == ',')
+		return 0;
+	if (!is_ows(cur(p)))
+		return syntax(p, "expected a space after the auth scheme");
+	skip_ows(p);
+	if (at_end(p) || cur(p) == ',')
+		return 0;
+	return parse_challenge_body(c, p);
+}
+
+/* Moves tmp's challenges to the end of list (tmp left empty). */
+static int challenges_append(wp_auth_challenges *list, wp_auth_challenges *tmp)
+{
+	if (!tmp->count)
+		return 0;
+	wp_auth_challenge *items = realloc(list->items, (list->count + tmp->count) * sizeof(*items));
+	if (!items)
+		return wp_error_nomem();
+	memcpy(items + list->count, tmp->items, tmp->count * sizeof(*items));
+	list->items = items;
+	list->count += tmp->count;
+	free(tmp->items);
+	tmp->items = NULL;
+	tmp->count = 0;
+	return 0;
+}
+
 int wp_auth_challenges_parse(wp_auth_challenges *list, const char *value, size_t len)
 {
 	wp_auth_challenges tmp = WP_AUTH_CHALLENGES_INIT;
@@ -212,84 +294,15 @@ int wp_auth_challenges_parse(wp_auth_challenges *list, const char *value, size_t
 	if (len && memchr(value, '\0', len))
 		return wp_error(WASMPACK_EINVALID, "invalid WWW-Authenticate header: NUL byte");
 
+	/* Parsed aside and appended whole, so the list is unchanged on error. */
 	for (;;) {
 		skip_ows_commas(&p);
 		if (at_end(&p))
 			break;
-		size_t start = p.pos;
-		while (!at_end(&p) && is_tchar(cur(&p)))
-			p.pos++;
-		if (p.pos == start) {
-			error = syntax(&p, "expected an auth scheme");
+		if ((error = parse_challenge(&tmp, &p, list->count)) < 0)
 			goto done;
-		}
-		if (list->count + tmp.count >= WP_AUTH_CHALLENGES_MAX) {
-			error = wp_error(WASMPACK_ETOOLARGE,
-					 "invalid WWW-Authenticate header: more than %d challenges",
-					 WP_AUTH_CHALLENGES_MAX);
-			goto done;
-		}
-		wp_auth_challenge *items = realloc(tmp.items, (tmp.count + 1) * sizeof(*items));
-		if (!items) {
-			error = wp_error_nomem();
-			goto done;
-		}
-		tmp.items = items;
-		wp_auth_challenge *c = &tmp.items[tmp.count++];
-		memset(c, 0, sizeof(*c));
-		if (!(c->scheme = dup_lower(value + start, p.pos - start))) {
-			error = WASMPACK_ENOMEM;
-			goto done;
-		}
-		if (at_end(&p) || cur(&p) == ',')
-			continue;
-		if (!is_ows(cur(&p))) {
-			error = syntax(&p, "expected a space after the auth scheme");
-			goto done;
-		}
-		skip_ows(&p);
-		if (at_end(&p) || cur(&p) == ',')
-			continue;
-		if (looks_like_param(&p)) {
-			size_t nparams = 0;
-			if ((error = parse_params(c, &p, &nparams)) < 0)
-				goto done;
-			continue;
-		}
-		start = p.pos;
-		while (!at_end(&p) && is_token68_char(cur(&p)))
-			p.pos++;
-		if (p.pos == start) {
-			error = syntax(&p, "expected a parameter or token68");
-			goto done;
-		}
-		while (!at_end(&p) && cur(&p) == '=')
-			p.pos++;
-		if (!(c->token68 = wp_strndup(value + start, p.pos - start))) {
-			error = WASMPACK_ENOMEM;
-			goto done;
-		}
-		skip_ows(&p);
-		if (!at_end(&p) && cur(&p) != ',') {
-			error = syntax(&p, "expected ','");
-			goto done;
-		}
 	}
-
-	if (tmp.count) {
-		wp_auth_challenge *items =
-			realloc(list->items, (list->count + tmp.count) * sizeof(*items));
-		if (!items) {
-			error = wp_error_nomem();
-			goto done;
-		}
-		memcpy(items + list->count, tmp.items, tmp.count * sizeof(*items));
-		list->items = items;
-		list->count += tmp.count;
-		free(tmp.items);
-		tmp.items = NULL;
-		tmp.count = 0;
-	}
+	error = challenges_append(list, &tmp);
 done:
 	wp_auth_challenges_dispose(&tmp);
 	return error;
