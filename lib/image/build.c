@@ -17,6 +17,7 @@
 #include "util/fs.h"
 #include "util/options.h"
 #include "wasm/policy.h"
+#include "util/time.h"
 
 #define OCI_ANNOTATION(x) "org.opencontainers.image." x
 
@@ -41,39 +42,16 @@ int wasmpack_time_parse(int64_t *out, const char *text)
 		*out = secs;
 		return 0;
 	}
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	int consumed = 0;
-	if (sscanf(text, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed < 19)
+	/* The one strict parser: impossible dates such as 2024-02-31 are
+	 * refused rather than rolled over into the next month. */
+	int64_t t = 0;
+	if (wp_time_parse_rfc3339(&t, text, WP_TIME_ALLOW_SPACE) < 0)
 		return wp_error(WASMPACK_EINVALID,
 				"invalid time '%s': want RFC 3339 (2024-05-01T12:00:00Z) or seconds",
 				text);
-	const char *p = text + consumed;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	long offset = 0;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && p[1] && p[2] && p[3] == ':' && p[4] && p[5]) {
-		int oh = 0, om = 0;
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
-			return wp_error(WASMPACK_EINVALID, "invalid time '%s': bad offset", text);
-		offset = (*p == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
-		p += 6;
-	} else {
-		return wp_error(WASMPACK_EINVALID, "invalid time '%s': needs Z or an offset", text);
-	}
-	if (*p || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
-		return wp_error(WASMPACK_EINVALID, "invalid time '%s'", text);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 || (int64_t)t - offset < 0)
+	if (t < 0)
 		return wp_error(WASMPACK_EINVALID, "invalid time '%s': before 1970", text);
-	*out = (int64_t)t - offset;
+	*out = t;
 	return 0;
 }
 

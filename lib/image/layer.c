@@ -3,8 +3,6 @@
  * one file with libarchive. */
 #include "wasmpack/layer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "image/tar.h"
 #include "util/error.h"
 #include "util/options.h"
 
@@ -622,93 +621,38 @@ static const char *clean_path(const char *p)
 	}
 }
 
-static int open_archive(struct archive **out, int fd)
-{
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return wp_error(WASMPACK_EIO, "cannot read layer: not seekable: %s", strerror(errno));
-	struct archive *a = archive_read_new();
-	if (!a)
-		return wp_error_nomem();
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_none(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-		int error = wp_error(WASMPACK_EINVALID, "cannot read layer: %s",
-				     archive_error_string(a));
-		archive_read_free(a);
-		return error;
-	}
-	*out = a;
-	return 0;
-}
-
 int wasmpack_layer_extract(int layer_fd, const char *path, wasmpack_write_cb sink,
 			   void *payload)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
+	wp_tar t;
 	const char *want = clean_path(path);
-	long index = 0, match = -1;
-	int error = 0, r;
+	long match = -1;
+	int error, r;
 
-	if ((error = open_archive(&a, layer_fd)))
+	if ((error = wp_tar_open(&t, layer_fd, WP_TAR_GZIP_ONLY, "the layer")) < 0)
 		return error;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
+	while ((r = wp_tar_next(&t)) > 0) {
+		const char *name = archive_entry_pathname(t.entry);
 		if (name && strcmp(clean_path(name), want) == 0)
-			match = index;
-		index++;
+			match = t.index;
 	}
-	if (r != ARCHIVE_EOF) {
-		error = wp_error(WASMPACK_EINVALID, "cannot read layer: %s", archive_error_string(a));
+	if ((error = r) < 0)
 		goto done;
-	}
 	if (match < 0) {
 		error = wp_error(WASMPACK_ENOTFOUND, "'%s' is not in the layer", want);
 		goto done;
 	}
-	archive_read_free(a);
-	a = NULL;
-	if ((error = open_archive(&a, layer_fd)))
+	if ((error = wp_tar_seek(&t, match)) < 0)
 		goto done;
-	for (index = 0; index <= match; index++) {
-		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
-			error = wp_error(WASMPACK_EINVALID, "cannot read layer: %s",
-					 archive_error_string(a));
-			goto done;
-		}
-	}
-	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
+	if (archive_entry_filetype(t.entry) != AE_IFREG || archive_entry_hardlink(t.entry)) {
 		error = wp_error(WASMPACK_EINVALID, "'%s' in the layer is not a regular file", want);
 		goto done;
 	}
-	/* No tool writes a module as a sparse file, and a hole is how a tiny
-	 * hostile layer would make us stream terabytes of zeros. */
-	if (archive_entry_sparse_count(e) > 0) {
-		error = wp_error(WASMPACK_EINVALID, "'%s' in the layer is a sparse file", want);
-		goto done;
-	}
-	const void *block;
-	size_t len;
-	la_int64_t offset;
-	int64_t written = 0, declared = archive_entry_size(e);
-	while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
-		if (offset != written || written + (int64_t)len > declared) {
-			error = wp_error(WASMPACK_EINVALID,
-					 "'%s' in the layer does not match its declared size", want);
-			goto done;
-		}
-		if (len && (error = sink(block, len, payload))) {
-			error = wp_error_from_callback(error, "writing the extracted file");
-			goto done;
-		}
-		written += (int64_t)len;
-	}
-	if (r != ARCHIVE_EOF) {
-		error = wp_error(WASMPACK_EINVALID, "cannot read layer: %s", archive_error_string(a));
-		goto done;
-	}
+	/* The tar reader's own errors are recorded already and kept; what the
+	 * caller's sink returned without one becomes WASMPACK_EUSER. */
+	if ((error = wp_tar_stream(&t, want, sink, payload)))
+		error = wp_error_from_callback(error, "writing the extracted file");
 done:
-	archive_read_free(a);
+	wp_tar_close(&t);
 	return error;
 }

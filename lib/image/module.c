@@ -7,13 +7,13 @@
  * unpacked is refused outright. */
 #include "image/module.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "image/tar.h"
 #include "util/error.h"
 #include "util/path.h"
 #include "util/fs.h"
@@ -129,23 +129,12 @@ done:
 	return error;
 }
 
-static int open_layer(struct archive **out, int fd, const char *digest)
+/* Opens a stored tar layer, named in messages by its whole digest. */
+static int layer_open(wp_tar *t, int fd, const char *digest)
 {
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return wp_error(WASMPACK_EIO, "cannot read layer '%s': %s", digest, strerror(errno));
-	struct archive *a = archive_read_new();
-	if (!a)
-		return wp_error_nomem();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-		int error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
-				     archive_error_string(a));
-		archive_read_free(a);
-		return error;
-	}
-	*out = a;
-	return 0;
+	char what[WASMPACK_DIGEST_MAX + 16];
+	snprintf(what, sizeof(what), "layer '%s'", digest);
+	return wp_tar_open(t, fd, 0, what);
 }
 
 /* What one layer says about the module path. */
@@ -154,79 +143,26 @@ typedef struct layer_view {
 	int hidden;       /* a whiteout, opaque dir or file over a parent hides lower layers' copy */
 } layer_view;
 
-static int refuse(const char *digest, const char *fmt, const char *a, const char *b)
-{
-	return wp_error(WASMPACK_EINVALID, "refusing layer '%.19s...': %s '%s'%s%s%s", digest, fmt,
-			a, b ? " -> '" : "", b ? b : "", b ? "'" : "");
-}
-
-/* Checks that the link at entry name `clean` stays inside the root. */
-static int check_link(const char *digest, const char *clean, const char *raw, const char *target,
-		      int hard)
-{
-	int climbs = 0;
-	char *joined = NULL, *t = NULL;
-	int error = 0;
-	if (!target || !*target || target[0] == '/')
-		return refuse(digest, hard ? "hard link outside the root" : "symlink to an absolute path",
-			      raw, target ? target : "");
-	/* A hard link names an archive path; a symlink is relative to its dir. */
-	size_t dl = wp_path_dir_len(clean);
-	if (!(joined = hard ? wp_strdup(target) : wp_asprintf("%.*s/%s", (int)dl, clean, target)) ||
-	    !(t = wp_path_clean(joined, &climbs))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	if (climbs)
-		error = refuse(digest, hard ? "hard link outside the root" : "symlink escaping the root",
-			       raw, target);
-done:
-	free(joined);
-	free(t);
-	return error;
-}
-
 /* Reads every entry of one layer: refuses what would escape the root, and
  * notes what the layer does to `want`. */
 static int scan_layer(layer_view *v, int fd, const char *digest, const char *want)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
+	wp_tar t;
+	char who[64];
 	char *clean = NULL, *victim = NULL;
-	long index = 0;
-	int error = 0, r;
+	int error, r;
 
 	v->match = -1;
 	v->hidden = 0;
-	if ((error = open_layer(&a, fd, digest)))
+	snprintf(who, sizeof(who), "layer '%.19s...'", digest);
+	if ((error = layer_open(&t, fd, digest)) < 0)
 		return error;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		const char *hard = archive_entry_hardlink(e);
-		int type = archive_entry_filetype(e);
-		int climbs = 0;
-		if (!name || !*name) {
-			error = wp_error(WASMPACK_EINVALID, "refusing layer '%.19s...': an entry has no name",
-					 digest);
-			goto done;
-		}
-		if (name[0] == '/') {
-			error = refuse(digest, "absolute path", name, NULL);
-			goto done;
-		}
+	while ((r = wp_tar_next(&t)) > 0) {
+		const char *name = archive_entry_pathname(t.entry);
+		const char *hard = archive_entry_hardlink(t.entry);
+		int type = archive_entry_filetype(t.entry);
 		free(clean);
-		if (!(clean = wp_path_clean(name, &climbs))) {
-			error = WASMPACK_ENOMEM;
-			goto done;
-		}
-		if (climbs) {
-			error = refuse(digest, "path climbing out of the root", name, NULL);
-			goto done;
-		}
-		if (hard && (error = check_link(digest, clean, name, hard, 1)))
-			goto done;
-		if (!hard && type == AE_IFLNK &&
-		    (error = check_link(digest, clean, name, archive_entry_symlink(e), 0)))
+		if ((error = wp_tar_entry_path(&clean, &t, who)) < 0)
 			goto done;
 
 		size_t dl = wp_path_dir_len(clean);
@@ -249,90 +185,47 @@ static int scan_layer(layer_view *v, int fd, const char *digest, const char *wan
 					v->hidden = 1;
 			}
 		} else if (strcmp(clean, want) == 0) {
-			v->match = index;
+			v->match = t.index;
 		} else if (*clean && wp_path_within(want, clean) && (hard || type != AE_IFDIR)) {
 			/* A parent of the module that is not a directory. */
 			if (hard || type == AE_IFLNK) {
-				error = refuse(digest, "the module's path goes through a link at", name, NULL);
+				error = wp_error(WASMPACK_EINVALID,
+						 "refusing %s: the module's path goes through a link at '%s'",
+						 who, name);
 				goto done;
 			}
 			v->hidden = 1;
 		}
-		index++;
 	}
-	if (r != ARCHIVE_EOF)
-		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
-				 archive_error_string(a));
+	error = r;
 done:
 	free(victim);
 	free(clean);
-	archive_read_free(a);
+	wp_tar_close(&t);
 	return error;
-}
-
-static const char *entry_kind(struct archive_entry *e)
-{
-	if (archive_entry_hardlink(e))
-		return "a hard link";
-	switch (archive_entry_filetype(e)) {
-	case AE_IFLNK: return "a symlink";
-	case AE_IFDIR: return "a directory";
-	case AE_IFCHR:
-	case AE_IFBLK: return "a device";
-	case AE_IFIFO: return "a fifo";
-	default: return "not a regular file";
-	}
 }
 
 /* Streams entry number `match` of the layer, which must be a regular file. */
 static int extract_entry(int fd, const char *digest, long match, const char *want,
 			 wasmpack_write_cb sink, void *payload)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e = NULL;
-	int error = 0, r;
+	wp_tar t;
+	char name[1024];
+	int error;
 
-	if ((error = open_layer(&a, fd, digest)))
+	if ((error = layer_open(&t, fd, digest)) < 0)
 		return error;
-	for (long i = 0; i <= match; i++) {
-		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
-			error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
-					 archive_error_string(a));
-			goto done;
-		}
-	}
-	if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG) {
+	if ((error = wp_tar_seek(&t, match)) < 0)
+		goto done;
+	if (archive_entry_hardlink(t.entry) || archive_entry_filetype(t.entry) != AE_IFREG) {
 		error = wp_error(WASMPACK_EINVALID, "the module '/%s' is %s, which wasmpack does not follow",
-				 want, entry_kind(e));
+				 want, wp_tar_entry_kind(&t));
 		goto done;
 	}
-	/* A hole is how a tiny hostile layer would make us write terabytes of
-	 * zeros; no tool stores a module as a sparse file. */
-	if (archive_entry_sparse_count(e) > 0) {
-		error = wp_error(WASMPACK_EINVALID, "the module '/%s' is a sparse file in layer '%s'",
-				 want, digest);
-		goto done;
-	}
-	const void *block;
-	size_t len;
-	la_int64_t offset;
-	int64_t written = 0, declared = archive_entry_size(e);
-	while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
-		if (offset != written || written + (int64_t)len > declared) {
-			error = wp_error(WASMPACK_EINVALID,
-					 "the module '/%s' in layer '%s' does not match its declared size",
-					 want, digest);
-			goto done;
-		}
-		if (len && (error = sink(block, len, payload)))
-			goto done;
-		written += (int64_t)len;
-	}
-	if (r != ARCHIVE_EOF)
-		error = wp_error(WASMPACK_EINVALID, "cannot read layer '%s': %s", digest,
-				 archive_error_string(a));
+	snprintf(name, sizeof(name), "/%s", want);
+	error = wp_tar_stream(&t, name, sink, payload);
 done:
-	archive_read_free(a);
+	wp_tar_close(&t);
 	return error;
 }
 

@@ -8,65 +8,6 @@
 #include "util/error.h"
 #include "wasmpack/digest.h"
 
-/* --- strings and lists ------------------------------------------------- */
-
-int wasmpack_strv_push(wasmpack_strv *v, const char *s)
-{
-	if (!v || !s)
-		return wp_error(WASMPACK_EINVALID, "cannot add to list: missing string");
-	char *copy = strdup(s);
-	if (!copy)
-		return wp_error_nomem();
-	char **items = realloc(v->items, (v->count + 1) * sizeof(*items));
-	if (!items) {
-		free(copy);
-		return wp_error_nomem();
-	}
-	items[v->count++] = copy;
-	v->items = items;
-	return 0;
-}
-
-void wasmpack_strv_dispose(wasmpack_strv *v)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < v->count; i++)
-		free(v->items[i]);
-	free(v->items);
-	v->items = NULL;
-	v->count = 0;
-}
-
-int wp_kvlist_copy(wasmpack_kvlist *dst, const wasmpack_kvlist *src)
-{
-	wasmpack_kvlist l = WASMPACK_KVLIST_INIT;
-	int error = 0;
-	dst->items = NULL;
-	dst->count = 0;
-	if (!src || src->count == 0)
-		return 0;
-	/* Sized once and filled in order: src's keys are already unique. */
-	l.items = calloc(src->count, sizeof(*l.items));
-	if (!l.items)
-		return wp_error_nomem();
-	for (size_t i = 0; i < src->count; i++) {
-		l.items[i].key = strdup(src->items[i].key);
-		l.items[i].value = strdup(src->items[i].value);
-		l.count++;
-		if (!l.items[i].key || !l.items[i].value) {
-			error = wp_error_nomem();
-			goto done;
-		}
-	}
-	*dst = l;
-	l.items = NULL;
-	l.count = 0;
-done:
-	wasmpack_kvlist_dispose(&l);
-	return error;
-}
-
 /* --- media types ------------------------------------------------------- */
 
 int wasmpack_media_type_is_index(const char *media_type)

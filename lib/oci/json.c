@@ -10,8 +10,10 @@
 
 #include "util/error.h"
 
-int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
-		  const char *what)
+/* The strict parse behind both entry points; the top level must be an
+ * object, or an array when want_array. */
+static int parse_document(json_t **out, const void *data, size_t len, size_t max,
+			  const char *what, int want_array)
 {
 	json_error_t jerr;
 	json_t *root = NULL;
@@ -35,15 +37,37 @@ int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
 				"invalid %s: malformed json at line %d, column %d: %s",
 				what, jerr.line, jerr.column, jerr.text);
 	}
-	if (!json_is_object(root)) {
+	if (want_array ? !json_is_array(root) : !json_is_object(root)) {
 		int error = wp_error(WASMPACK_EINVALID,
-				     "invalid %s: expected a json object, got %s", what,
+				     "invalid %s: expected a json %s, got %s", what,
+				     want_array ? "array" : "object",
 				     wp_json_type_name(root));
 		json_decref(root);
 		return error;
 	}
 	*out = root;
 	return 0;
+}
+
+int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
+		  const char *what)
+{
+	return parse_document(out, data, len, max, what, 0);
+}
+
+int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max,
+			const char *what)
+{
+	return parse_document(out, data, len, max, what, 1);
+}
+
+int wp_json_blank(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return 0;
+	return 1;
 }
 
 int wp_json_dump(wasmpack_buf *out, const json_t *j)

@@ -21,6 +21,15 @@
 int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
 		  const char *what);
 
+/* The same for a document whose top level is an array (Docker's
+ * manifest.json in a saved archive). */
+int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max,
+			const char *what);
+
+/* 1 when the len bytes at data are only JSON whitespace (or none): an
+ * empty document, which some files (config.json) read as {}. */
+int wp_json_blank(const void *data, size_t len);
+
 /* Emits j compactly with sorted keys (the canonical form the product
  * writes) into out, NUL-terminated; the caller disposes out. j must be an
  * object or an array. */

@@ -5,6 +5,7 @@
 #define WP_OCI_INTERNAL_H
 
 #include "oci/json.h"
+#include "util/kvlist.h"
 #include "wasmpack/oci.h"
 
 /* 1 when s is a media type as RFC 6838 section 4.2 names them:
@@ -22,9 +23,6 @@ int wp_digest_check(const char *digest, const char *key, wp_json_ctx *cx);
 int wp_platform_copy(wasmpack_platform **out, const wasmpack_platform *src);
 /* Frees p and its strings. NULL-safe. */
 void wp_platform_free(wasmpack_platform *p);
-
-/* Deep copy of src into dst (dst's previous contents are not freed). */
-int wp_kvlist_copy(wasmpack_kvlist *dst, const wasmpack_kvlist *src);
 
 /* Reads the descriptor object j, whose path cx already names, into out
  * (zeroed first; left zeroed on error). */

@@ -178,65 +178,69 @@ static char *dup_span(const char *p, size_t len)
 	return s;
 }
 
-int wasmpack_reference_parse(wasmpack_reference **out, const char *text)
+/* The spans of a reference's text, as parsing finds them. */
+typedef struct ref_parts {
+	const char *registry;   /* HUB_REGISTRY when the text names none */
+	size_t registry_len;
+	const char *path;       /* the repository as written (no library/) */
+	size_t path_len;
+	const char *prefix;     /* "library/" for official Hub images, else "" */
+	const char *tag;        /* after ':', or NULL */
+	size_t tag_len;
+	const char *digest;     /* after '@', or NULL */
+} ref_parts;
+
+/* name[:tag][@digest]: neither a path nor a tag holds '@', and a tag has
+ * no '/', so the tag is whatever follows a ':' after the last '/' (a ':'
+ * before it belongs to the registry's port). Sets tag and digest; returns
+ * the length of the name. */
+static size_t split_tag_digest(ref_parts *r, const char *text)
 {
-	wasmpack_reference *ref = NULL;
-	int error = 0;
-
-	if (!out)
-		return wp_error(WASMPACK_EINVALID, "cannot parse reference: no output pointer");
-	*out = NULL;
-	if (!text)
-		return wp_error(WASMPACK_EINVALID, "invalid reference: no text given");
-	if (!*text)
-		return ref_error(text, "repository name must have at least one component");
-	if (is_image_id(text))
-		return ref_error(text, "cannot specify 64-byte hexadecimal strings "
-				       "as a repository name");
-
-	/* name[:tag][@digest]: neither a path nor a tag holds '@', and a tag
-	 * has no '/', so the tag is whatever follows a ':' after the last '/'
-	 * (a ':' before it belongs to the registry's port). */
 	const char *at = strchr(text, '@');
 	size_t name_len = at ? (size_t)(at - text) : strlen(text);
-	const char *tag = NULL;
-	size_t tag_len = 0;
+	r->digest = at ? at + 1 : NULL;
 	for (size_t i = name_len; i > 0; i--) {
 		if (text[i - 1] == '/')
 			break;
 		if (text[i - 1] == ':') {
-			tag = text + i;
-			tag_len = name_len - i;
-			name_len = i - 1;
-			break;
+			r->tag = text + i;
+			r->tag_len = name_len - i;
+			return i - 1;
 		}
 	}
-	if (name_len == 0)
-		return ref_error(text, "repository name must have at least one component");
+	return name_len;
+}
 
-	const char *registry = HUB_REGISTRY;
-	size_t registry_len = strlen(HUB_REGISTRY);
-	const char *path = text;
-	size_t path_len = name_len;
+/* Splits the name into registry and path: the first component is a
+ * registry when it looks like a host (has '.' or ':', or is localhost). */
+static int split_registry(ref_parts *r, const char *text, size_t name_len)
+{
 	const char *slash = memchr(text, '/', name_len);
-	if (slash && looks_like_host(text, (size_t)(slash - text))) {
-		size_t host_len = (size_t)(slash - text);
-		path = slash + 1;
-		path_len = name_len - host_len - 1;
-		if (host_len == strlen(HUB_LEGACY_REGISTRY) &&
-		    memcmp(text, HUB_LEGACY_REGISTRY, host_len) == 0) {
-			/* Same registry as docker.io: one spelling. */
-		} else if (!valid_host(text, host_len)) {
-			return ref_error(text, "invalid registry host '%.*s'",
-					 echo_len(host_len, PART_ECHO_MAX), text);
-		} else {
-			registry = text;
-			registry_len = host_len;
-		}
-	}
-	int on_hub = registry_len == strlen(HUB_REGISTRY) &&
-		     memcmp(registry, HUB_REGISTRY, registry_len) == 0;
+	r->registry = HUB_REGISTRY;
+	r->registry_len = strlen(HUB_REGISTRY);
+	r->path = text;
+	r->path_len = name_len;
+	if (!slash || !looks_like_host(text, (size_t)(slash - text)))
+		return 0;
+	size_t host_len = (size_t)(slash - text);
+	r->path = slash + 1;
+	r->path_len = name_len - host_len - 1;
+	if (host_len == strlen(HUB_LEGACY_REGISTRY) &&
+	    memcmp(text, HUB_LEGACY_REGISTRY, host_len) == 0)
+		return 0; /* Same registry as docker.io: one spelling. */
+	if (!valid_host(text, host_len))
+		return ref_error(text, "invalid registry host '%.*s'",
+				 echo_len(host_len, PART_ECHO_MAX), text);
+	r->registry = text;
+	r->registry_len = host_len;
+	return 0;
+}
 
+/* Checks the repository path and sets the library/ prefix it gets. */
+static int check_repository(ref_parts *r, const char *text)
+{
+	const char *path = r->path;
+	size_t path_len = r->path_len;
 	if (has_upper(path, path_len))
 		return ref_error(text, "repository name '%.*s' must be lowercase",
 				 echo_len(path_len, PART_ECHO_MAX), path);
@@ -252,61 +256,90 @@ int wasmpack_reference_parse(wasmpack_reference **out, const char *text)
 					 echo_len(i - start, PART_ECHO_MAX), path + start);
 		start = i + 1;
 	}
-
 	/* Official images live under library/ on Docker Hub. */
-	const char *prefix = on_hub && !memchr(path, '/', path_len) ? HUB_OFFICIAL_PREFIX : "";
-	size_t prefix_len = strlen(prefix);
+	int on_hub = r->registry_len == strlen(HUB_REGISTRY) &&
+		     memcmp(r->registry, HUB_REGISTRY, r->registry_len) == 0;
+	r->prefix = on_hub && !memchr(path, '/', path_len) ? HUB_OFFICIAL_PREFIX : "";
 	/* distribution/reference counts the path only, without the registry
 	 * (distribution/reference#9); the path does include "library/". */
-	if (prefix_len + path_len > WASMPACK_REFERENCE_NAME_MAX)
+	if (strlen(r->prefix) + path_len > WASMPACK_REFERENCE_NAME_MAX)
 		return ref_error(text, "repository name must not be more than %d characters",
 				 WASMPACK_REFERENCE_NAME_MAX);
+	return 0;
+}
 
-	if (tag && !valid_tag(tag, tag_len)) {
-		if (tag_len == 0)
+static int check_tag_digest(const ref_parts *r, const char *text)
+{
+	if (r->tag && !valid_tag(r->tag, r->tag_len)) {
+		if (r->tag_len == 0)
 			return ref_error(text, "empty tag after ':'");
 		return ref_error(text,
 				 "invalid tag '%.*s%s' (up to 128 of letters, digits, '_', "
 				 "'.', '-', not starting with '.' or '-')",
-				 echo_len(tag_len, PART_ECHO_MAX), tag,
-				 tag_len > PART_ECHO_MAX ? "..." : "");
+				 echo_len(r->tag_len, PART_ECHO_MAX), r->tag,
+				 r->tag_len > PART_ECHO_MAX ? "..." : "");
 	}
-	if (at && wasmpack_digest_validate(at + 1) != 0) {
+	if (r->digest && wasmpack_digest_validate(r->digest) != 0) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", wasmpack_error_last());
 		return ref_error(text, "%s", why);
 	}
+	return 0;
+}
 
+/* A new reference holding copies of the checked parts. */
+static int build_reference(wasmpack_reference **out, const ref_parts *r)
+{
+	size_t prefix_len = strlen(r->prefix);
 	/* A digest-only reference has no tag; a bare name means "latest". */
-	int want_tag = tag || !at;
-	ref = calloc(1, sizeof(*ref));
-	if (!ref) {
-		error = wp_error_nomem();
-		goto done;
-	}
-	ref->registry = dup_span(registry, registry_len);
-	ref->repository = malloc(prefix_len + path_len + 1);
+	int want_tag = r->tag || !r->digest;
+	wasmpack_reference *ref = calloc(1, sizeof(*ref));
+	if (!ref)
+		return wp_error_nomem();
+	ref->registry = dup_span(r->registry, r->registry_len);
+	ref->repository = malloc(prefix_len + r->path_len + 1);
 	if (ref->repository) {
-		memcpy(ref->repository, prefix, prefix_len);
-		memcpy(ref->repository + prefix_len, path, path_len);
-		ref->repository[prefix_len + path_len] = '\0';
+		memcpy(ref->repository, r->prefix, prefix_len);
+		memcpy(ref->repository + prefix_len, r->path, r->path_len);
+		ref->repository[prefix_len + r->path_len] = '\0';
 	}
-	if (tag)
-		ref->tag = dup_span(tag, tag_len);
-	else if (!at)
+	if (r->tag)
+		ref->tag = dup_span(r->tag, r->tag_len);
+	else if (!r->digest)
 		ref->tag = wp_strdup(DEFAULT_TAG);
-	if (at)
-		ref->digest = wp_strdup(at + 1);
+	if (r->digest)
+		ref->digest = wp_strdup(r->digest);
 	if (!ref->registry || !ref->repository || (want_tag && !ref->tag) ||
-	    (at && !ref->digest)) {
-		error = wp_error_nomem();
-		goto done;
+	    (r->digest && !ref->digest)) {
+		wasmpack_reference_free(ref);
+		return wp_error_nomem();
 	}
 	*out = ref;
-	ref = NULL;
-done:
-	wasmpack_reference_free(ref);
-	return error;
+	return 0;
+}
+
+int wasmpack_reference_parse(wasmpack_reference **out, const char *text)
+{
+	ref_parts r = {0};
+	int error;
+
+	if (!out)
+		return wp_error(WASMPACK_EINVALID, "cannot parse reference: no output pointer");
+	*out = NULL;
+	if (!text)
+		return wp_error(WASMPACK_EINVALID, "invalid reference: no text given");
+	if (!*text)
+		return ref_error(text, "repository name must have at least one component");
+	if (is_image_id(text))
+		return ref_error(text, "cannot specify 64-byte hexadecimal strings "
+				       "as a repository name");
+	size_t name_len = split_tag_digest(&r, text);
+	if (name_len == 0)
+		return ref_error(text, "repository name must have at least one component");
+	if ((error = split_registry(&r, text, name_len)) || (error = check_repository(&r, text)) ||
+	    (error = check_tag_digest(&r, text)))
+		return error;
+	return build_reference(out, &r);
 }
 
 static int check_ref(const wasmpack_reference *ref, const char *what)

@@ -109,8 +109,8 @@ int wp_reg_creds_load(wasmpack_registry *r)
 done:
 	pthread_mutex_unlock(&r->creds_lock);
 	free(user);
-	wp_auth_free_secret(pass);
-	wp_auth_free_secret(identity);
+	wp_secret_free(pass);
+	wp_secret_free(identity);
 	wasmpack_credential_dispose(&cred);
 	return error;
 }
@@ -133,7 +133,7 @@ static int basic_value(char **out, wasmpack_registry *r, int for_identity_token)
 	if (error || !b64)
 		return error;
 	*out = wp_asprintf("Basic %s", b64);
-	wp_auth_free_secret(b64);
+	wp_secret_free(b64);
 	return *out ? 0 : WASMPACK_ENOMEM;
 }
 
@@ -232,9 +232,9 @@ static int fetch_token(wp_auth_token *out, wp_reg_op *op, const char *realm, con
 	error = token_exchange(out, &status, op, &req, realm);
 done:
 	free(url);
-	wp_auth_free_secret(auth);
-	wp_auth_free_secret(form);
-	wp_auth_free_secret(identity);
+	wp_secret_free(auth);
+	wp_secret_free(form);
+	wp_secret_free(identity);
 	return error;
 }
 
@@ -414,7 +414,7 @@ int wp_reg_send(wp_http_response *resp, wp_reg_op *op, const wp_http_request *re
 		/* A token counts as credentials when it was fetched with them. */
 		op->creds_sent = kind == 'b' || (kind == 't' && holds_credentials(op->r));
 		error = wp_reg_http(resp, op, &q);
-		wp_auth_free_secret(auth);
+		wp_secret_free(auth);
 		if (error || resp->status != 401)
 			return error;
 		/* At most: learn Bearer, renew the token, learn Basic. */

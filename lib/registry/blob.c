@@ -10,6 +10,7 @@
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/str.h"
 
 /* Upload sessions tried per blob before giving up: as many as docker's
  * upload attempts. A session dies of one failed PUT or PATCH (they are
@@ -466,7 +467,7 @@ static int upload_put(upload *u, int64_t offset)
 	wp_http_request req = {0};
 	const char *headers[] = {octet_stream};
 	char *url = NULL;
-	int error = wp_reg_url_add_query(&url, u->location, "digest", u->digest);
+	int error = wp_str_url_add_query(&url, u->location, "digest", u->digest);
 	if (error)
 		return error;
 	req.method = "PUT";
@@ -694,8 +695,8 @@ int wasmpack_registry_blob_mount(wasmpack_registry *r, const char *repository, c
 		goto done;
 	/* Always send `from`: without it a registry may look anywhere, or
 	 * nowhere. */
-	if ((error = wp_reg_url_add_query(&q1, "", "mount", digest)) ||
-	    (error = wp_reg_url_add_query(&query, q1, "from", from)) ||
+	if ((error = wp_str_url_add_query(&q1, "", "mount", digest)) ||
+	    (error = wp_str_url_add_query(&query, q1, "from", from)) ||
 	    (error = upload_post(&resp, &op, op.repository, query, &url)))
 		goto done;
 	if (resp.status == 201) {

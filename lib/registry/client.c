@@ -470,8 +470,8 @@ void wasmpack_registry_free(wasmpack_registry *r)
 	free(r->host);
 	free(r->base);
 	free(r->username);
-	wp_auth_free_secret(r->password);
-	wp_auth_free_secret(r->identity_token);
+	wp_secret_free(r->password);
+	wp_secret_free(r->identity_token);
 	free(r->realm);
 	free(r->service);
 	pthread_mutex_destroy(&r->lock);

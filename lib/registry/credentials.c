@@ -1,55 +1,32 @@
 /* Registry logins shared with docker: config.json `auths`, `credsStore`
- * and `credHelpers`, and the docker-credential-* helper protocol. */
+ * and `credHelpers`; the helpers themselves run in credential_helper.c. */
 #include "wasmpack/credentials.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "registry/tokens.h"
+#include "registry/token.h"
 #include "registry/credentials_internal.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/secret.h"
 #include "oci/json.h"
 #include "util/fs.h"
 
-extern char **environ;
-
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX (8 * 1024 * 1024)
-#define HELPER_PREFIX "docker-credential-"
-#define HELPER_NAME_MAX 128
-#define HELPER_OUT_MAX (1024 * 1024)
-#define HELPER_ERR_MAX 1024
-/* What a helper's username is when its secret is an identity token. */
-#define TOKEN_USERNAME "<token>"
-/* The one failure message of the protocol that means "none". */
-#define NOT_FOUND_MESSAGE "credentials not found in native keychain"
 
 static const char *const hub_keys[] = {"docker.io", "index.docker.io",
 				       WP_AUTH_DOCKER_HUB_API_HOST};
-
-void wasmpack_credential_dispose(wasmpack_credential *cred)
-{
-	if (!cred)
-		return;
-	wp_auth_free_secret(cred->username);
-	wp_auth_free_secret(cred->password);
-	wp_auth_free_secret(cred->identity_token);
-	memset(cred, 0, sizeof(*cred));
-}
 
 /* ------------------------------------------------------------------ */
 /* Locating and reading config.json                                    */
@@ -112,18 +89,10 @@ static int config_locate(config *c, const wasmpack_credentials_options *opts)
 	return 0;
 }
 
-static int only_space(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* The bytes of config.json into c->root; empty or blank reads as {}. */
 static int config_parse(config *c, const unsigned char *data, size_t len)
 {
-	if (only_space(data, len)) {
+	if (wp_json_blank(data, len)) {
 		if (!(c->root = json_object()))
 			return wp_error_nomem();
 		return 0;
@@ -143,7 +112,7 @@ static int config_load(config *c, const wasmpack_credentials_options *opts)
 		error = config_parse(c, NULL, 0);
 	else if (error == 0)
 		error = config_parse(c, buf.data, buf.size);
-	wp_auth_wipe(buf.data, buf.size);
+	wp_secret_wipe(buf.data, buf.size);
 	wasmpack_buf_dispose(&buf);
 	return error;
 }
@@ -211,7 +180,7 @@ static int config_save(config *c)
 		resolved = realpath(c->path, NULL);
 	error = wp_write_file_atomic(resolved ? resolved : c->path, data, len, 0600);
 done:
-	wp_auth_wipe(data, len);
+	wp_secret_wipe(data, len);
 	free(data);
 	free(resolved);
 	return error;
@@ -278,17 +247,6 @@ static const char *find_key(const json_t *obj, const char *host)
 	return NULL;
 }
 
-static int valid_helper_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > HELPER_NAME_MAX)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '/')
-			return 0;
-	return 1;
-}
-
 /* The helper host's logins go to (borrowed from the config), or NULL. */
 static int find_helper(const char **out, const config *c, const char *host)
 {
@@ -316,401 +274,11 @@ static int find_helper(const char **out, const config *c, const char *host)
 		if (!name || !*name)
 			return 0;
 	}
-	if (!valid_helper_name(name))
+	if (!wp_cred_helper_name_valid(name))
 		return wp_json_error(&cx, key ? "credHelpers" : "credsStore",
 				     "invalid credential helper name");
 	*out = name;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Running a credential helper                                         */
-
-/* Moves fd above the standard descriptors so dup2 onto 0-2 in the child
- * never meets itself (which would leave it close-on-exec). */
-static int fd_high(int *fd)
-{
-	if (*fd > 2)
-		return 0;
-	int n = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
-	if (n < 0)
-		return -1;
-	close(*fd);
-	*fd = n;
-	return 0;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Appends to a buffer that may hold secrets: grows by copy-and-wipe. */
-static int buf_append(wasmpack_buf *b, size_t *cap, const void *data, size_t n)
-{
-	if (b->size + n + 1 > *cap) {
-		size_t ncap = *cap ? *cap : 4096;
-		while (ncap < b->size + n + 1)
-			ncap *= 2;
-		unsigned char *p = malloc(ncap);
-		if (!p)
-			return -1;
-		if (b->data) {
-			memcpy(p, b->data, b->size);
-			wp_auth_wipe(b->data, *cap);
-			free(b->data);
-		}
-		b->data = p;
-		*cap = ncap;
-	}
-	memcpy(b->data + b->size, data, n);
-	b->size += n;
-	b->data[b->size] = '\0';
-	return 0;
-}
-
-/* The first line of text, trimmed, with bytes a message must not hold
- * replaced and every occurrence of secret (matched in the raw text, so a
- * cut line cannot leave part of one) masked, into dst. */
-static void message_from(char *dst, size_t dstlen, const char *text, size_t n,
-			 const char *secret)
-{
-	size_t sl = secret ? strlen(secret) : 0, i = 0, j = 0;
-	while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-		i++;
-	while (i < n && text[i] != '\n' && text[i] != '\r' && j + 1 < dstlen) {
-		if (sl && n - i >= sl && memcmp(text + i, secret, sl) == 0) {
-			for (const char *m = "***"; *m && j + 1 < dstlen; m++)
-				dst[j++] = *m;
-			i += sl;
-			continue;
-		}
-		unsigned char ch = (unsigned char)text[i++];
-		dst[j++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	while (j > 0 && (dst[j - 1] == ' ' || dst[j - 1] == '\t'))
-		j--;
-	dst[j] = '\0';
-}
-
-/* Looks prog up on PATH as exec.LookPath does for docker, so a missing
- * helper is told apart from one that failed whatever the libc reports.
- * Relative and empty PATH entries are skipped: a helper must not come
- * from whatever the current directory happens to be. */
-static int find_on_path(char **out, const char *prog)
-{
-	const char *path = getenv("PATH");
-	struct stat st;
-	*out = NULL;
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ":");
-		if (n > 0 && p[0] == '/') {
-			char *full = wp_asprintf("%.*s/%s", (int)n, p, prog);
-			if (!full)
-				return WASMPACK_ENOMEM;
-			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) {
-				*out = full;
-				return 0;
-			}
-			free(full);
-		}
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return wp_error(WASMPACK_ERROR, "credential helper '%s' not found on PATH", prog);
-}
-
-/* Runs docker-credential-<name> <action> with input on stdin (closed
- * after writing) and collects stdout (capped) and stderr. Exit 0: *out
- * gets stdout (holds secrets; wipe it) and 0 is returned. Exit non-zero
- * with NOT_FOUND_MESSAGE: WASMPACK_ENOTFOUND. Otherwise WASMPACK_ERROR
- * with the helper's message (stdout, else stderr), secret masked. */
-static int run_helper(wasmpack_buf *out, const char *name, const char *action,
-		      const char *server, const void *input, size_t input_len,
-		      const char *secret)
-{
-	int in_fd[2] = {-1, -1}, out_fd[2] = {-1, -1}, err_fd[2] = {-1, -1};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int fa_ready = 0, attr_ready = 0, error = 0, status = 0;
-	pid_t pid = -1;
-	wasmpack_buf got = WASMPACK_BUF_INIT;
-	size_t got_cap = 0, written = 0;
-	char errbuf[HELPER_ERR_MAX];
-	size_t errlen = 0;
-	char prog[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX];
-	char *full = NULL;
-	const char *what = server ? server : "";
-
-	out->data = NULL;
-	out->size = 0;
-	snprintf(prog, sizeof(prog), "%s%s", HELPER_PREFIX, name);
-	char *argv[] = {prog, (char *)action, NULL};
-	if ((error = find_on_path(&full, prog)) < 0)
-		return error;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_fd) != 0 ||
-	    pipe2(out_fd, O_CLOEXEC) != 0 || pipe2(err_fd, O_CLOEXEC) != 0 ||
-	    fd_high(&in_fd[0]) || fd_high(&in_fd[1]) || fd_high(&out_fd[0]) ||
-	    fd_high(&out_fd[1]) || fd_high(&err_fd[0]) || fd_high(&err_fd[1])) {
-		error = wp_error_os("create pipes for", prog);
-		goto done;
-	}
-	if ((errno = posix_spawn_file_actions_init(&fa)) != 0) {
-		error = wp_error_os("run", prog);
-		goto done;
-	}
-	fa_ready = 1;
-	if ((errno = posix_spawnattr_init(&attr)) != 0) {
-		error = wp_error_os("run", prog);
-		goto done;
-	}
-	attr_ready = 1;
-	sigset_t none, dfl;
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	if ((errno = posix_spawn_file_actions_adddup2(&fa, in_fd[1], 0)) ||
-	    (errno = posix_spawn_file_actions_adddup2(&fa, out_fd[1], 1)) ||
-	    (errno = posix_spawn_file_actions_adddup2(&fa, err_fd[1], 2)) ||
-	    (errno = posix_spawnattr_setsigmask(&attr, &none)) ||
-	    (errno = posix_spawnattr_setsigdefault(&attr, &dfl)) ||
-	    (errno = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-							     POSIX_SPAWN_SETSIGDEF))) {
-		error = wp_error_os("run", prog);
-		goto done;
-	}
-	int rc = posix_spawn(&pid, full, &fa, &attr, argv, environ);
-	if (rc != 0) {
-		pid = -1;
-		error = wp_error(WASMPACK_ERROR, "cannot run credential helper '%s': %s", full,
-				 strerror(rc));
-		goto done;
-	}
-	close_fd(&in_fd[1]);
-	close_fd(&out_fd[1]);
-	close_fd(&err_fd[1]);
-	if (input_len == 0)
-		close_fd(&in_fd[0]);
-
-	while (out_fd[0] >= 0 || err_fd[0] >= 0) {
-		struct pollfd pfd[3];
-		int n = 0, iw = -1, io = -1, ie = -1;
-		if (in_fd[0] >= 0) {
-			pfd[n] = (struct pollfd){in_fd[0], POLLOUT, 0};
-			iw = n++;
-		}
-		if (out_fd[0] >= 0) {
-			pfd[n] = (struct pollfd){out_fd[0], POLLIN, 0};
-			io = n++;
-		}
-		if (err_fd[0] >= 0) {
-			pfd[n] = (struct pollfd){err_fd[0], POLLIN, 0};
-			ie = n++;
-		}
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			error = wp_error_os("wait for", prog);
-			goto done;
-		}
-		if (iw >= 0 && pfd[iw].revents) {
-			/* MSG_NOSIGNAL: a helper that exits without reading must
-			 * not kill us with SIGPIPE. */
-			ssize_t w = send(in_fd[0], (const char *)input + written, input_len - written,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w > 0)
-				written += (size_t)w;
-			else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				written = input_len; /* the helper does not want it */
-			if (written == input_len)
-				close_fd(&in_fd[0]);
-		}
-		char chunk[4096];
-		if (io >= 0 && pfd[io].revents) {
-			ssize_t r = read(out_fd[0], chunk, sizeof(chunk));
-			if (r == 0) {
-				close_fd(&out_fd[0]);
-			} else if (r > 0) {
-				if (got.size + (size_t)r > HELPER_OUT_MAX) {
-					error = wp_error(WASMPACK_ETOOLARGE,
-							 "credential helper '%s' %s: output larger "
-							 "than %d bytes",
-							 prog, action, HELPER_OUT_MAX);
-					goto done;
-				}
-				if (buf_append(&got, &got_cap, chunk, (size_t)r) < 0) {
-					error = wp_error_nomem();
-					goto done;
-				}
-			} else if (errno != EINTR && errno != EAGAIN) {
-				error = wp_error_os("read from", prog);
-				goto done;
-			}
-			wp_auth_wipe(chunk, sizeof(chunk));
-		}
-		if (ie >= 0 && pfd[ie].revents) {
-			ssize_t r = read(err_fd[0], chunk, sizeof(chunk));
-			if (r == 0) {
-				close_fd(&err_fd[0]);
-			} else if (r > 0) {
-				size_t take = (size_t)r < sizeof(errbuf) - errlen
-						      ? (size_t)r
-						      : sizeof(errbuf) - errlen;
-				memcpy(errbuf + errlen, chunk, take);
-				errlen += take;
-			} else if (errno != EINTR && errno != EAGAIN) {
-				error = wp_error_os("read from", prog);
-				goto done;
-			}
-		}
-	}
-	close_fd(&in_fd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			error = wp_error_os("wait for", prog);
-			pid = -1;
-			goto done;
-		}
-	}
-	pid = -1;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		*out = got;
-		got.data = NULL;
-		got.size = 0;
-		goto done;
-	}
-	char msg[512];
-	message_from(msg, sizeof(msg), got.data ? (const char *)got.data : "", got.size, secret);
-	if (strcmp(msg, NOT_FOUND_MESSAGE) == 0) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s'", what, prog);
-		goto done;
-	}
-	if (!*msg)
-		message_from(msg, sizeof(msg), errbuf, errlen, secret);
-	if (!*msg) {
-		if (WIFSIGNALED(status))
-			snprintf(msg, sizeof(msg), "killed by signal %d", WTERMSIG(status));
-		else
-			snprintf(msg, sizeof(msg), "exit status %d", WEXITSTATUS(status));
-	}
-	error = wp_error(WASMPACK_ERROR, "credential helper '%s' %s '%s' failed: %s", prog, action,
-			 what, msg);
-done:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	close_fd(&in_fd[0]);
-	close_fd(&in_fd[1]);
-	close_fd(&out_fd[0]);
-	close_fd(&out_fd[1]);
-	close_fd(&err_fd[0]);
-	close_fd(&err_fd[1]);
-	if (fa_ready)
-		posix_spawn_file_actions_destroy(&fa);
-	if (attr_ready)
-		posix_spawnattr_destroy(&attr);
-	wp_auth_wipe(got.data, got_cap);
-	free(got.data);
-	free(full);
-	return error;
-}
-
-static char *dup_nonempty(const char *s)
-{
-	return s && *s ? strdup(s) : NULL;
-}
-
-static int helper_get(wasmpack_credential *out, const char *helper, const char *server)
-{
-	wasmpack_buf buf = WASMPACK_BUF_INIT;
-	json_t *root = NULL;
-	const char *user = NULL, *secret = NULL;
-	char what[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX + 32];
-	wp_json_ctx cx;
-	int error;
-
-	snprintf(what, sizeof(what), "output of '%s%s get'", HELPER_PREFIX, helper);
-	if ((error = run_helper(&buf, helper, "get", server, server, strlen(server), NULL)) < 0)
-		return error;
-	if (only_space(buf.data, buf.size)) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s%s'", server,
-				 HELPER_PREFIX, helper);
-		goto done;
-	}
-	wp_json_ctx_init(&cx, what);
-	if ((error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
-					       what)) < 0 ||
-	    (error = wp_json_get_string(&user, root, "Username", 0, &cx)) < 0 ||
-	    (error = wp_json_get_string(&secret, root, "Secret", 0, &cx)) < 0)
-		goto done;
-	if (!secret || !*secret) {
-		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s%s'", server,
-				 HELPER_PREFIX, helper);
-		goto done;
-	}
-	if (user && strcmp(user, TOKEN_USERNAME) == 0) {
-		if (!(out->identity_token = dup_nonempty(secret)))
-			error = wp_error_nomem();
-	} else {
-		out->username = dup_nonempty(user);
-		out->password = dup_nonempty(secret);
-		if ((user && *user && !out->username) || !out->password)
-			error = wp_error_nomem();
-	}
-done:
-	if (error < 0)
-		wasmpack_credential_dispose(out);
-	json_decref(root);
-	wp_auth_wipe(buf.data, buf.size);
-	wasmpack_buf_dispose(&buf);
-	return error;
-}
-
-static int helper_store(const char *helper, const char *server, const wasmpack_credential *cred)
-{
-	wasmpack_buf in = WASMPACK_BUF_INIT, out = WASMPACK_BUF_INIT;
-	int error = 0;
-	int token = cred->identity_token && *cred->identity_token;
-	const char *user = token ? TOKEN_USERNAME : cred->username;
-	const char *secret = token ? cred->identity_token : cred->password;
-	json_t *doc = json_object();
-
-	if (!doc || json_object_set_new(doc, "ServerURL", json_string(server)) ||
-	    json_object_set_new(doc, "Username", json_string(user ? user : "")) ||
-	    json_object_set_new(doc, "Secret", json_string(secret ? secret : ""))) {
-		/* json_string fails on invalid UTF-8 as well as on no memory. */
-		error = wp_error(WASMPACK_EINVALID,
-				 "cannot store credentials for '%s': not valid UTF-8 (or out of memory)",
-				 server);
-		goto done;
-	}
-	if ((error = wp_json_dump(&in, doc)) < 0)
-		goto done;
-	error = run_helper(&out, helper, "store", server, in.data, in.size, secret);
-done:
-	json_decref(doc);
-	wp_auth_wipe(in.data, in.size);
-	wasmpack_buf_dispose(&in);
-	wp_auth_wipe(out.data, out.size);
-	wasmpack_buf_dispose(&out);
-	return error;
-}
-
-/* 0 when erased, WASMPACK_ENOTFOUND when the helper had none. */
-static int helper_erase(const char *helper, const char *server)
-{
-	wasmpack_buf out = WASMPACK_BUF_INIT;
-	int error = run_helper(&out, helper, "erase", server, server, strlen(server), NULL);
-	wasmpack_buf_dispose(&out);
-	return error;
 }
 
 /* ------------------------------------------------------------------ */
@@ -750,7 +318,7 @@ static int read_entry(wasmpack_credential *out, const json_t *entry, const char 
 	 * password (docker's credential helpers do so, and other tools write
 	 * it into auth): read it as the token it is, as helper_get does, or
 	 * it would go out as a Basic password and be refused. */
-	if (user && strcmp(user, TOKEN_USERNAME) == 0) {
+	if (user && strcmp(user, WP_CRED_TOKEN_USERNAME) == 0) {
 		if (!(token && *token))
 			token = pass;
 		user = pass = NULL;
@@ -764,8 +332,8 @@ static int read_entry(wasmpack_credential *out, const json_t *entry, const char 
 		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in %s", key, c->what);
 	if (error < 0)
 		wasmpack_credential_dispose(out);
-	wp_auth_free_secret(du);
-	wp_auth_free_secret(dp);
+	wp_secret_free(du);
+	wp_secret_free(dp);
 	return error;
 }
 
@@ -859,7 +427,7 @@ int wasmpack_credentials_get(wasmpack_credential *out, const char *registry,
 	    (error = config_lookup(out, &helper, &c, host)) < 0)
 		goto done;
 	if (helper)
-		error = helper_get(out, helper, wp_auth_config_key(host));
+		error = wp_cred_helper_get(out, helper, wp_auth_config_key(host));
 done:
 	free(host);
 	config_dispose(&c);
@@ -927,7 +495,7 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 	    (error = find_helper(&helper, &c, host)) < 0)
 		goto done;
 	if (helper) {
-		if ((error = helper_store(helper, wp_auth_config_key(host), cred)) < 0)
+		if ((error = wp_cred_helper_store(helper, wp_auth_config_key(host), cred)) < 0)
 			goto done;
 		/* Leave no plain-text copy behind the helper's back. */
 		if ((error = get_auths(&auths, &c, 0)) < 0)
@@ -945,7 +513,7 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 	/* A password given for the user "<token>" is an identity token:
 	 * written where docker keeps those, so every reader takes it so. */
 	const char *identity = cred->identity_token;
-	int token_user = cred->username && strcmp(cred->username, TOKEN_USERNAME) == 0;
+	int token_user = cred->username && strcmp(cred->username, WP_CRED_TOKEN_USERNAME) == 0;
 	if (token_user && !(identity && *identity))
 		identity = cred->password;
 	if (!token_user &&
@@ -975,7 +543,7 @@ int wasmpack_credentials_store(const char *registry, const wasmpack_credential *
 	error = config_save(&c);
 done:
 	json_decref(entry);
-	wp_auth_free_secret(auth);
+	wp_secret_free(auth);
 	free(host);
 	config_dispose(&c);
 	return error;
@@ -993,7 +561,7 @@ int wasmpack_credentials_erase(const char *registry, const wasmpack_credentials_
 	    (error = config_load(&c, opts)) < 0 || (error = find_helper(&helper, &c, host)) < 0)
 		goto done;
 	if (helper) {
-		error = helper_erase(helper, wp_auth_config_key(host));
+		error = wp_cred_helper_erase(helper, wp_auth_config_key(host));
 		if (error < 0 && error != WASMPACK_ENOTFOUND)
 			goto done;
 		erased = error == 0;
@@ -1007,7 +575,7 @@ int wasmpack_credentials_erase(const char *registry, const wasmpack_credentials_
 	}
 	error = erased ? 0
 		       : wp_error(WASMPACK_ENOTFOUND, "not logged in to '%s': no credentials in %s%s%s",
-				  host, c.what, helper ? " or " HELPER_PREFIX : "",
+				  host, c.what, helper ? " or " WP_CRED_HELPER_PREFIX : "",
 				  helper ? helper : "");
 done:
 	free(host);
@@ -1052,33 +620,6 @@ int wasmpack_credentials_config_path(char **out, const wasmpack_credentials_opti
 	return error;
 }
 
-/* Adds the logins the credsStore helper lists. */
-static int list_helper(wasmpack_kvlist *out, const char *helper)
-{
-	wasmpack_buf buf = WASMPACK_BUF_INIT;
-	json_t *root = NULL, *v;
-	const char *key;
-	char what[sizeof(HELPER_PREFIX) + HELPER_NAME_MAX + 32];
-	int error;
-
-	snprintf(what, sizeof(what), "output of '%s%s list'", HELPER_PREFIX, helper);
-	if ((error = run_helper(&buf, helper, "list", NULL, NULL, 0, NULL)) < 0)
-		return error;
-	if (!only_space(buf.data, buf.size) &&
-	    (error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
-					       what)) == 0) {
-		json_object_foreach(root, key, v) {
-			const char *user = json_is_string(v) ? json_string_value(v) : "";
-			if ((error = wasmpack_kvlist_set(out, key,
-							 strcmp(user, TOKEN_USERNAME) ? user : "")) < 0)
-				break;
-		}
-	}
-	json_decref(root);
-	wasmpack_buf_dispose(&buf);
-	return error;
-}
-
 int wasmpack_credentials_list(wasmpack_kvlist *out, const wasmpack_credentials_options *opts)
 {
 	config c = {0};
@@ -1112,11 +653,11 @@ int wasmpack_credentials_list(wasmpack_kvlist *out, const wasmpack_credentials_o
 	    (error = wp_json_get_object(&helpers, c.root, "credHelpers", 0, &cx)) < 0)
 		goto done;
 	if (store && *store) {
-		if (!valid_helper_name(store)) {
+		if (!wp_cred_helper_name_valid(store)) {
 			error = wp_json_error(&cx, "credsStore", "invalid credential helper name");
 			goto done;
 		}
-		if ((error = list_helper(&l, store)) < 0)
+		if ((error = wp_cred_helper_list(&l, store)) < 0)
 			goto done;
 	}
 	if (helpers) {

@@ -14,7 +14,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "registry/tokens.h"
+#include "registry/challenge.h"
+#include "registry/scope.h"
+#include "registry/token.h"
 #include "registry/http.h"
 #include "wasmpack/registry.h"
 
@@ -128,7 +130,7 @@ int wp_reg_creds_load(wasmpack_registry *r);
  * they were doing. */
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp);
 
-/* url.c */
+/* url.c (query strings: util/str.h's wp_str_url_add_query) */
 
 /* Parses a non-negative decimal integer at s. With end, *end gets the
  * first byte after it; without, the number must fill s. 0 or -1. */
@@ -143,9 +145,6 @@ int wp_reg_link_next(char **out, const char *value);
  * https->http downgrade. New string, caller frees. A missing, broken or
  * downgrading Location is EINVALID with reason REGISTRY. */
 int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url);
-/* Appends "name=value" to url's query with '?' or '&' (value
- * percent-encoded). New string, caller frees. */
-int wp_reg_url_add_query(char **out, const char *url, const char *name, const char *value);
 
 /* 1 when url is on the registry's own origin. */
 int wp_reg_is_registry_origin(const wp_reg_op *op, const char *url);

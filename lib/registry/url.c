@@ -49,47 +49,6 @@ int wp_reg_header_int64(int64_t *out, const wp_http_response *resp, const char *
 	return *end ? -1 : 0;
 }
 
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/';
-}
-
-int wp_reg_url_add_query(char **out, const char *url, const char *name, const char *value)
-{
-	size_t ulen = strcspn(url, "#"); /* a fragment is never sent */
-	size_t vlen = strlen(value), cap = ulen + strlen(name) + 3 * vlen + 3;
-	char *s = malloc(cap), *p;
-	const char *q = memchr(url, '?', ulen);
-	*out = NULL;
-	if (!s)
-		return wp_error_nomem();
-	memcpy(s, url, ulen);
-	p = s + ulen;
-	if (!q)
-		*p++ = '?';
-	else if (url[ulen - 1] != '?' && url[ulen - 1] != '&')
-		*p++ = '&';
-	size_t nlen = strlen(name);
-	memcpy(p, name, nlen);
-	p += nlen;
-	*p++ = '=';
-	for (size_t i = 0; i < vlen; i++) {
-		unsigned char c = (unsigned char)value[i];
-		if (is_unreserved(c)) {
-			*p++ = (char)c;
-		} else {
-			static const char hex[] = "0123456789ABCDEF";
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	*out = s;
-	return 0;
-}
-
 int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url)
 {
 	const char *loc = wp_http_header_get(resp, "Location");

@@ -22,6 +22,18 @@ char *wp_strdup(const char *s)
 	return d;
 }
 
+char *wp_strndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d) {
+		wp_error_nomem();
+		return NULL;
+	}
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
 char *wp_asprintf(const char *fmt, ...)
 {
 	va_list ap;

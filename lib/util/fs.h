@@ -11,6 +11,10 @@
  * without an error. */
 char *wp_strdup(const char *s);
 
+/* The n bytes at s (which need no NUL among or after them) as a new
+ * NUL-terminated string; NULL with the error set when out of memory. */
+char *wp_strndup(const char *s, size_t n);
+
 /* Formatted allocation; NULL (with the error set) when out of memory. */
 char *wp_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

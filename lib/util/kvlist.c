@@ -1,4 +1,6 @@
 /* Ordered key/value lists with unique keys (annotations, labels, env). */
+#include "util/kvlist.h"
+
 #include "util/error.h"
 
 #include <stdlib.h>
@@ -55,4 +57,33 @@ void wasmpack_kvlist_dispose(wasmpack_kvlist *list)
 	free(list->items);
 	list->items = NULL;
 	list->count = 0;
+}
+
+int wp_kvlist_copy(wasmpack_kvlist *dst, const wasmpack_kvlist *src)
+{
+	wasmpack_kvlist l = WASMPACK_KVLIST_INIT;
+	int error = 0;
+	dst->items = NULL;
+	dst->count = 0;
+	if (!src || src->count == 0)
+		return 0;
+	/* Sized once and filled in order: src's keys are already unique. */
+	l.items = calloc(src->count, sizeof(*l.items));
+	if (!l.items)
+		return wp_error_nomem();
+	for (size_t i = 0; i < src->count; i++) {
+		l.items[i].key = strdup(src->items[i].key);
+		l.items[i].value = strdup(src->items[i].value);
+		l.count++;
+		if (!l.items[i].key || !l.items[i].value) {
+			error = wp_error_nomem();
+			goto done;
+		}
+	}
+	*dst = l;
+	l.items = NULL;
+	l.count = 0;
+done:
+	wasmpack_kvlist_dispose(&l);
+	return error;
 }

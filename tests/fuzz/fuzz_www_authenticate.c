@@ -5,7 +5,10 @@
  * scope list, an RFC 3339 date and a config key. Round trips must be
  * stable: a scope set joins to a string that parses back to the same set,
  * decoded Basic credentials encode and decode to the same pair. */
-#include "registry/tokens.h"
+#include "registry/challenge.h"
+#include "registry/scope.h"
+#include "registry/token.h"
+#include "util/time.h"
 
 #include "fuzz.h"
 
@@ -50,7 +53,7 @@ static void use_challenges(const wp_auth_challenges *list)
 		if (realm)
 			(void)wp_auth_token_url(&url, realm, service, &scopes);
 		if (wp_auth_oauth_refresh_body(&body, "refresh", service, &scopes) == 0)
-			wp_auth_free_secret(body);
+			wp_secret_free(body);
 	}
 	wp_auth_scopes_dispose(&scopes);
 	free(url);
@@ -97,18 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = wp_auth_basic_decode(&user2, &pass2, again);
 		FUZZ_CHECK(rc == 0 && strcmp(user, user2) == 0 && strcmp(pass, pass2) == 0,
 			   "basic credentials change in a round trip: %s", wasmpack_error_last());
-		wp_auth_free_secret(again);
+		wp_secret_free(again);
 		free(user2);
-		wp_auth_free_secret(pass2);
+		wp_secret_free(pass2);
 	}
 	free(user);
-	wp_auth_free_secret(pass);
+	wp_secret_free(pass);
 
 	if (wp_auth_scopes_add_list(&scopes, text) == 0)
 		check_scopes_round_trip(&scopes);
 	wp_auth_scopes_dispose(&scopes);
 
-	(void)wp_auth_parse_rfc3339(&when, text);
+	(void)wp_time_parse_rfc3339(&when, text, 0);
 	if (wp_auth_key_host(&host, text) == 0) {
 		(void)wp_auth_is_docker_hub(host);
 		(void)wp_auth_api_host(host);

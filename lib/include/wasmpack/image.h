@@ -84,8 +84,10 @@ WASMPACK_EXTERN void wasmpack_build_result_dispose(wasmpack_build_result *r);
  * into the caller's buffer out (at least 32 bytes). Any thread. */
 WASMPACK_EXTERN int wasmpack_time_format(char *out, size_t out_size, int64_t seconds);
 
-/* Parses RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed)
- * or a plain number of seconds into *out. Any thread. */
+/* Parses RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed;
+ * a space may stand for the 'T') or a plain number of seconds into *out.
+ * Impossible dates (2023-02-29, 2024-02-31) and times before 1970 are
+ * WASMPACK_EINVALID. Any thread. */
 WASMPACK_EXTERN int wasmpack_time_parse(int64_t *out, const char *text);
 
 /* Streams the wasm module of a stored image to sink (called on the calling

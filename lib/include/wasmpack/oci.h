@@ -121,6 +121,8 @@ WASMPACK_EXTERN int wasmpack_index_serialize(wasmpack_buf *out,
 /* Frees idx and all it owns. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_index_free(wasmpack_index *idx);
 
+/* wasmpack_strv (a string array) lives in common.h, beside kvlist. */
+
 /* An OCI (or Docker) image config: the fields wasmpack reads and writes.
  * Unknown fields of a parsed config are ignored. Owned by the struct. */
 typedef struct wasmpack_image_config {

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "registry/tokens.h"
+#include "registry/challenge.h"
+#include "registry/scope.h"
+#include "registry/token.h"
+#include "util/time.h"
 
 static int parse(wp_auth_challenges *list, const char *header)
 {
@@ -454,9 +457,9 @@ static void test_auth__builds_oauth2_form_bodies(void)
 	snprintf(cr, sizeof(cr), "%s", r ? r : "");
 	snprintf(cp, sizeof(cp), "%s", p ? p : "");
 	snprintf(cb, sizeof(cb), "%s", bare ? bare : "");
-	wp_auth_free_secret(r);
-	wp_auth_free_secret(p);
-	wp_auth_free_secret(bare);
+	wp_secret_free(r);
+	wp_secret_free(p);
+	wp_secret_free(bare);
 	CHECK_OK(rc);
 	CHECK_STR(cr, "grant_type=refresh_token&refresh_token=ref%2Ftok%3Den%2B1"
 		      "&service=registry.example.com&client_id=wasmpack"
@@ -588,14 +591,14 @@ static void test_auth__parses_rfc3339_times(void)
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		int64_t t = 42;
-		if (wp_auth_parse_rfc3339(&t, good[i].text) != 0 || t != good[i].want) {
+		if (wp_time_parse_rfc3339(&t, good[i].text, 0) != 0 || t != good[i].want) {
 			harness_fail(__FILE__, __LINE__, "rfc 3339 time", good[i].text);
 			return;
 		}
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t t = 0;
-		if (wp_auth_parse_rfc3339(&t, bad[i]) != WASMPACK_EINVALID) {
+		if (wp_time_parse_rfc3339(&t, bad[i], 0) != WASMPACK_EINVALID) {
 			harness_fail(__FILE__, __LINE__, "bad rfc 3339 time rejected", bad[i]);
 			return;
 		}
@@ -765,7 +768,7 @@ static void test_auth__basic_encodes_and_decodes_user_pass(void)
 	char *b64 = NULL, *u = NULL, *p = NULL;
 	CHECK_OK(wp_auth_basic_encode(&b64, "user", "pass"));
 	int ok = strcmp(b64, "dXNlcjpwYXNz") == 0;
-	wp_auth_free_secret(b64);
+	wp_secret_free(b64);
 	CHECK(ok);
 	CHECK_ERR(wp_auth_basic_encode(&b64, "us:er", "pass"), WASMPACK_EINVALID);
 	CHECK(b64 == NULL);
@@ -774,21 +777,21 @@ static void test_auth__basic_encodes_and_decodes_user_pass(void)
 	CHECK_OK(wp_auth_basic_decode(&u, &p, "dXNlcjpwYTpzcw=="));
 	ok = strcmp(u, "user") == 0 && strcmp(p, "pa:ss") == 0;
 	free(u);
-	wp_auth_free_secret(p);
+	wp_secret_free(p);
 	CHECK(ok);
 	/* Padding optional; line breaks skipped as Go's decoder does. */
 	CHECK_OK(wp_auth_basic_decode(&u, &p, "dXNlcjpwYXNzMQ"));
 	ok = strcmp(p, "pass1") == 0;
 	free(u);
-	wp_auth_free_secret(p);
+	wp_secret_free(p);
 	CHECK(ok);
 	CHECK_OK(wp_auth_basic_decode(&u, &p, "dXNlcjpw\nYXNzMQ==\n"));
 	free(u);
-	wp_auth_free_secret(p);
+	wp_secret_free(p);
 	CHECK_OK(wp_auth_basic_decode(&u, &p, "dXNlcjo="));
 	ok = strcmp(u, "user") == 0 && strcmp(p, "") == 0;
 	free(u);
-	wp_auth_free_secret(p);
+	wp_secret_free(p);
 	CHECK(ok);
 }
 

@@ -18,7 +18,9 @@
 
 #include <jansson.h>
 
-#include "registry/tokens.h"
+#include "registry/challenge.h"
+#include "registry/scope.h"
+#include "registry/token.h"
 #include "registry/internal.h"
 #include "registry/stats.h"
 #include "util/fs.h"
@@ -883,7 +885,7 @@ static void config_creds(fx *f)
 	if (json)
 		wp_write_file_atomic(path, json, strlen(json), 0600);
 	free(json);
-	wp_auth_free_secret(auth);
+	wp_secret_free(auth);
 	static char keep[600];
 	memcpy(keep, dir, sizeof(keep));
 	f->o.config_dir = keep;

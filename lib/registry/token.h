@@ -1,13 +1,8 @@
-/* Internal: the pure pieces of registry authentication (the wp_auth_*
- * names), which the registry client's auth layer (lib/registry/auth.c)
- * puts together; the HTTP layer (http.h) knows none of them:
- * WWW-Authenticate challenges (RFC 7235), token scopes, Bearer token
- * requests and responses and their cache (docker token spec), Basic
- * credentials, OAuth2 form bodies, Docker Hub's host names and config
- * keys, and wiping secrets. Nothing here does I/O or takes a lock: a token
- * cache is guarded by whoever shares it. */
-#ifndef WP_AUTH_H
-#define WP_AUTH_H
+/* Internal: Bearer token requests, responses and their cache (docker
+ * token spec), Basic credentials, OAuth2 form bodies, the Docker Hub host
+ * names and secret-safe JSON parsing. Nothing here does I/O. */
+#ifndef WP_TOKEN_H
+#define WP_TOKEN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,12 +10,9 @@
 #include <jansson.h>
 
 #include "wasmpack/common.h"
+#include "registry/scope.h"
+#include "util/secret.h"
 
-/* Limits on what a server can make us hold. */
-#define WP_AUTH_HEADER_MAX 16384       /* bytes of one WWW-Authenticate value */
-#define WP_AUTH_CHALLENGES_MAX 16      /* challenges in one list */
-#define WP_AUTH_PARAMS_MAX 32          /* auth-params in one challenge */
-#define WP_AUTH_SCOPES_MAX 64          /* resources in one scope set */
 #define WP_AUTH_TOKEN_BODY_MAX (1024 * 1024) /* token response body */
 #define WP_AUTH_TOKEN_CACHE_MAX 64     /* tokens kept by one cache */
 
@@ -31,93 +23,6 @@
 
 /* client_id sent in OAuth2 requests. */
 #define WP_AUTH_CLIENT_ID "wasmpack"
-
-/* ------------------------------------------------------------------ */
-/* WWW-Authenticate challenges                                         */
-
-/* One challenge. Strings are owned by the list that holds it. */
-typedef struct wp_auth_challenge {
-	char *scheme;           /* lower case: "bearer", "basic", ... */
-	char *token68;          /* `Scheme token68` form, else NULL */
-	wasmpack_kvlist params; /* names in lower case, values unquoted and
-				   unescaped, in header order; a repeated name
-				   keeps its first value */
-} wp_auth_challenge;
-
-typedef struct wp_auth_challenges {
-	wp_auth_challenge *items;
-	size_t count;
-} wp_auth_challenges;
-
-#define WP_AUTH_CHALLENGES_INIT {NULL, 0}
-
-/* Parses one WWW-Authenticate field value (len bytes, not necessarily
- * NUL-terminated) and appends its challenges to list; call once per
- * header line. Accepts several comma-separated challenges, quoted values
- * with commas and backslash escapes, token68, empty list elements, and
- * (leniently) unquoted values such as realm=https://x/token. Fails with
- * WASMPACK_ETOOLARGE over WP_AUTH_HEADER_MAX bytes, WP_AUTH_PARAMS_MAX
- * params or WP_AUTH_CHALLENGES_MAX challenges in the list, and with
- * WASMPACK_EINVALID (naming the byte offset) on a syntax error; on error
- * the list is left as it was. A value of only commas and spaces adds
- * nothing and succeeds. */
-int wp_auth_challenges_parse(wp_auth_challenges *list, const char *value,
-			     size_t len);
-
-/* The first challenge of scheme (any case), borrowed from list, or NULL. */
-const wp_auth_challenge *wp_auth_challenges_find(const wp_auth_challenges *list,
-						 const char *scheme);
-
-/* The value of param name (any case), borrowed from c, or NULL. */
-const char *wp_auth_challenge_param(const wp_auth_challenge *c, const char *name);
-
-/* Frees every challenge and zeroes the list. NULL-safe. */
-void wp_auth_challenges_dispose(wp_auth_challenges *list);
-
-/* ------------------------------------------------------------------ */
-/* Scope sets                                                          */
-
-/* A normalized set of scopes "type:name:action,action": one item per
- * type:name, actions sorted and unique, items sorted, so two sets asking
- * for the same access compare equal whatever order they were built in.
- * Items are owned by the set; read them, do not change them. */
-typedef struct wp_auth_scopes {
-	char **items;
-	size_t count;
-} wp_auth_scopes;
-
-#define WP_AUTH_SCOPES_INIT {NULL, 0}
-
-/* Adds one scope ("repository:a/b:pull,push"; the name may hold ':', the
- * actions follow the last ':'), merging its actions into an existing item
- * of the same type:name. WASMPACK_EINVALID when malformed (empty part,
- * whitespace, control bytes or quotes); set unchanged on error. */
-int wp_auth_scopes_add(wp_auth_scopes *set, const char *scope);
-
-/* Adds "repository:<repository>:<actions>". */
-int wp_auth_scopes_add_repository(wp_auth_scopes *set, const char *repository,
-				  const char *actions);
-
-/* Adds a space-separated list of scopes, as a challenge's `scope` param
- * carries it; NULL or "" adds nothing. All or nothing. */
-int wp_auth_scopes_add_list(wp_auth_scopes *set, const char *list);
-
-/* Adds every scope of other to set (insufficient_scope: what we had plus
- * what the registry asked for). All or nothing. */
-int wp_auth_scopes_merge(wp_auth_scopes *set, const wp_auth_scopes *other);
-
-/* 1 when the sets hold the same scopes, else 0. */
-int wp_auth_scopes_equal(const wp_auth_scopes *a, const wp_auth_scopes *b);
-
-/* 1 when every action of want is in have, else 0. */
-int wp_auth_scopes_covers(const wp_auth_scopes *have, const wp_auth_scopes *want);
-
-/* The set as one space-separated string (the OAuth2 `scope` form value
- * and a stable cache key); "" for an empty set. New string, caller frees. */
-int wp_auth_scopes_join(char **out, const wp_auth_scopes *set);
-
-/* Frees the items and zeroes the set. NULL-safe. */
-void wp_auth_scopes_dispose(wp_auth_scopes *set);
 
 /* ------------------------------------------------------------------ */
 /* Bearer token requests and responses                                 */
@@ -134,7 +39,7 @@ int wp_auth_token_url(char **out, const char *realm, const char *service,
  *   grant_type=refresh_token&refresh_token=R&service=S&client_id=wasmpack&scope=A+B
  *   grant_type=password&username=U&password=P&service=S&client_id=wasmpack&scope=A+B
  * service and scope are left out when NULL / empty. *out holds secrets:
- * release it with wp_auth_free_secret(). */
+ * release it with wp_secret_free(). */
 int wp_auth_oauth_refresh_body(char **out, const char *refresh_token,
 			       const char *service, const wp_auth_scopes *scopes);
 int wp_auth_oauth_password_body(char **out, const char *username,
@@ -170,10 +75,6 @@ int wp_auth_token_copy(wp_auth_token *out, const wp_auth_token *t);
 
 /* Wipes and frees the strings and zeroes the struct. NULL-safe. */
 void wp_auth_token_dispose(wp_auth_token *t);
-
-/* Parses an RFC 3339 date-time ("2024-05-01T12:00:00.5+02:00") into
- * seconds since the epoch (fractions dropped). WASMPACK_EINVALID if not. */
-int wp_auth_parse_rfc3339(int64_t *out, const char *text);
 
 /* ------------------------------------------------------------------ */
 /* Token cache                                                         */
@@ -217,14 +118,14 @@ size_t wp_auth_token_cache_size(const wp_auth_token_cache *cache);
 /* base64("username:password"): the Basic credentials and docker's
  * config.json `auth` field. A username holding ':' cannot be told apart
  * from the password and is refused (WASMPACK_EINVALID). NULL password =
- * "". *out holds a secret: release it with wp_auth_free_secret(). */
+ * "". *out holds a secret: release it with wp_secret_free(). */
 int wp_auth_basic_encode(char **out, const char *username, const char *password);
 
 /* Decodes a docker `auth` field: strict base64 (padding optional, no
  * whitespace) of "user:pass", split on the first ':'. WASMPACK_EINVALID
  * on bad base64, a missing ':', or a NUL byte; the message never quotes
  * the input. *username and *password are new strings (release the
- * password with wp_auth_free_secret); both NULL on error. */
+ * password with wp_secret_free); both NULL on error. */
 int wp_auth_basic_decode(char **username, char **password, const char *auth);
 
 /* ------------------------------------------------------------------ */
@@ -258,11 +159,5 @@ int wp_auth_key_host(char **out, const char *key);
  * text. Empty or whitespace-only input is an error. */
 int wp_auth_json_parse_secret(json_t **out, const void *data, size_t len,
 			      size_t max, const char *what);
-
-/* Overwrites the NUL-terminated s with zeros, then frees it. NULL-safe. */
-void wp_auth_free_secret(char *s);
-
-/* Overwrites n bytes at p with zeros in a way the compiler keeps. */
-void wp_auth_wipe(void *p, size_t n);
 
 #endif
