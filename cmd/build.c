@@ -10,23 +10,38 @@
 #include "progress.h"
 
 enum {
-	B_TAG = 1, B_PLATFORM, B_FORMAT, B_ENTRYPOINT, B_ANNOTATION, B_ANNOTATION_FILE,
-	B_LABEL, B_ENV, B_CREATED, B_COMPRESSION, B_LEVEL, B_DENY,
+	B_TAG = 1,
+	B_PLATFORM,
+	B_FORMAT,
+	B_ENTRYPOINT,
+	B_ANNOTATION,
+	B_ANNOTATION_FILE,
+	B_LABEL,
+	B_ENV,
+	B_CREATED,
+	B_COMPRESSION,
+	B_LEVEL,
+	B_DENY,
 };
 
 static const cli_option build_options[] = {
 	{"tag", 't', "REF", "name and tag the image (repeatable)", B_TAG},
 	{"platform", 0, "OS/ARCH", "platform in the config (default wasi/wasm32)", B_PLATFORM},
-	{"format", 0, "FMT", "image (runnable, default) or artifact (CNCF Wasm OCI artifact)", B_FORMAT},
+	{"format", 0, "FMT", "image (runnable, default) or artifact (CNCF Wasm OCI artifact)",
+	 B_FORMAT},
 	{"entrypoint", 0, "PATH", "config Entrypoint (default /NAME.wasm)", B_ENTRYPOINT},
 	{"annotation", 0, "K=V", "manifest annotation (repeatable)", B_ANNOTATION},
 	{"annotation-file", 0, "FILE", "manifest annotations, one K=V per line", B_ANNOTATION_FILE},
 	{"label", 0, "K=V", "config label (repeatable)", B_LABEL},
 	{"env", 'e', "K=V", "config environment variable (repeatable)", B_ENV},
-	{"created", 0, "TIME", "creation time: RFC 3339, seconds, or 'now' (default $SOURCE_DATE_EPOCH, else 1970)", B_CREATED},
+	{"created", 0, "TIME",
+	 "creation time: RFC 3339, seconds, or 'now' (default $SOURCE_DATE_EPOCH, else 1970)",
+	 B_CREATED},
 	{"compression", 0, "ALG", "layer compression: gzip (default) or none", B_COMPRESSION},
 	{"level", 0, "N", "gzip level 1-9 (default 6)", B_LEVEL},
-	{"deny", 0, "CAPS", "refuse (exit 6) a module importing any of CAPS, comma-separated: filesystem, network, environment, clocks, random, exit", B_DENY},
+	{"deny", 0, "CAPS",
+	 "refuse (exit 6) a module importing any of CAPS, comma-separated: filesystem, network, environment, clocks, random, exit",
+	 B_DENY},
 	{0},
 };
 
@@ -67,7 +82,8 @@ static int read_annotation_file(const cli_ctx *ctx, build_args *a, const char *p
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "wasmpack: cannot open annotation file '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "wasmpack: cannot open annotation file '%s': %s\n", path,
+			strerror(errno));
 		return EXIT_ERROR;
 	}
 	char *line = NULL;
@@ -154,8 +170,8 @@ static int resolve_created(const cli_ctx *ctx, build_args *a)
 
 static json_t *descriptor_json(const wasmpack_descriptor *d)
 {
-	return json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
-			 "size", (json_int_t)d->size);
+	return json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest, "size",
+			 (json_int_t)d->size);
 }
 
 /* The --json object of a build (README, "Machine-readable output"). */
@@ -222,7 +238,8 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 			goto done;
 		}
 		if (!refs[i]->tag) {
-			rc = cli_usage_error(ctx, "'%s' names a digest; a build needs a tag", a.tags[i]);
+			rc = cli_usage_error(ctx, "'%s' names a digest; a build needs a tag",
+					     a.tags[i]);
 			goto done;
 		}
 	}
@@ -245,7 +262,9 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (r.wasm->kind == WASMPACK_WASM_COMPONENT && a.opts.format == WASMPACK_FORMAT_IMAGE)
-		cli_note(ctx, "warning: '%s' is a component; crun and WasmEdge run core modules only", path);
+		cli_note(ctx,
+			 "warning: '%s' is a component; crun and WasmEdge run core modules only",
+			 path);
 	for (size_t i = 0; i < a.tags_count; i++) {
 		if ((err = wasmpack_store_tag(store, refs[i], &r.manifest))) {
 			rc = cli_fail(ctx, err);
@@ -272,7 +291,9 @@ done:
 }
 
 const cli_command cmd_build = {
-	"build", run, "-t REF [OPTIONS] FILE.wasm [-- ARG...]",
+	"build",
+	run,
+	"-t REF [OPTIONS] FILE.wasm [-- ARG...]",
 	"Pack a wasm module into an image in the store and tag it. The image has\n"
 	"one layer and records the module's WASI version and capabilities as\n"
 	"annotations; --deny refuses (exit 6) a module that imports what is denied.\n"

@@ -31,17 +31,17 @@ typedef struct cli_ctx {
 	int quiet;
 	int verbose;
 	int json;
-	int no_progress;        /* --no-progress: plain lines even on a terminal */
-	const char *command;    /* the running command's name */
-	char registry[256];     /* the registry the command talks to, for hints */
+	int no_progress;               /* --no-progress: plain lines even on a terminal */
+	const char *command;           /* the running command's name */
+	char registry[256];            /* the registry the command talks to, for hints */
 	struct cli_progress *progress; /* progress display (progress.h), or NULL */
 } cli_ctx;
 
 /* One option of a command. `arg` names its value in help ("REF"), NULL for
  * a flag; `id` is what the command's handler switches on. */
 typedef struct cli_option {
-	const char *name;  /* long name without "--" */
-	char short_name;   /* 0 when none */
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 when none */
 	const char *arg;
 	const char *help;
 	int id;
@@ -50,8 +50,14 @@ typedef struct cli_option {
 /* Options every command also accepts (ids below 0; a command's own ids are
  * above 0). */
 enum {
-	OPT_STORE = -1, OPT_CONFIG = -2, OPT_QUIET = -3, OPT_VERBOSE = -4, OPT_JSON = -5, OPT_HELP = -6,
-	OPT_NO_PROGRESS = -7, OPT_VERSION = -8,
+	OPT_STORE = -1,
+	OPT_CONFIG = -2,
+	OPT_QUIET = -3,
+	OPT_VERBOSE = -4,
+	OPT_JSON = -5,
+	OPT_HELP = -6,
+	OPT_NO_PROGRESS = -7,
+	OPT_VERSION = -8,
 };
 
 typedef struct cli_command {
@@ -59,7 +65,7 @@ typedef struct cli_command {
 	/* argv[0] is the command's name; returns an exit code, or what
 	 * cli_parse returned (CLI_HELP, CLI_VERSION) for main to act on. */
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
-	const char *usage;   /* after "wasmpack NAME " */
+	const char *usage; /* after "wasmpack NAME " */
 	const char *summary;
 	const cli_option *options; /* terminated by a zero entry */
 } cli_command;
@@ -86,8 +92,8 @@ int cli_parse(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *
 /* As cli_parse, and *rest is the index in argv of the first positional
  * argument that came after "--" (argc when there was none): build passes
  * those to the module. */
-int cli_parse_rest(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first, int *rest,
-		   cli_option_fn fn, void *payload);
+int cli_parse_rest(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first,
+		   int *rest, cli_option_fn fn, void *payload);
 
 /* The global options before the command (main): stops at the first
  * positional argument, whose index goes to *command (argc when none).
@@ -135,8 +141,8 @@ int cli_print_json(json_t *j);
 int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, const char *what);
 
 /* The commands, each defined beside its code, listed in commands.c. */
-extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push,
-	cmd_pull, cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load;
+extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push, cmd_pull,
+	cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load;
 
 /* format.c: shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);

@@ -7,14 +7,11 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-	&cmd_build, &cmd_push, &cmd_pull, &cmd_copy, &cmd_tags, &cmd_login, &cmd_logout,
-	&cmd_images, &cmd_inspect, &cmd_tag, &cmd_rmi, &cmd_save, &cmd_load, NULL,
+	&cmd_build,  &cmd_push,    &cmd_pull, &cmd_copy, &cmd_tags, &cmd_login, &cmd_logout,
+	&cmd_images, &cmd_inspect, &cmd_tag,  &cmd_rmi,  &cmd_save, &cmd_load,  NULL,
 };
 
-const cli_command *const *cli_commands(void)
-{
-	return commands;
-}
+const cli_command *const *cli_commands(void) { return commands; }
 
 const cli_command *cli_find_command(const char *name)
 {

@@ -7,7 +7,8 @@
 enum { C_PLATFORM = 1 };
 
 static const cli_option copy_options[] = {
-	{"platform", 0, "OS/ARCH", "copy only this platform's image of an index (default: all of it)", C_PLATFORM},
+	{"platform", 0, "OS/ARCH",
+	 "copy only this platform's image of an index (default: all of it)", C_PLATFORM},
 	REMOTE_OPTIONS,
 	{0},
 };
@@ -56,20 +57,22 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
 	    (rc = remote_parse_ref(ctx, &dst, argv[first + 1])))
 		goto done;
-	if ((err = wasmpack_copy(&r, src, dst, &a.opts)) || (err = wasmpack_reference_format(&name, dst))) {
+	if ((err = wasmpack_copy(&r, src, dst, &a.opts)) ||
+	    (err = wasmpack_reference_format(&name, dst))) {
 		rc = cli_fail(ctx, err);
 		goto done;
 	}
 	if (r.note)
 		cli_note(ctx, "%s", r.note);
-	cli_note(ctx, "copied to %s (%zu blob%s sent, %zu already there or mounted)", name, r.blobs_moved,
-		 r.blobs_moved == 1 ? "" : "s", r.blobs_skipped);
+	cli_note(ctx, "copied to %s (%zu blob%s sent, %zu already there or mounted)", name,
+		 r.blobs_moved, r.blobs_moved == 1 ? "" : "s", r.blobs_skipped);
 	if (ctx->json)
-		rc = cli_print_json(json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "reference", name,
-					      "digest", r.manifest.digest, "size",
-					      (json_int_t)r.manifest.size, "mediaType", r.manifest.media_type,
-					      "blobsMoved", (json_int_t)r.blobs_moved, "blobsSkipped",
-					      (json_int_t)r.blobs_skipped, "requests", (json_int_t)r.requests));
+		rc = cli_print_json(
+			json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "reference", name,
+				  "digest", r.manifest.digest, "size", (json_int_t)r.manifest.size,
+				  "mediaType", r.manifest.media_type, "blobsMoved",
+				  (json_int_t)r.blobs_moved, "blobsSkipped",
+				  (json_int_t)r.blobs_skipped, "requests", (json_int_t)r.requests));
 	else
 		printf("%s\n", r.manifest.digest);
 done:
@@ -81,7 +84,9 @@ done:
 }
 
 const cli_command cmd_copy = {
-	"copy", run, "[OPTIONS] SRC DST",
+	"copy",
+	run,
+	"[OPTIONS] SRC DST",
 	"Copy an image between registries, without the store. A whole index is\n"
 	"copied unless --platform picks one entry; blobs are mounted when both\n"
 	"sides are on one registry, else streamed and verified. Prints the\n"

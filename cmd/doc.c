@@ -18,8 +18,8 @@ static void print_options(FILE *out, const cli_option *opts)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", opts->short_name, opts->name,
 				 opts->arg ? " " : "", opts->arg ? opts->arg : "");
 		else
-			snprintf(left, sizeof(left), "    --%s%s%s", opts->name, opts->arg ? " " : "",
-				 opts->arg ? opts->arg : "");
+			snprintf(left, sizeof(left), "    --%s%s%s", opts->name,
+				 opts->arg ? " " : "", opts->arg ? opts->arg : "");
 		fprintf(out, "  %-28s %s\n", left, opts->help);
 	}
 }
@@ -65,8 +65,8 @@ void cli_main_help(FILE *out)
 
 void cli_help(FILE *out, const cli_command *cmd)
 {
-	fprintf(out, "usage: wasmpack %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage,
-		cmd->summary);
+	fprintf(out, "usage: wasmpack %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "",
+		cmd->usage, cmd->summary);
 	if (cmd->options && cmd->options->name) {
 		fprintf(out, "\nOptions:\n");
 		print_options(out, cmd->options);
@@ -96,10 +96,7 @@ static void roff_text(FILE *out, const char *s, size_t n)
 	}
 }
 
-static void roff(FILE *out, const char *s)
-{
-	roff_text(out, s, strlen(s));
-}
+static void roff(FILE *out, const char *s) { roff_text(out, s, strlen(s)); }
 
 static void man_options(FILE *out, const cli_option *o)
 {
@@ -136,7 +133,8 @@ static void man_section(FILE *out, const char *marker)
 {
 	const cli_command *const *cmds = cli_commands();
 	if (strcmp(marker, "SYNOPSIS") == 0) {
-		fputs(".B wasmpack\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR...]\n", out);
+		fputs(".B wasmpack\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR...]\n",
+		      out);
 		for (size_t i = 0; cmds[i]; i++) {
 			fputs(".br\n", out);
 			man_usage(out, cmds[i]);
@@ -222,7 +220,8 @@ static int positional_kinds(const char *usage)
 			kinds |= POS_FILES;
 		} else if (strcmp(t, "REF|FILE.wasm") == 0) {
 			kinds |= POS_FILES | POS_IMAGES;
-		} else if (strcmp(t, "REF") == 0 || strcmp(t, "SRC") == 0 || strcmp(t, "DST") == 0) {
+		} else if (strcmp(t, "REF") == 0 || strcmp(t, "SRC") == 0 ||
+			   strcmp(t, "DST") == 0) {
 			kinds |= POS_IMAGES;
 		}
 		t = next;
@@ -230,15 +229,9 @@ static int positional_kinds(const char *usage)
 	return kinds;
 }
 
-static int arg_is_file(const char *arg)
-{
-	return arg && strncmp(arg, "FILE", 4) == 0;
-}
+static int arg_is_file(const char *arg) { return arg && strncmp(arg, "FILE", 4) == 0; }
 
-static int arg_is_dir(const char *arg)
-{
-	return arg && strcmp(arg, "DIR") == 0;
-}
+static int arg_is_dir(const char *arg) { return arg && strcmp(arg, "DIR") == 0; }
 
 /* Every spelling of the options in o, space-separated; with values only
  * those taking one; `which` 1 = files, 2 = directories, 0 = any. */
@@ -275,12 +268,14 @@ static int seen_before(const cli_command *const *cmds, size_t upto, const cli_op
 	const cli_option *g = cli_global_options();
 	if (!in_globals)
 		for (; g->name; g++)
-			if (strcmp(g->name, o->name) == 0 && arg_is_file(g->arg) == arg_is_file(o->arg) &&
+			if (strcmp(g->name, o->name) == 0 &&
+			    arg_is_file(g->arg) == arg_is_file(o->arg) &&
 			    arg_is_dir(g->arg) == arg_is_dir(o->arg))
 				return 1;
 	for (size_t i = 0; i < upto; i++)
 		for (const cli_option *p = cmds[i]->options; p && p->name; p++)
-			if (strcmp(p->name, o->name) == 0 && arg_is_file(p->arg) == arg_is_file(o->arg) &&
+			if (strcmp(p->name, o->name) == 0 &&
+			    arg_is_file(p->arg) == arg_is_file(o->arg) &&
 			    arg_is_dir(p->arg) == arg_is_dir(o->arg))
 				return 1;
 	return 0;
@@ -385,7 +380,8 @@ static void completion_bash(FILE *out)
 	      out);
 	int sep = bash_pattern(out, cmds, 1);
 	fputs(sep ? ") COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n\t\t"
-		  : "--no-such-option) ;;\n\t\t", out);
+		  : "--no-such-option) ;;\n\t\t",
+	      out);
 	sep = bash_pattern(out, cmds, 2);
 	fputs(sep ? ") COMPREPLY=($(compgen -d -- \"$cur\")) ;;\n" : "--no-such-option) ;;\n", out);
 	fputs("\t\t*) COMPREPLY=() ;;\n"
@@ -450,7 +446,9 @@ static void zsh_options(FILE *out, const cli_option *o, const char *indent)
 			if (o->arg) {
 				fputc(':', out);
 				zsh_text(out, o->arg, strlen(o->arg));
-				fputs(arg_is_dir(o->arg) ? ":_files -/" : arg_is_file(o->arg) ? ":_files" : ": ",
+				fputs(arg_is_dir(o->arg)    ? ":_files -/"
+				      : arg_is_file(o->arg) ? ":_files"
+							    : ": ",
 				      out);
 			}
 			fputs("'\n", out);
@@ -520,7 +518,8 @@ static void completion_zsh(FILE *out)
 		int shadowed = 0;
 		for (const cli_option *g = cli_global_options(); g->name; g++)
 			if (has_option(cmds[i]->options, g->name))
-				fprintf(out, "%s\\*--%s\\[*", shadowed++ ? "|" : "${globals:#(", g->name);
+				fprintf(out, "%s\\*--%s\\[*", shadowed++ ? "|" : "${globals:#(",
+					g->name);
 		fputs(shadowed ? ")} $opts " : "$globals $opts ", out);
 		if (kinds == (POS_FILES | POS_IMAGES))
 			fputs("'*:image or module:_wasmpack_image_or_module'", out);

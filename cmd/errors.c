@@ -18,13 +18,13 @@
 /* Hints that need the context; H_NONE prints nothing. */
 typedef enum hint_id {
 	H_NONE,
-	H_AUTH,        /* login first, or the stored login was refused */
-	H_NO_LOGIN,    /* nothing stored: which login to run */
-	H_RATE,        /* wait, or log in to Docker Hub */
-	H_TLS_VERIFY,  /* --ca-file */
-	H_PLAIN_HTTP,  /* the registry speaks TLS: drop --plain-http */
-	H_ADDRESS,     /* nothing listens there */
-	H_DNS,         /* the name does not resolve */
+	H_AUTH,       /* login first, or the stored login was refused */
+	H_NO_LOGIN,   /* nothing stored: which login to run */
+	H_RATE,       /* wait, or log in to Docker Hub */
+	H_TLS_VERIFY, /* --ca-file */
+	H_PLAIN_HTTP, /* the registry speaks TLS: drop --plain-http */
+	H_ADDRESS,    /* nothing listens there */
+	H_DNS,        /* the name does not resolve */
 	H_NOT_IN_STORE,
 	H_LOCKED,
 	H_OUT_OF_SPACE,
@@ -37,8 +37,14 @@ typedef struct error_rule {
 	hint_id hint;
 } error_rule;
 
-#define REASON(r, exit, hint) {WASMPACK_REASON_##r, 0, exit, hint}
-#define CODE(c, exit, hint) {WASMPACK_REASON_NONE, WASMPACK_##c, exit, hint}
+#define REASON(r, exit, hint)                      \
+	{                                          \
+		WASMPACK_REASON_##r, 0, exit, hint \
+	}
+#define CODE(c, exit, hint)                                    \
+	{                                                      \
+		WASMPACK_REASON_NONE, WASMPACK_##c, exit, hint \
+	}
 
 static const error_rule rules[] = {
 	/* Reasons first: they say why, so they decide. */
@@ -138,55 +144,74 @@ static void hint_text(char *buf, size_t size, const cli_ctx *ctx, hint_id hint,
 	if (hint == H_AUTH && strcmp(cmd, "login") == 0) {
 		/* The message already says whose credentials were refused. */
 		if (is_docker_hub(reg) && reason != WASMPACK_REASON_NO_CREDENTIALS)
-			snprintf(buf, size, "Docker Hub takes a personal access token as the password");
+			snprintf(buf, size,
+				 "Docker Hub takes a personal access token as the password");
 		return;
 	}
 	if (hint == H_AUTH && reg && logged_in(ctx, reg)) {
-		snprintf(buf, size, "the stored login for %s was refused or may not do this; "
-			 "`wasmpack login %s` replaces it", reg, reg);
+		snprintf(buf, size,
+			 "the stored login for %s was refused or may not do this; "
+			 "`wasmpack login %s` replaces it",
+			 reg, reg);
 		return;
 	}
 	switch (hint) {
 	case H_AUTH:
 	case H_NO_LOGIN:
 		if (strcmp(cmd, "login") != 0)
-			snprintf(buf, size, "run `wasmpack login %s` first", reg ? reg : "REGISTRY");
+			snprintf(buf, size, "run `wasmpack login %s` first",
+				 reg ? reg : "REGISTRY");
 		return;
 	case H_RATE:
 		if (is_docker_hub(reg) && !logged_in(ctx, reg))
-			snprintf(buf, size, "Docker Hub allows logged-in users more pulls: run `wasmpack login docker.io`");
+			snprintf(
+				buf, size,
+				"Docker Hub allows logged-in users more pulls: run `wasmpack login docker.io`");
 		else
-			snprintf(buf, size, "wait until the registry's limit resets, then run the command again");
+			snprintf(
+				buf, size,
+				"wait until the registry's limit resets, then run the command again");
 		return;
 	case H_TLS_VERIFY:
-		snprintf(buf, size, "if %s uses its own CA, pass --ca-file CA.pem (--insecure skips the check)",
-			 reg ? reg : "the registry");
+		snprintf(
+			buf, size,
+			"if %s uses its own CA, pass --ca-file CA.pem (--insecure skips the check)",
+			reg ? reg : "the registry");
 		return;
 	case H_PLAIN_HTTP:
-		snprintf(buf, size, "%s speaks TLS: drop --plain-http (and pass --ca-file CA.pem if it uses its own CA)",
-			 reg ? reg : "the registry");
+		snprintf(
+			buf, size,
+			"%s speaks TLS: drop --plain-http (and pass --ca-file CA.pem if it uses its own CA)",
+			reg ? reg : "the registry");
 		return;
 	case H_ADDRESS:
-		snprintf(buf, size, "check the registry address and port in the reference, and that the registry is running");
+		snprintf(
+			buf, size,
+			"check the registry address and port in the reference, and that the registry is running");
 		return;
 	case H_DNS:
 		snprintf(buf, size, "check the registry name in the reference and the network");
 		return;
 	case H_NOT_IN_STORE:
-		snprintf(buf, size, "`wasmpack images` lists the store; `wasmpack build -t NAME FILE.wasm` adds an image");
+		snprintf(
+			buf, size,
+			"`wasmpack images` lists the store; `wasmpack build -t NAME FILE.wasm` adds an image");
 		return;
 	case H_LOCKED:
-		snprintf(buf, size, "another wasmpack is writing to the store; run the command again when it is done");
+		snprintf(
+			buf, size,
+			"another wasmpack is writing to the store; run the command again when it is done");
 		return;
 	case H_OUT_OF_SPACE:
-		snprintf(buf, size, "free some space; `wasmpack rmi` removes images from the store");
+		snprintf(buf, size,
+			 "free some space; `wasmpack rmi` removes images from the store");
 		return;
-	case H_NONE:
-		return;
+	case H_NONE: return;
 	}
 }
 
-void cli_error_hint(char *buf, size_t size, const cli_ctx *ctx, int code, wasmpack_error_reason reason)
+void cli_error_hint(char *buf, size_t size, const cli_ctx *ctx, int code,
+		    wasmpack_error_reason reason)
 {
 	const error_rule *r = rule_for_reason(reason);
 	if (!r)

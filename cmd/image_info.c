@@ -51,7 +51,8 @@ int image_info_load(image_info *out, wasmpack_store *store, const wasmpack_descr
 		goto done;
 	out->total_size = (int64_t)out->manifest_raw.size;
 	if (wasmpack_media_type_is_index(desc->media_type)) {
-		err = wasmpack_index_parse(&out->index, out->manifest_raw.data, out->manifest_raw.size);
+		err = wasmpack_index_parse(&out->index, out->manifest_raw.data,
+					   out->manifest_raw.size);
 		goto done;
 	}
 	if ((err = wasmpack_manifest_parse(&out->manifest, out->manifest_raw.data,
@@ -103,7 +104,8 @@ static int fd_write(const void *data, size_t len, void *payload)
 	return 0;
 }
 
-int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack_descriptor *manifest)
+int image_info_module(wasmpack_wasm **out, wasmpack_store *store,
+		      const wasmpack_descriptor *manifest)
 {
 	/* A temporary file rather than memory: modules can be large, and the
 	 * parser reads only the sections it decodes. */
@@ -128,10 +130,9 @@ int image_info_module(wasmpack_wasm **out, wasmpack_store *store, const wasmpack
 
 unsigned image_info_annotated_caps(const image_info *info, int *found)
 {
-	const char *v = info->manifest
-				? wasmpack_kvlist_get(&info->manifest->annotations,
-						      WASMPACK_ANNOTATION_CAPABILITIES)
-				: NULL;
+	const char *v = info->manifest ? wasmpack_kvlist_get(&info->manifest->annotations,
+							     WASMPACK_ANNOTATION_CAPABILITIES)
+				       : NULL;
 	unsigned caps = 0;
 	*found = v != NULL;
 	for (const char *p = v; p && *p;) {

@@ -42,7 +42,8 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	}
 	json_t *arr = ctx->json ? json_array() : NULL;
 	if (!ctx->json && !ctx->quiet)
-		printf("%-40s %-16s %-19s %-14s %s\n", "REPOSITORY", "TAG", "DIGEST", "PLATFORM", "SIZE");
+		printf("%-40s %-16s %-19s %-14s %s\n", "REPOSITORY", "TAG", "DIGEST", "PLATFORM",
+		       "SIZE");
 	for (size_t i = 0; i < count; i++) {
 		const wasmpack_store_image *im = &list[i];
 		const char *name = im->name ? im->name : "<none>";
@@ -58,20 +59,19 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 			image_info_dispose(&info);
 		}
 		if (ctx->json) {
-			json_array_append_new(arr, json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:I}",
-							     "name", im->name, "repository",
-							     im->name ? repo : NULL, "tag",
-							     tag, "digest",
-							     im->descriptor.digest, "mediaType",
-							     im->descriptor.media_type, "platform",
-							     platform, "size", (json_int_t)total));
+			json_array_append_new(
+				arr, json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:I}", "name",
+					       im->name, "repository", im->name ? repo : NULL,
+					       "tag", tag, "digest", im->descriptor.digest,
+					       "mediaType", im->descriptor.media_type, "platform",
+					       platform, "size", (json_int_t)total));
 		} else if (ctx->quiet) {
 			printf("%s\n", name);
 		} else {
 			cli_human_size(size, sizeof(size), total);
 			const char *hex = wasmpack_digest_hex(im->descriptor.digest);
-			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", repo, tag ? tag : "<none>", hex ? hex : "?",
-			       platform, size);
+			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", repo, tag ? tag : "<none>",
+			       hex ? hex : "?", platform, size);
 		}
 	}
 	if (ctx->json)
@@ -83,5 +83,9 @@ done:
 }
 
 const cli_command cmd_images = {
-	"images", run, "", "List the images in the store. With -q, only their names; with --json, all\nof it as one object.", images_options,
+	"images",
+	run,
+	"",
+	"List the images in the store. With -q, only their names; with --json, all\nof it as one object.",
+	images_options,
 };

@@ -42,8 +42,8 @@ static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s?, s:s, s:s}", "module", e[i].module, "name",
-						     e[i].name, "kind", e[i].kind));
+		json_array_append_new(arr, json_pack("{s:s?, s:s, s:s}", "module", e[i].module,
+						     "name", e[i].name, "kind", e[i].kind));
 	return arr;
 }
 
@@ -70,8 +70,8 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 	struct {
 		const char *key, *value;
 	} meta[] = {
-		{"name", w->name}, {"authors", w->authors}, {"description", w->description},
-		{"licenses", w->licenses}, {"source", w->source}, {"homepage", w->homepage},
+		{"name", w->name},         {"authors", w->authors}, {"description", w->description},
+		{"licenses", w->licenses}, {"source", w->source},   {"homepage", w->homepage},
 		{"revision", w->revision}, {"version", w->version},
 	};
 	size_t nmeta = sizeof(meta) / sizeof(meta[0]);
@@ -86,12 +86,13 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 							      w->producers[i].name, "version",
 							      w->producers[i].version));
 		err = cli_print_json(json_pack(
-			"{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "file", path, "kind",
-			w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
+			"{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "file", path,
+			"kind", w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
 			(json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "role", role,
 			"capabilities", cli_caps_json(w->capabilities), "reach", reach, "imports",
 			externs_json(w->imports, w->imports_count), "exports",
-			externs_json(w->exports, w->exports_count), "metadata", m, "producers", prod));
+			externs_json(w->exports, w->exports_count), "metadata", m, "producers",
+			prod));
 		wasmpack_wasm_free(w);
 		return err;
 	}
@@ -169,7 +170,8 @@ static module_facts image_module_facts(wasmpack_store *store, const image_info *
 	if (found) {
 		f.known = 1;
 		f.source = "annotation";
-		f.wasi = wasmpack_kvlist_get(&info->manifest->annotations, WASMPACK_ANNOTATION_WASI);
+		f.wasi = wasmpack_kvlist_get(&info->manifest->annotations,
+					     WASMPACK_ANNOTATION_WASI);
 	}
 	return f;
 }
@@ -195,10 +197,11 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 				      layers, "annotations",
 				      kv_json(m ? &m->annotations : &info->index->annotations));
 		if (o && m)
-			json_object_set_new(o, "config", json_pack("{s:s, s:s, s:I}", "mediaType",
-								   m->config.media_type, "digest",
-								   m->config.digest, "size",
-								   (json_int_t)m->config.size));
+			json_object_set_new(o, "config",
+					    json_pack("{s:s, s:s, s:I}", "mediaType",
+						      m->config.media_type, "digest",
+						      m->config.digest, "size",
+						      (json_int_t)m->config.size));
 		const wasmpack_image_config *c = info->config;
 		if (o && c) {
 			json_object_set_new(o, "entrypoint", strv_json(&c->entrypoint));
@@ -222,13 +225,15 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 	printf("Digest:      %s\n", info->desc.digest);
 	printf("MediaType:   %s\n", info->desc.media_type);
 	printf("Platform:    %s\n", platform);
-	printf("Size:        %lld bytes (manifest, config and layers)\n", (long long)info->total_size);
+	printf("Size:        %lld bytes (manifest, config and layers)\n",
+	       (long long)info->total_size);
 	if (facts.known) {
 		if (facts.wasi)
 			printf("WASI:        %s%s%s\n", facts.wasi, facts.kind ? ", " : "",
 			       facts.kind ? facts.kind : "");
 		printf("Can reach:   %s%s\n", reach,
-		       strcmp(facts.source, "annotation") == 0 ? " (from the image's annotation)" : "");
+		       strcmp(facts.source, "annotation") == 0 ? " (from the image's annotation)"
+							       : "");
 	}
 	if (info->index) {
 		printf("Manifests:\n");
@@ -255,7 +260,8 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 	if (m->annotations.count) {
 		printf("Annotations:\n");
 		for (size_t i = 0; i < m->annotations.count; i++)
-			printf("  %s: %s\n", m->annotations.items[i].key, m->annotations.items[i].value);
+			printf("  %s: %s\n", m->annotations.items[i].key,
+			       m->annotations.items[i].value);
 	}
 	return 0;
 }
@@ -272,8 +278,8 @@ static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
 	memset(&desc, 0, sizeof(desc));
 	memset(&info, 0, sizeof(info));
 	if (wasmpack_reference_parse(&ref, text) != 0)
-		return cli_usage_error(ctx, "'%s' is neither a file nor a valid reference: %s", text,
-				       wasmpack_error_last());
+		return cli_usage_error(ctx, "'%s' is neither a file nor a valid reference: %s",
+				       text, wasmpack_error_last());
 	if ((rc = cli_open_store(ctx, &store)))
 		goto done;
 	if ((err = wasmpack_store_resolve(&desc, store, ref)) ||
@@ -358,14 +364,16 @@ static int inspect_remote(cli_ctx *ctx, const char *text, inspect_args *a)
 		}
 		if (a->config) {
 			char cd[WASMPACK_DIGEST_MAX];
-			if ((err = wasmpack_registry_blob_get(reg, ref->repository, m->config.digest, 0,
-							      mem_write, &config)) ||
+			if ((err = wasmpack_registry_blob_get(reg, ref->repository,
+							      m->config.digest, 0, mem_write,
+							      &config)) ||
 			    (err = wasmpack_digest_of(cd, config.buf.data, config.buf.size))) {
 				rc = cli_fail(ctx, err);
 				goto done;
 			}
 			if (!wasmpack_digest_equal(cd, m->config.digest)) {
-				fprintf(stderr, "wasmpack: the registry sent a config that does not match '%s'\n",
+				fprintf(stderr,
+					"wasmpack: the registry sent a config that does not match '%s'\n",
 					m->config.digest);
 				rc = EXIT_INTEGRITY;
 				goto done;
@@ -378,8 +386,9 @@ static int inspect_remote(cli_ctx *ctx, const char *text, inspect_args *a)
 		goto done;
 	}
 	if (ctx->json) {
-		rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:I}", "name", name, "digest", digest,
-					      "mediaType", media_type, "size", (json_int_t)raw.size));
+		rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:I}", "name", name, "digest",
+					      digest, "mediaType", media_type, "size",
+					      (json_int_t)raw.size));
 		goto done;
 	}
 	printf("Name:        %s\n", name);
@@ -431,7 +440,9 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 }
 
 const cli_command cmd_inspect = {
-	"inspect", run, "[--remote] [--raw | --config] REF|FILE.wasm",
+	"inspect",
+	run,
+	"[--remote] [--raw | --config] REF|FILE.wasm",
 	"Show what a stored image or a .wasm file is and what its module can reach.\n"
 	"An image: manifest, config, platform, size, annotations; a module: kind,\n"
 	"WASI version, capabilities, imports, exports, metadata.",

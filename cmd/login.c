@@ -13,7 +13,8 @@ enum { L_USER = 1, L_PASS, L_STDIN };
 
 static const cli_option login_options[] = {
 	{"username", 'u', "USER", "user name (prompted for when missing)", L_USER},
-	{"password", 'p', "PASS", "password (visible to other users of the machine: prefer --password-stdin)", L_PASS},
+	{"password", 'p', "PASS",
+	 "password (visible to other users of the machine: prefer --password-stdin)", L_PASS},
 	{"password-stdin", 0, NULL, "read the password (or token) from standard input", L_STDIN},
 	REMOTE_OPTIONS,
 	{0},
@@ -127,10 +128,13 @@ static int run_login(cli_ctx *ctx, int argc, char **argv)
 	if (a.pass_stdin) {
 		read_line(STDIN_FILENO, pass, sizeof(pass));
 	} else if (a.pass) {
-		cli_note(ctx, "warning: a password on the command line is visible to other users; use --password-stdin");
+		cli_note(
+			ctx,
+			"warning: a password on the command line is visible to other users; use --password-stdin");
 		snprintf(pass, sizeof(pass), "%s", a.pass);
 	} else if (prompt("Password: ", pass, sizeof(pass), 1) != 0) {
-		return cli_usage_error(ctx, "give the password on standard input with --password-stdin");
+		return cli_usage_error(ctx,
+				       "give the password on standard input with --password-stdin");
 	}
 	if (!pass[0])
 		return cli_usage_error(ctx, "the password is empty");
@@ -186,7 +190,9 @@ static int run_logout(cli_ctx *ctx, int argc, char **argv)
 }
 
 const cli_command cmd_login = {
-	"login", run_login, "[-u USER] [-p PASS | --password-stdin] [REGISTRY]",
+	"login",
+	run_login,
+	"[-u USER] [-p PASS | --password-stdin] [REGISTRY]",
 	"Log in to a registry (default docker.io): check the credentials, then\n"
 	"store them as docker does, in the credential helper config.json names,\n"
 	"else in config.json. For Docker Hub use a personal access token.",
@@ -194,6 +200,7 @@ const cli_command cmd_login = {
 };
 
 const cli_command cmd_logout = {
-	"logout", run_logout, "[REGISTRY]", "Remove the stored login for a registry (default docker.io).",
+	"logout",       run_logout,
+	"[REGISTRY]",   "Remove the stored login for a registry (default docker.io).",
 	logout_options,
 };

@@ -55,7 +55,8 @@ int main(int argc, char **argv)
 		return cli_completion(stdout, i + 1 < argc ? argv[i + 1] : "");
 	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
-		fprintf(stderr, "wasmpack: unknown command '%s'\nRun 'wasmpack --help' for the list.\n",
+		fprintf(stderr,
+			"wasmpack: unknown command '%s'\nRun 'wasmpack --help' for the list.\n",
 			argv[i]);
 		return EXIT_USAGE;
 	}

@@ -13,7 +13,8 @@ const cli_exit_code cli_exit_codes[] = {
 	{EXIT_NOTFOUND, "not found: image, tag, blob or file"},
 	{EXIT_AUTH, "authentication or authorization refused"},
 	{EXIT_NETWORK, "network or registry unavailable (TLS failures and rate limits too)"},
-	{EXIT_INTEGRITY, "integrity: digest mismatch, invalid wasm or manifest, a denied capability"},
+	{EXIT_INTEGRITY,
+	 "integrity: digest mismatch, invalid wasm or manifest, a denied capability"},
 	{0, NULL},
 };
 
@@ -26,11 +27,14 @@ int cli_fail(const cli_ctx *ctx, int rc)
 	snprintf(msg, sizeof(msg), "%s", info->message[0] ? info->message : wasmpack_strerror(rc));
 	if (ctx->verbose && (reason || info->http_status)) {
 		/* -v: what a script or a bug report may want beside the words. */
-		int n = snprintf(detail, sizeof(detail), " [%s", wasmpack_error_reason_name(reason));
+		int n = snprintf(detail, sizeof(detail), " [%s",
+				 wasmpack_error_reason_name(reason));
 		if (info->http_status && n > 0 && (size_t)n < sizeof(detail))
-			n += snprintf(detail + n, sizeof(detail) - (size_t)n, ", HTTP %ld", info->http_status);
+			n += snprintf(detail + n, sizeof(detail) - (size_t)n, ", HTTP %ld",
+				      info->http_status);
 		if (info->registry_code[0] && n > 0 && (size_t)n < sizeof(detail))
-			n += snprintf(detail + n, sizeof(detail) - (size_t)n, " %s", info->registry_code);
+			n += snprintf(detail + n, sizeof(detail) - (size_t)n, " %s",
+				      info->registry_code);
 		if (n > 0 && (size_t)n < sizeof(detail))
 			snprintf(detail + n, sizeof(detail) - (size_t)n, "]");
 	}

@@ -12,21 +12,21 @@
 #include "cli.h"
 
 static const cli_option global_options[] = {
-	{"store", 0, "DIR", "image store (default $WASMPACK_STORE, else $XDG_DATA_HOME/wasmpack)", OPT_STORE},
-	{"config", 0, "DIR", "docker config directory (default $DOCKER_CONFIG, else ~/.docker)", OPT_CONFIG},
+	{"store", 0, "DIR", "image store (default $WASMPACK_STORE, else $XDG_DATA_HOME/wasmpack)",
+	 OPT_STORE},
+	{"config", 0, "DIR", "docker config directory (default $DOCKER_CONFIG, else ~/.docker)",
+	 OPT_CONFIG},
 	{"quiet", 'q', NULL, "print only results: no notes, no progress", OPT_QUIET},
 	{"verbose", 'v', NULL, "log each HTTP request and answer, secrets redacted", OPT_VERBOSE},
 	{"json", 0, NULL, "print the result as one JSON object on stdout", OPT_JSON},
-	{"no-progress", 0, NULL, "no progress bars: plain lines, as when stderr is not a terminal", OPT_NO_PROGRESS},
+	{"no-progress", 0, NULL, "no progress bars: plain lines, as when stderr is not a terminal",
+	 OPT_NO_PROGRESS},
 	{"help", 'h', NULL, "show help", OPT_HELP},
 	{"version", 0, NULL, "print the version", OPT_VERSION},
 	{0},
 };
 
-const cli_option *cli_global_options(void)
-{
-	return global_options;
-}
+const cli_option *cli_global_options(void) { return global_options; }
 
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
 {
@@ -57,15 +57,13 @@ static int has_long(const cli_option *o, const char *name)
  * command) first, then among the globals it does not shadow: inspect
  * --config is inspect's flag, so the global --config goes before the
  * command there. */
-static int shadowed(const cli_option *own, const cli_option *g)
-{
-	return has_long(own, g->name);
-}
+static int shadowed(const cli_option *own, const cli_option *g) { return has_long(own, g->name); }
 
 /* The option --NAME (n bytes of name) means: an exact name, else the one
  * option the name is a prefix of, as getopt_long allows. NULL after a
  * usage error. */
-static const cli_option *find_long(const cli_ctx *ctx, const cli_option *own, const char *name, size_t n)
+static const cli_option *find_long(const cli_ctx *ctx, const cli_option *own, const char *name,
+				   size_t n)
 {
 	const cli_option *match = NULL;
 	int count = 0;
@@ -90,7 +88,8 @@ static const cli_option *find_long(const cli_ctx *ctx, const cli_option *own, co
 				match = o;
 				count++;
 				size_t used = strlen(names);
-				snprintf(names + used, sizeof(names) - used, "%s--%s", used ? ", " : "", o->name);
+				snprintf(names + used, sizeof(names) - used, "%s--%s",
+					 used ? ", " : "", o->name);
 			}
 		}
 	}
@@ -129,7 +128,8 @@ static int global_option(cli_ctx *ctx, int id, const char *value)
 }
 
 /* Applies one option: 0 to go on, or what the parse returns. */
-static int apply(cli_ctx *ctx, const cli_option *o, const char *value, cli_option_fn fn, void *payload)
+static int apply(cli_ctx *ctx, const cli_option *o, const char *value, cli_option_fn fn,
+		 void *payload)
 {
 	if (o->id == OPT_HELP)
 		return CLI_HELP;
@@ -144,8 +144,8 @@ static int apply(cli_ctx *ctx, const cli_option *o, const char *value, cli_optio
 
 /* The value of an option that takes one: `attached` (after "=" or the
  * letter), else the next argument, whatever it looks like (`-o -`). */
-static int take_value(const cli_ctx *ctx, const cli_option *o, const char *spelled, const char *attached,
-		      int argc, char **argv, int *i, const char **value)
+static int take_value(const cli_ctx *ctx, const cli_option *o, const char *spelled,
+		      const char *attached, int argc, char **argv, int *i, const char **value)
 {
 	if (attached) {
 		*value = attached;
@@ -159,8 +159,8 @@ static int take_value(const cli_ctx *ctx, const cli_option *o, const char *spell
 
 /* One "-abc" group: flags, and at most one option with a value, last
  * ("-qt REF", "-tREF"). */
-static int parse_short(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *i, cli_option_fn fn,
-		       void *payload)
+static int parse_short(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *i,
+		       cli_option_fn fn, void *payload)
 {
 	for (const char *p = argv[*i] + 1; *p; p++) {
 		const cli_option *o = find_short(ctx, own, *p);
@@ -169,7 +169,8 @@ static int parse_short(cli_ctx *ctx, const cli_option *own, int argc, char **arg
 			return EXIT_USAGE;
 		if (o->arg) {
 			char spelled[3] = {'-', *p, '\0'};
-			int rc = take_value(ctx, o, spelled, p[1] ? p + 1 : NULL, argc, argv, i, &value);
+			int rc = take_value(ctx, o, spelled, p[1] ? p + 1 : NULL, argc, argv, i,
+					    &value);
 			if (rc)
 				return rc;
 			return apply(ctx, o, value, fn, payload);
@@ -182,8 +183,8 @@ static int parse_short(cli_ctx *ctx, const cli_option *own, int argc, char **arg
 }
 
 /* "--name", "--name=value", "--name value". */
-static int parse_long(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *i, cli_option_fn fn,
-		      void *payload)
+static int parse_long(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *i,
+		      cli_option_fn fn, void *payload)
 {
 	const char *name = argv[*i] + 2;
 	const char *eq = strchr(name, '=');
@@ -212,10 +213,10 @@ static int parse_long(cli_ctx *ctx, const cli_option *own, int argc, char **argv
 static int parse(cli_ctx *ctx, const cli_option *own, int argc, char **argv, int *first, int *rest,
 		 cli_option_fn fn, void *payload)
 {
-	int kept = 1;     /* positionals are gathered at argv[1..kept-1] */
-	int before = -1;  /* positionals before "--", once it is seen */
+	int kept = 1;    /* positionals are gathered at argv[1..kept-1] */
+	int before = -1; /* positionals before "--", once it is seen */
 	int stop = own == NULL;
-	int pending = 0;  /* before the command: help or version, shown once the command is known */
+	int pending = 0; /* before the command: help or version, shown once the command is known */
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -264,8 +265,8 @@ int cli_parse(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *
 	return cli_parse_rest(ctx, cmd, argc, argv, first, NULL, fn, payload);
 }
 
-int cli_parse_rest(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first, int *rest,
-		   cli_option_fn fn, void *payload)
+int cli_parse_rest(cli_ctx *ctx, const cli_command *cmd, int argc, char **argv, int *first,
+		   int *rest, cli_option_fn fn, void *payload)
 {
 	/* An empty table still stands for "a command": parse all of argv. */
 	static const cli_option none[] = {{0}};

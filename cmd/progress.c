@@ -14,12 +14,12 @@
 #define LINES_MAX 20        /* beyond that, finished blobs fold into one line */
 
 typedef struct blob_line {
-	char id[13];        /* the digest's first 12 hex digits */
-	const char *kind;   /* "manifest", "config", "layer" */
+	char id[13];      /* the digest's first 12 hex digits */
+	const char *kind; /* "manifest", "config", "layer" */
 	int64_t done, total;
 	wasmpack_progress_state state;
-	double started;     /* when bytes began to move; 0 = not yet */
-	double finished;    /* when it reached a final state; 0 = not yet */
+	double started;  /* when bytes began to move; 0 = not yet */
+	double finished; /* when it reached a final state; 0 = not yet */
 } blob_line;
 
 struct cli_progress {
@@ -27,9 +27,9 @@ struct cli_progress {
 	int tty;
 	blob_line *blobs;
 	size_t count, cap;
-	size_t drawn;       /* lines on screen from the last frame */
+	size_t drawn; /* lines on screen from the last frame */
 	double last_draw;
-	int dirty;          /* something changed since the last frame */
+	int dirty; /* something changed since the last frame */
 };
 
 static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -145,8 +145,8 @@ static void format_line(char *out, size_t size, const blob_line *b, double now, 
 		}
 		if (rate[0] && b->done < b->total) {
 			char eta[24];
-			duration(eta, sizeof(eta), (double)(b->total - b->done) /
-							   ((double)b->done / elapsed));
+			duration(eta, sizeof(eta),
+				 (double)(b->total - b->done) / ((double)b->done / elapsed));
 			snprintf(tail, sizeof(tail), "ETA %s", eta);
 		}
 		/* The bar stands for the state word while bytes move. */
@@ -155,14 +155,17 @@ static void format_line(char *out, size_t size, const blob_line *b, double now, 
 	} else if (b->state == WASMPACK_PROGRESS_UPLOADING) {
 		char el[24];
 		duration(el, sizeof(el), elapsed);
-		snprintf(out, size, "%-12s %-8s %-11s %s %s", b->id, b->kind, "uploading", total, el);
+		snprintf(out, size, "%-12s %-8s %-11s %s %s", b->id, b->kind, "uploading", total,
+			 el);
 	} else if ((b->state == WASMPACK_PROGRESS_UPLOADED ||
-		    b->state == WASMPACK_PROGRESS_VERIFIED) && elapsed > 0) {
+		    b->state == WASMPACK_PROGRESS_VERIFIED) &&
+		   elapsed > 0) {
 		snprintf(out, size, "%-12s %-8s %-11s %s in %.1fs%s%s%s", b->id, b->kind,
 			 state_word(b->state), total, elapsed, rate[0] ? " (" : "", rate,
 			 rate[0] ? ")" : "");
 	} else {
-		snprintf(out, size, "%-12s %-8s %-11s %s", b->id, b->kind, state_word(b->state), total);
+		snprintf(out, size, "%-12s %-8s %-11s %s", b->id, b->kind, state_word(b->state),
+			 total);
 	}
 	/* Trailing blanks from empty fields, then the width cut. */
 	size_t n = strlen(out);
@@ -186,7 +189,8 @@ static void frame_add(frame *f, const char *fmt, ...)
 	int n = vsnprintf(f->data + f->len, sizeof(f->data) - f->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		f->len += (size_t)n < sizeof(f->data) - f->len ? (size_t)n : sizeof(f->data) - f->len - 1;
+		f->len += (size_t)n < sizeof(f->data) - f->len ? (size_t)n
+							       : sizeof(f->data) - f->len - 1;
 }
 
 /* Moves back over the last frame and writes the current one. Caller
@@ -223,7 +227,8 @@ static void draw(struct cli_progress *p, const char *above)
 	if (folded) {
 		char sz[32];
 		cli_human_size(sz, sizeof(sz), folded_bytes);
-		snprintf(line, sizeof(line), "%zu more blob%s done (%s)", folded, folded == 1 ? "" : "s", sz);
+		snprintf(line, sizeof(line), "%zu more blob%s done (%s)", folded,
+			 folded == 1 ? "" : "s", sz);
 		if (width > 1 && strlen(line) > (size_t)(width - 1))
 			line[width - 1] = '\0';
 		frame_add(&f, "%s\n", line);
@@ -294,8 +299,8 @@ void cli_progress_update(cli_ctx *ctx, const wasmpack_progress *p)
 	double now = now_seconds();
 	if (b->state != p->state)
 		changed = 1;
-	if (!b->started && (p->state == WASMPACK_PROGRESS_UPLOADING ||
-			    p->state == WASMPACK_PROGRESS_DOWNLOADING))
+	if (!b->started &&
+	    (p->state == WASMPACK_PROGRESS_UPLOADING || p->state == WASMPACK_PROGRESS_DOWNLOADING))
 		b->started = now;
 	if (is_final(p->state) && !b->finished)
 		b->finished = now;

@@ -31,7 +31,8 @@ void cli_progress_free(cli_ctx *ctx);
 
 /* A transient status line on a terminal ("packing app.wasm (1.2MB)..."),
  * erased by cli_status_end; nothing when cli_progress_tty is 0. */
-void cli_status_begin(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_status_begin(const cli_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void cli_status_end(const cli_ctx *ctx);
 
 #endif

@@ -15,9 +15,12 @@ enum { P_PLATFORM = 1, P_OUTPUT, P_DENY };
 static const cli_option push_options[] = {REMOTE_OPTIONS, {0}};
 
 static const cli_option pull_options[] = {
-	{"platform", 0, "OS/ARCH", "platform to pick from an index (default: the first wasi entry)", P_PLATFORM},
+	{"platform", 0, "OS/ARCH", "platform to pick from an index (default: the first wasi entry)",
+	 P_PLATFORM},
 	{"output", 'o', "FILE", "also write the image's wasm module to FILE", P_OUTPUT},
-	{"deny", 0, "CAPS", "refuse (exit 6, store unchanged) a module importing any of CAPS, as build --deny", P_DENY},
+	{"deny", 0, "CAPS",
+	 "refuse (exit 6, store unchanged) a module importing any of CAPS, as build --deny",
+	 P_DENY},
 	REMOTE_OPTIONS,
 	{0},
 };
@@ -219,7 +222,9 @@ done:
 }
 
 const cli_command cmd_push = {
-	"push", run_push, "[OPTIONS] SRC [DST]",
+	"push",
+	run_push,
+	"[OPTIONS] SRC [DST]",
 	"Push a stored image to a registry (to DST when given). Sends only the\n"
 	"blobs the registry lacks. Prints the manifest digest as the last line of\n"
 	"stdout.",
@@ -227,7 +232,9 @@ const cli_command cmd_push = {
 };
 
 const cli_command cmd_pull = {
-	"pull", run_pull, "[OPTIONS] REF",
+	"pull",
+	run_pull,
+	"[OPTIONS] REF",
 	"Pull an image into the store, verifying every blob. -o also writes its\n"
 	"module to a file; --deny refuses (exit 6) a module that imports what is\n"
 	"denied and leaves the store as it was. Prints the manifest digest as the\n"

@@ -17,10 +17,7 @@ int remote_option(wasmpack_registry_options *opts, int id, const char *value)
 
 /* -v: each request and answer, secrets already redacted by the library;
  * printed above the progress bars when they are drawn. */
-static void log_line(const char *line, void *payload)
-{
-	cli_progress_log(payload, line);
-}
+static void log_line(const char *line, void *payload) { cli_progress_log(payload, line); }
 
 void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts)
 {
@@ -31,10 +28,7 @@ void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts)
 	}
 }
 
-void remote_progress(const wasmpack_progress *p, void *payload)
-{
-	cli_progress_update(payload, p);
-}
+void remote_progress(const wasmpack_progress *p, void *payload) { cli_progress_update(payload, p); }
 
 int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
 {

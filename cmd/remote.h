@@ -8,10 +8,13 @@
 enum { R_PLAIN_HTTP = 100, R_INSECURE, R_CA_FILE };
 
 /* The option-table rows for --plain-http, --insecure and --ca-file. */
-#define REMOTE_OPTIONS                                                                    \
-	{"plain-http", 0, NULL, "use plain HTTP (loopback registries fall back to it by themselves)", R_PLAIN_HTTP}, \
-	{"insecure", 0, NULL, "do not verify the registry's TLS certificate", R_INSECURE}, \
-	{"ca-file", 0, "FILE", "trust the CA certificates in FILE (PEM)", R_CA_FILE}
+#define REMOTE_OPTIONS                                                                             \
+	{"plain-http", 0, NULL,                                                                    \
+	 "use plain HTTP (loopback registries fall back to it by themselves)", R_PLAIN_HTTP},      \
+		{"insecure", 0, NULL, "do not verify the registry's TLS certificate", R_INSECURE}, \
+	{                                                                                          \
+		"ca-file", 0, "FILE", "trust the CA certificates in FILE (PEM)", R_CA_FILE         \
+	}
 
 /* Handles a REMOTE_OPTIONS id into opts; returns 1 when id is not one. */
 int remote_option(wasmpack_registry_options *opts, int id, const char *value);

@@ -88,16 +88,19 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (!to_stdout) {
-		if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0 || rename(tmp, a.path) != 0) {
+		if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
+		    rename(tmp, a.path) != 0) {
 			fd = -1;
-			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", a.path, strerror(errno));
+			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", a.path,
+				strerror(errno));
 			rc = EXIT_ERROR;
 			goto done;
 		}
 		fd = -1;
 		tmp[0] = '\0';
 	}
-	cli_note(ctx, "saved %d image%s to %s", n, n == 1 ? "" : "s", to_stdout ? "stdout" : a.path);
+	cli_note(ctx, "saved %d image%s to %s", n, n == 1 ? "" : "s",
+		 to_stdout ? "stdout" : a.path);
 done:
 	if (fd >= 0 && !to_stdout)
 		close(fd);
@@ -159,7 +162,9 @@ static int run_load(cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_parse(ctx, &cmd_load, argc, argv, &first, on_option, &a)))
 		return rc;
 	if (argc != first)
-		return cli_usage_error(ctx, "unexpected argument '%s' (the archive is given with -i)", argv[first]);
+		return cli_usage_error(ctx,
+				       "unexpected argument '%s' (the archive is given with -i)",
+				       argv[first]);
 	if (a.tag) {
 		if (wasmpack_reference_parse(&name, a.tag) != 0)
 			return cli_usage_error(ctx, "%s", wasmpack_error_last());
@@ -189,10 +194,11 @@ static int run_load(cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr && i < count; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "name", images[i].name,
-							     "digest", images[i].descriptor.digest, "mediaType",
-							     images[i].descriptor.media_type, "size",
-							     (json_int_t)images[i].descriptor.size));
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s, s:I}", "name", images[i].name,
+					       "digest", images[i].descriptor.digest, "mediaType",
+					       images[i].descriptor.media_type, "size",
+					       (json_int_t)images[i].descriptor.size));
 		rc = cli_print_json(arr);
 		goto done;
 	}
@@ -209,14 +215,18 @@ done:
 }
 
 const cli_command cmd_save = {
-	"save", run_save, "-o FILE.tar REF...",
+	"save",
+	run_save,
+	"-o FILE.tar REF...",
 	"Write stored images to one tar archive. It is an OCI image layout that also\n"
 	"carries Docker's manifest.json, so skopeo, docker load and podman load read it.",
 	save_options,
 };
 
 const cli_command cmd_load = {
-	"load", run_load, "[-i FILE.tar] [-t REF]",
+	"load",
+	run_load,
+	"[-i FILE.tar] [-t REF]",
 	"Load the images of a tar archive into the store, verifying every digest.\n"
 	"Takes wasmpack save, docker save, skopeo oci-archive: and docker-archive:\n"
 	"archives. Prints each name and digest.",

@@ -23,7 +23,8 @@ static int run_tag(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (argc - first != 2)
 		return cli_usage_error(ctx, "expected SRC and DST");
-	if ((rc = parse_ref(ctx, &src, argv[first])) || (rc = parse_ref(ctx, &dst, argv[first + 1])))
+	if ((rc = parse_ref(ctx, &src, argv[first])) ||
+	    (rc = parse_ref(ctx, &dst, argv[first + 1])))
 		goto done;
 	if (!dst->tag) {
 		rc = cli_usage_error(ctx, "'%s' has no tag to set", argv[first + 1]);
@@ -89,6 +90,7 @@ const cli_command cmd_tag = {
 };
 
 const cli_command cmd_rmi = {
-	"rmi", run_rmi, "REF...",
-	"Remove image names from the store, then delete the blobs no image uses.", no_options,
+	"rmi",      run_rmi,
+	"REF...",   "Remove image names from the store, then delete the blobs no image uses.",
+	no_options,
 };

@@ -59,7 +59,9 @@ done:
 }
 
 const cli_command cmd_tags = {
-	"tags", run, "[OPTIONS] REPOSITORY",
+	"tags",
+	run,
+	"[OPTIONS] REPOSITORY",
 	"List the tags of a registry repository. One per line, every page of them.",
 	tags_options,
 };

@@ -61,7 +61,8 @@ static void report(transfer_ctx *t, blob_job *j, wasmpack_progress_state state, 
 	j->state = state;
 	j->done = done;
 	if (t->opts->progress) {
-		wasmpack_progress p = {j->desc->digest, j->desc->media_type, done, j->desc->size, state};
+		wasmpack_progress p = {j->desc->digest, j->desc->media_type, done, j->desc->size,
+				       state};
 		t->opts->progress(&p, t->opts->progress_payload);
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -84,7 +85,8 @@ static int push_blob(transfer_ctx *t, blob_job *j)
 		return error;
 	if (size != d->size) {
 		close(fd);
-		return wp_error(WASMPACK_EDIGEST, "blob '%s' in the store has %lld bytes, its descriptor says %lld",
+		return wp_error(WASMPACK_EDIGEST,
+				"blob '%s' in the store has %lld bytes, its descriptor says %lld",
 				d->digest, (long long)size, (long long)d->size);
 	}
 	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
@@ -153,9 +155,11 @@ static int pull_blob(transfer_ctx *t, blob_job *j)
 		if ((error = wasmpack_store_blob_writer(&s.w, t->store)))
 			return error;
 		report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
-		error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0, fetch_write, &s);
+		error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0,
+						   fetch_write, &s);
 		if (!error && s.got != d->size)
-			error = wp_error(WASMPACK_EDIGEST, "blob '%s' ended after %lld of %lld bytes", d->digest,
+			error = wp_error(WASMPACK_EDIGEST,
+					 "blob '%s' ended after %lld of %lld bytes", d->digest,
 					 (long long)s.got, (long long)d->size);
 		if (!error)
 			error = wasmpack_blob_writer_commit(NULL, NULL, s.w, d->digest);
@@ -227,16 +231,19 @@ static int copy_blob(transfer_ctx *t, blob_job *j)
 	if ((error = anonymous_file(&s.fd)) || (error = wasmpack_sha256_new(&s.hash)))
 		goto done;
 	report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
-	if ((error = wasmpack_registry_blob_get(t->src, t->src_repository, d->digest, 0, fetch_write, &s)) ||
+	if ((error = wasmpack_registry_blob_get(t->src, t->src_repository, d->digest, 0,
+						fetch_write, &s)) ||
 	    (error = wasmpack_sha256_final(got, s.hash)))
 		goto done;
 	if (s.got != d->size || !wasmpack_digest_equal(got, d->digest)) {
-		error = wp_error(WASMPACK_EDIGEST, "the source sent blob '%s' as %lld bytes hashing to '%s'",
+		error = wp_error(WASMPACK_EDIGEST,
+				 "the source sent blob '%s' as %lld bytes hashing to '%s'",
 				 d->digest, (long long)s.got, got);
 		goto done;
 	}
 	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
-	if ((error = wasmpack_registry_blob_push(t->registry, t->repository, d->digest, d->size, s.fd)))
+	if ((error = wasmpack_registry_blob_push(t->registry, t->repository, d->digest, d->size,
+						 s.fd)))
 		goto done;
 	report(t, j, WASMPACK_PROGRESS_UPLOADED, d->size);
 done:
@@ -256,8 +263,9 @@ static void *worker(void *arg)
 		if (i == t->count)
 			return NULL;
 		blob_job *j = &t->jobs[i];
-		j->error = t->mode == MODE_PUSH ? push_blob(t, j)
-			   : t->mode == MODE_PULL ? pull_blob(t, j) : copy_blob(t, j);
+		j->error = t->mode == MODE_PUSH   ? push_blob(t, j)
+			   : t->mode == MODE_PULL ? pull_blob(t, j)
+						  : copy_blob(t, j);
 		if (j->error) {
 			/* The last error is per thread: keep all of it (reason,
 			 * HTTP status) with the job for the reporting thread. */
@@ -301,7 +309,8 @@ static int move_blobs(transfer_ctx *t, const wasmpack_descriptor *const *descs, 
 			wp_error_restore(&j->why);
 			error = j->error;
 		} else if (!j->error) {
-			if (j->state == WASMPACK_PROGRESS_EXISTS || j->state == WASMPACK_PROGRESS_MOUNTED) {
+			if (j->state == WASMPACK_PROGRESS_EXISTS ||
+			    j->state == WASMPACK_PROGRESS_MOUNTED) {
 				res->blobs_skipped++;
 			} else {
 				res->blobs_moved++;
@@ -458,10 +467,12 @@ int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
 			const wasmpack_descriptor *c = &idx->manifests[i];
 			wasmpack_buf craw = WASMPACK_BUF_INIT;
 			if ((error = push_one_manifest(&t, c->digest, &res)) ||
-			    (error = wasmpack_store_blob_read(&craw, store, c->digest, WASMPACK_MANIFEST_MAX)))
+			    (error = wasmpack_store_blob_read(&craw, store, c->digest,
+							      WASMPACK_MANIFEST_MAX)))
 				goto done;
-			error = wasmpack_registry_manifest_put(NULL, t.registry, dst->repository, c->digest,
-							       c->media_type, craw.data, craw.size);
+			error = wasmpack_registry_manifest_put(NULL, t.registry, dst->repository,
+							       c->digest, c->media_type, craw.data,
+							       craw.size);
 			wasmpack_buf_dispose(&craw);
 			if (error)
 				goto done;
@@ -473,7 +484,8 @@ int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
 						    local.media_type, raw.data, raw.size)))
 		goto done;
 tagged:
-	if ((error = wasmpack_descriptor_init(&res.manifest, local.media_type, local.digest, local.size)))
+	if ((error = wasmpack_descriptor_init(&res.manifest, local.media_type, local.digest,
+					      local.size)))
 		goto done;
 	res.requests = wasmpack_registry_request_count(t.registry);
 	*out = res;
@@ -492,7 +504,8 @@ done:
 
 static int is_wasi_os(const char *os)
 {
-	return os && (strcmp(os, "wasi") == 0 || strcmp(os, "wasip1") == 0 || strcmp(os, "wasip2") == 0);
+	return os &&
+	       (strcmp(os, "wasi") == 0 || strcmp(os, "wasip1") == 0 || strcmp(os, "wasip2") == 0);
 }
 
 static int is_wasm_arch(const char *a)
@@ -523,8 +536,8 @@ static char *index_platforms(const wasmpack_index *idx)
  * wasi/wasip1/wasip2 entry (one for a wasm architecture first). *note gets
  * a new string when a fallback was taken for a platform the caller asked
  * for. NULL with WASMPACK_EINVALID set when the index holds no wasm image. */
-static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *os, const char *arch,
-					 char **note)
+static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *os,
+					 const char *arch, char **note)
 {
 	const wasmpack_descriptor *pick = NULL;
 	int pass;
@@ -533,13 +546,14 @@ static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *
 		for (size_t i = 0; i < idx->manifests_count && !pick; i++) {
 			const wasmpack_descriptor *d = &idx->manifests[i];
 			const wasmpack_platform *p = d->platform;
-			if (!p || !p->os || !p->architecture || !wasmpack_media_type_is_manifest(d->media_type))
+			if (!p || !p->os || !p->architecture ||
+			    !wasmpack_media_type_is_manifest(d->media_type))
 				continue;
 			if (pass == 0 && os && arch && strcmp(p->os, os) == 0 &&
 			    strcmp(p->architecture, arch) == 0)
 				pick = d;
-			else if (pass == 1 && os && arch && strcmp(p->os, os) == 0 && is_wasm_arch(arch) &&
-				 is_wasm_arch(p->architecture))
+			else if (pass == 1 && os && arch && strcmp(p->os, os) == 0 &&
+				 is_wasm_arch(arch) && is_wasm_arch(p->architecture))
 				pick = d;
 			else if (pass == 2 && is_wasi_os(p->os) && is_wasm_arch(p->architecture))
 				pick = d;
@@ -557,11 +571,12 @@ static const wasmpack_descriptor *choose(const wasmpack_index *idx, const char *
 	}
 	pass--; /* the pass that found it */
 	if (os && arch && pass == 1)
-		*note = wp_asprintf("the index has no %s/%s entry; took %s/%s (wasm and wasm32 are the same architecture)",
-				    os, arch, pick->platform->os, pick->platform->architecture);
+		*note = wp_asprintf(
+			"the index has no %s/%s entry; took %s/%s (wasm and wasm32 are the same architecture)",
+			os, arch, pick->platform->os, pick->platform->architecture);
 	else if (os && arch && pass >= 2)
-		*note = wp_asprintf("the index has no %s/%s entry; took the first wasi one, %s/%s", os,
-				    arch, pick->platform->os, pick->platform->architecture);
+		*note = wp_asprintf("the index has no %s/%s entry; took the first wasi one, %s/%s",
+				    os, arch, pick->platform->os, pick->platform->architecture);
 	return pick;
 }
 
@@ -578,7 +593,8 @@ static int mem_write(const void *data, size_t len, void *payload)
 {
 	mem_sink *m = payload;
 	if (m->buf->size + len > m->max)
-		return wp_error(WASMPACK_EDIGEST, "blob '%s' is longer than its %zu bytes", m->digest, m->max);
+		return wp_error(WASMPACK_EDIGEST, "blob '%s' is longer than its %zu bytes",
+				m->digest, m->max);
 	memcpy(m->buf->data + m->buf->size, data, len);
 	m->buf->size += len;
 	m->buf->data[m->buf->size] = '\0';
@@ -593,8 +609,9 @@ static int fetch_small(wasmpack_buf *out, wasmpack_registry *r, const char *repo
 	char got[WASMPACK_DIGEST_MAX];
 	int error = 0;
 	if (d->size < 0 || (uint64_t)d->size > max)
-		return wp_error(WASMPACK_ETOOLARGE, "blob '%s' of %lld bytes is over the %zu-byte limit",
-				d->digest, (long long)d->size, max);
+		return wp_error(WASMPACK_ETOOLARGE,
+				"blob '%s' of %lld bytes is over the %zu-byte limit", d->digest,
+				(long long)d->size, max);
 	for (int attempt = 0; attempt < PULL_ATTEMPTS; attempt++) {
 		mem_sink m = {out, (size_t)d->size, d->digest};
 		out->size = 0;
@@ -604,10 +621,11 @@ static int fetch_small(wasmpack_buf *out, wasmpack_registry *r, const char *repo
 		error = wasmpack_registry_blob_get(r, repository, d->digest, 0, mem_write, &m);
 		if (!error)
 			error = wasmpack_digest_of(got, out->data, out->size);
-		if (!error && ((int64_t)out->size != d->size || !wasmpack_digest_equal(got, d->digest)))
+		if (!error &&
+		    ((int64_t)out->size != d->size || !wasmpack_digest_equal(got, d->digest)))
 			error = wp_error(WASMPACK_EDIGEST,
-					 "the registry sent blob '%s' as %zu bytes hashing to '%s'", d->digest,
-					 out->size, got);
+					 "the registry sent blob '%s' as %zu bytes hashing to '%s'",
+					 d->digest, out->size, got);
 		if (error)
 			wasmpack_buf_dispose(out);
 		if (error != WASMPACK_EDIGEST)
@@ -635,8 +653,8 @@ static int check_wasm_image(const wasmpack_manifest *m, const wasmpack_buf *conf
 		return error;
 	if (!is_wasi_os(c->os) && !is_wasm_arch(c->architecture))
 		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_NOT_WASM,
-				     "not a wasm image: it is for %s/%s, and no layer holds wasm", c->os,
-				     c->architecture);
+				     "not a wasm image: it is for %s/%s, and no layer holds wasm",
+				     c->os, c->architecture);
 	wasmpack_image_config_free(c);
 	return error;
 }
@@ -741,7 +759,8 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 	    (error = fetch_top(&raw, &media_type, digest, &res.note, t.registry, ref, opts, 1)))
 		goto done;
 	if (!wasmpack_media_type_is_manifest(media_type)) {
-		error = wp_error(WASMPACK_EUNSUPPORTED, "'%s' is not an image manifest", media_type);
+		error = wp_error(WASMPACK_EUNSUPPORTED, "'%s' is not an image manifest",
+				 media_type);
 		goto done;
 	}
 	if ((error = wasmpack_manifest_parse(&m, raw.data, raw.size)))
@@ -754,12 +773,14 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 		goto done;
 	}
 	if (have) {
-		if ((error = wasmpack_store_blob_read(&config, store, m->config.digest, WASMPACK_CONFIG_MAX)))
+		if ((error = wasmpack_store_blob_read(&config, store, m->config.digest,
+						      WASMPACK_CONFIG_MAX)))
 			goto done;
 		res.blobs_skipped++;
 		progress_once(opts, &m->config, WASMPACK_PROGRESS_EXISTS);
 	} else {
-		if ((error = fetch_small(&config, t.registry, ref->repository, &m->config, WASMPACK_CONFIG_MAX)))
+		if ((error = fetch_small(&config, t.registry, ref->repository, &m->config,
+					 WASMPACK_CONFIG_MAX)))
 			goto done;
 		res.blobs_moved++;
 		res.bytes_moved += m->config.size;
@@ -767,7 +788,8 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 	if ((error = check_wasm_image(m, &config)))
 		goto done;
 	if (!have) {
-		if ((error = wasmpack_store_blob_put(NULL, store, config.data, config.size, m->config.digest)))
+		if ((error = wasmpack_store_blob_put(NULL, store, config.data, config.size,
+						     m->config.digest)))
 			goto done;
 		progress_once(opts, &m->config, WASMPACK_PROGRESS_VERIFIED);
 	}
@@ -778,7 +800,8 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 	if ((error = opts->deny ? check_policy(store, m, opts->deny)
 				: wp_module_stream(store, m, NULL, NULL)) ||
 	    (error = wasmpack_store_blob_put(NULL, store, raw.data, raw.size, digest)) ||
-	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest, (int64_t)raw.size)) ||
+	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest,
+					      (int64_t)raw.size)) ||
 	    (error = wasmpack_store_tag(store, ref, &res.manifest)))
 		goto done;
 	res.requests = wasmpack_registry_request_count(t.registry);
@@ -820,11 +843,13 @@ static int copy_tree(transfer_ctx *t, const wasmpack_buf *raw, const char *media
 		goto done;
 	}
 	if (!wasmpack_media_type_is_index(media_type)) {
-		error = wp_error(WASMPACK_EUNSUPPORTED, "cannot copy '%s': not a manifest or index", media_type);
+		error = wp_error(WASMPACK_EUNSUPPORTED, "cannot copy '%s': not a manifest or index",
+				 media_type);
 		goto done;
 	}
 	if (depth >= INDEX_DEPTH_MAX) {
-		error = wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep", INDEX_DEPTH_MAX);
+		error = wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep",
+				 INDEX_DEPTH_MAX);
 		goto done;
 	}
 	if ((error = wasmpack_index_parse(&idx, raw->data, raw->size)))
@@ -833,11 +858,12 @@ static int copy_tree(transfer_ctx *t, const wasmpack_buf *raw, const char *media
 		const wasmpack_descriptor *c = &idx->manifests[i];
 		wasmpack_buf craw = WASMPACK_BUF_INIT;
 		char *cmt = NULL;
-		if (!(error = wasmpack_registry_manifest_get(&craw, &cmt, NULL, t->src, t->src_repository,
-							      c->digest)) &&
+		if (!(error = wasmpack_registry_manifest_get(&craw, &cmt, NULL, t->src,
+							     t->src_repository, c->digest)) &&
 		    !(error = copy_tree(t, &craw, cmt, depth + 1, res)))
-			error = wasmpack_registry_manifest_put(NULL, t->registry, t->repository, c->digest,
-							       cmt, craw.data, craw.size);
+			error = wasmpack_registry_manifest_put(NULL, t->registry, t->repository,
+							       c->digest, cmt, craw.data,
+							       craw.size);
 		free(cmt);
 		wasmpack_buf_dispose(&craw);
 	}
@@ -870,13 +896,16 @@ int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
 	t.src_repository = src->repository;
 	t.same_registry = strcmp(src->registry, dst->registry) == 0 &&
 			  strcmp(src->repository, dst->repository) != 0;
-	if ((error = registry_for(&t.src, src, opts)) || (error = registry_for(&t.registry, dst, opts)) ||
-	    (error = fetch_top(&raw, &media_type, digest, &res.note, t.src, src, opts, opts->os != NULL)))
+	if ((error = registry_for(&t.src, src, opts)) ||
+	    (error = registry_for(&t.registry, dst, opts)) ||
+	    (error = fetch_top(&raw, &media_type, digest, &res.note, t.src, src, opts,
+			       opts->os != NULL)))
 		goto done;
 	const char *target = wasmpack_reference_target(dst);
 	if (dst->digest && !wasmpack_digest_equal(dst->digest, digest)) {
-		error = wp_error(WASMPACK_EINVALID, "the source is '%s', not the destination's digest '%s'",
-				 digest, dst->digest);
+		error = wp_error(WASMPACK_EINVALID,
+				 "the source is '%s', not the destination's digest '%s'", digest,
+				 dst->digest);
 		goto done;
 	}
 	/* Nothing to do when the destination already names these bytes. */
@@ -887,13 +916,16 @@ int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
 	}
 	if (head != 0 || !wasmpack_digest_equal(remote.digest, digest)) {
 		if ((error = copy_tree(&t, &raw, media_type, 0, &res)) ||
-		    (error = wasmpack_registry_manifest_put(NULL, t.registry, dst->repository, target,
-							    media_type, raw.data, raw.size)))
+		    (error = wasmpack_registry_manifest_put(NULL, t.registry, dst->repository,
+							    target, media_type, raw.data,
+							    raw.size)))
 			goto done;
 	}
-	if ((error = wasmpack_descriptor_init(&res.manifest, media_type, digest, (int64_t)raw.size)))
+	if ((error = wasmpack_descriptor_init(&res.manifest, media_type, digest,
+					      (int64_t)raw.size)))
 		goto done;
-	res.requests = wasmpack_registry_request_count(t.src) + wasmpack_registry_request_count(t.registry);
+	res.requests = wasmpack_registry_request_count(t.src) +
+		       wasmpack_registry_request_count(t.registry);
 	*out = res;
 	memset(&res, 0, sizeof(res));
 done:

@@ -46,9 +46,9 @@ int wasmpack_time_parse(int64_t *out, const char *text)
 	 * refused rather than rolled over into the next month. */
 	int64_t t = 0;
 	if (wp_time_parse_rfc3339(&t, text, WP_TIME_ALLOW_SPACE) < 0)
-		return wp_error(WASMPACK_EINVALID,
-				"invalid time '%s': want RFC 3339 (2024-05-01T12:00:00Z) or seconds",
-				text);
+		return wp_error(
+			WASMPACK_EINVALID,
+			"invalid time '%s': want RFC 3339 (2024-05-01T12:00:00Z) or seconds", text);
 	if (t < 0)
 		return wp_error(WASMPACK_EINVALID, "invalid time '%s': before 1970", text);
 	*out = t;
@@ -145,7 +145,8 @@ static int build_annotations(wasmpack_kvlist *a, const wasmpack_wasm *w, const c
 	if (o->format == WASMPACK_FORMAT_IMAGE &&
 	    (error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_VARIANT, "compat-smart")))
 		goto done;
-	if ((error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_WASI, wasmpack_wasi_version_name(w->wasi))) ||
+	if ((error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_WASI,
+					 wasmpack_wasi_version_name(w->wasi))) ||
 	    (error = wasmpack_kvlist_set(a, WASMPACK_ANNOTATION_CAPABILITIES, caps)))
 		goto done;
 	for (size_t i = 0; o->annotations && i < o->annotations->count; i++)
@@ -170,8 +171,7 @@ static int put_json(wasmpack_descriptor *out, wasmpack_store *store, const char 
 }
 
 /* Streams the raw module into the store (the artifact's layer). */
-static int put_file(wasmpack_descriptor *out, wasmpack_store *store, int fd,
-		    const char *media_type)
+static int put_file(wasmpack_descriptor *out, wasmpack_store *store, int fd, const char *media_type)
 {
 	wasmpack_blob_writer *w = NULL;
 	char digest[WASMPACK_DIGEST_MAX];
@@ -205,9 +205,8 @@ done:
 	return error;
 }
 
-static int image_config(wasmpack_buf *out, const wasmpack_build_result *r,
-			const char *file_name, const char *created,
-			const wasmpack_build_options *o)
+static int image_config(wasmpack_buf *out, const wasmpack_build_result *r, const char *file_name,
+			const char *created, const wasmpack_build_options *o)
 {
 	wasmpack_image_config c;
 	char *entry = NULL;
@@ -254,8 +253,8 @@ done:
 }
 
 /* The CNCF artifact config: camelCase, `component` null for modules. */
-static int artifact_config(wasmpack_buf *out, const wasmpack_build_result *r,
-			   const char *created, const wasmpack_build_options *o)
+static int artifact_config(wasmpack_buf *out, const wasmpack_build_result *r, const char *created,
+			   const wasmpack_build_options *o)
 {
 	const wasmpack_wasm *w = r->wasm;
 	int is_component = w->kind == WASMPACK_WASM_COMPONENT;
@@ -291,10 +290,14 @@ static int artifact_config(wasmpack_buf *out, const wasmpack_build_result *r,
 	}
 	if (json_array_append_new(digests, json_string(r->layer.digest)) ||
 	    json_object_set_new(root, "created", json_string(created)) ||
-	    json_object_set_new(root, "author", w->authors ? json_string(w->authors) : json_null()) ||
+	    json_object_set_new(root, "author",
+				w->authors ? json_string(w->authors) : json_null()) ||
 	    json_object_set_new(root, "architecture",
 				json_string(o->architecture ? o->architecture : "wasm")) ||
-	    json_object_set_new(root, "os", json_string(o->os ? o->os : is_component ? "wasip2" : "wasip1")) ||
+	    json_object_set_new(root, "os",
+				json_string(o->os          ? o->os
+					    : is_component ? "wasip2"
+							   : "wasip1")) ||
 	    json_object_set_new(root, "layerDigests", digests) ||
 	    json_object_set_new(root, "component", component ? component : json_null())) {
 		digests = component = NULL;
@@ -310,8 +313,8 @@ done:
 	return error;
 }
 
-int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
-			 const char *wasm_path, const wasmpack_build_options *opts)
+int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store, const char *wasm_path,
+			 const wasmpack_build_options *opts)
 {
 	wasmpack_build_options defaults = WASMPACK_BUILD_OPTIONS_INIT;
 	wasmpack_build_result r;
@@ -352,7 +355,8 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 
 	if (opts->format == WASMPACK_FORMAT_ARTIFACT) {
 		if ((error = put_file(&r.layer, store, fd, WASMPACK_MEDIATYPE_WASM_LAYER)) ||
-		    (error = wasmpack_kvlist_set(&r.layer.annotations, OCI_ANNOTATION("title"), file_name)))
+		    (error = wasmpack_kvlist_set(&r.layer.annotations, OCI_ANNOTATION("title"),
+						 file_name)))
 			goto done;
 		memcpy(r.diff_id, r.layer.digest, strlen(r.layer.digest) + 1);
 		if ((error = artifact_config(&config, &r, created, opts)) ||
@@ -365,7 +369,8 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 		lo.level = opts->level;
 		lo.mtime = opts->created;
 		if ((error = wasmpack_store_blob_writer(&bw, store)) ||
-		    (error = wasmpack_layer_write(&info, fd, file_name, &lo, wasmpack_blob_writer_sink, bw)) ||
+		    (error = wasmpack_layer_write(&info, fd, file_name, &lo,
+						  wasmpack_blob_writer_sink, bw)) ||
 		    (error = wasmpack_blob_writer_commit(NULL, NULL, bw, info.digest)))
 			goto done;
 		const char *mt = opts->compression == WASMPACK_COMPRESSION_NONE

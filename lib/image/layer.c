@@ -107,10 +107,7 @@ typedef struct layer_state {
  * cores to use; 0 = those this process may run on. */
 static int layer_threads_override;
 void wp_layer_set_threads(int n);
-void wp_layer_set_threads(int n)
-{
-	layer_threads_override = n;
-}
+void wp_layer_set_threads(int n) { layer_threads_override = n; }
 
 static size_t layer_threads(void)
 {
@@ -118,7 +115,7 @@ static size_t layer_threads(void)
 	if (n <= 0) {
 		cpu_set_t set;
 		n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
-								  : sysconf(_SC_NPROCESSORS_ONLN);
+								 : sysconf(_SC_NPROCESSORS_ONLN);
 	}
 	if (n < 1)
 		n = 1;
@@ -145,8 +142,8 @@ static void block_deflate(z_stream *z, slot *s)
 	s->failed = 1;
 	s->out_len = 0;
 	if (deflateReset(z) != Z_OK ||
-	    (s->dict_len && deflateSetDictionary(z, s->in + DICT - s->dict_len,
-						 (uInt)s->dict_len) != Z_OK))
+	    (s->dict_len &&
+	     deflateSetDictionary(z, s->in + DICT - s->dict_len, (uInt)s->dict_len) != Z_OK))
 		return;
 	z->next_in = (unsigned char *)(uintptr_t)data;
 	z->avail_in = (uInt)s->len;
@@ -471,17 +468,18 @@ static void octal(char *field, size_t width, uint64_t value)
 	snprintf(field, width, "%0*llo", (int)(width - 1), (unsigned long long)value);
 }
 
-static int tar_header(unsigned char block[TAR_BLOCK], const char *name,
-		      int64_t size, unsigned mode, int64_t mtime)
+static int tar_header(unsigned char block[TAR_BLOCK], const char *name, int64_t size, unsigned mode,
+		      int64_t mtime)
 {
 	size_t nlen = strlen(name);
 	if (nlen == 0 || nlen > 100)
 		return wp_error(WASMPACK_EINVALID,
 				"cannot write layer: file name '%s' must be 1 to 100 bytes", name);
 	if (size < 0 || size > TAR_SIZE_MAX)
-		return wp_error(WASMPACK_ETOOLARGE,
-				"cannot write layer: file of %lld bytes is over the 8 GiB tar limit",
-				(long long)size);
+		return wp_error(
+			WASMPACK_ETOOLARGE,
+			"cannot write layer: file of %lld bytes is over the 8 GiB tar limit",
+			(long long)size);
 	if (mtime < 0 || mtime > TAR_SIZE_MAX)
 		return wp_error(WASMPACK_EINVALID, "cannot write layer: mtime out of range");
 	char *h = (char *)block;
@@ -508,8 +506,7 @@ static int tar_header(unsigned char block[TAR_BLOCK], const char *name,
 }
 
 int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd, const char *entry_name,
-			 const wasmpack_layer_options *opts, wasmpack_write_cb sink,
-			 void *payload)
+			 const wasmpack_layer_options *opts, wasmpack_write_cb sink, void *payload)
 {
 	wasmpack_layer_options defaults = WASMPACK_LAYER_OPTIONS_INIT;
 	layer_state st;
@@ -548,8 +545,8 @@ int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd, const char *entry
 		goto done;
 	}
 	unsigned char header[TAR_BLOCK];
-	if ((error = tar_header(header, entry_name, (int64_t)size,
-				opts->mode ? opts->mode : 0755, opts->mtime)))
+	if ((error = tar_header(header, entry_name, (int64_t)size, opts->mode ? opts->mode : 0755,
+				opts->mtime)))
 		goto done;
 	size_t pad = (size_t)((TAR_BLOCK - (size % TAR_BLOCK)) % TAR_BLOCK);
 	st.tar_total = TAR_BLOCK + (int64_t)size + (int64_t)pad + 2 * TAR_BLOCK;
@@ -565,7 +562,8 @@ int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd, const char *entry
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			error = wp_error(WASMPACK_EIO, "cannot write layer: read: %s", strerror(errno));
+			error = wp_error(WASMPACK_EIO, "cannot write layer: read: %s",
+					 strerror(errno));
 			goto done;
 		}
 		if (n == 0)
@@ -621,8 +619,7 @@ static const char *clean_path(const char *p)
 	}
 }
 
-int wasmpack_layer_extract(int layer_fd, const char *path, wasmpack_write_cb sink,
-			   void *payload)
+int wasmpack_layer_extract(int layer_fd, const char *path, wasmpack_write_cb sink, void *payload)
 {
 	wp_tar t;
 	const char *want = clean_path(path);
@@ -645,7 +642,8 @@ int wasmpack_layer_extract(int layer_fd, const char *path, wasmpack_write_cb sin
 	if ((error = wp_tar_seek(&t, match)) < 0)
 		goto done;
 	if (archive_entry_filetype(t.entry) != AE_IFREG || archive_entry_hardlink(t.entry)) {
-		error = wp_error(WASMPACK_EINVALID, "'%s' in the layer is not a regular file", want);
+		error = wp_error(WASMPACK_EINVALID, "'%s' in the layer is not a regular file",
+				 want);
 		goto done;
 	}
 	/* The tar reader's own errors are recorded already and kept; what the

@@ -42,10 +42,7 @@ int wp_media_type_is_image_config(const char *mt)
 
 /* Layers a runtime would unpack: OCI and Docker tar types, compressed or
  * not (distributable or not). */
-static int is_tar_layer(const char *mt)
-{
-	return mt && strstr(mt, "tar") != NULL;
-}
+static int is_tar_layer(const char *mt) { return mt && strstr(mt, "tar") != NULL; }
 
 /* What magic_write returns to stop reading once the magic is seen, for
  * callers that pass no sink (positive: never a library error code). */
@@ -98,7 +95,8 @@ static int magic_finish(const magic_sink *m)
 }
 
 /* Copies a blob to sink as it is. */
-static int stream_blob(wasmpack_store *store, const char *digest, wasmpack_write_cb sink, void *payload)
+static int stream_blob(wasmpack_store *store, const char *digest, wasmpack_write_cb sink,
+		       void *payload)
 {
 	int fd = -1;
 	int64_t size = 0;
@@ -115,7 +113,8 @@ static int stream_blob(wasmpack_store *store, const char *digest, wasmpack_write
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			error = wp_error(WASMPACK_EIO, "cannot read blob '%s': %s", digest, strerror(errno));
+			error = wp_error(WASMPACK_EIO, "cannot read blob '%s': %s", digest,
+					 strerror(errno));
 			goto done;
 		}
 		if (r == 0)
@@ -139,8 +138,8 @@ static int layer_open(wp_tar *t, int fd, const char *digest)
 
 /* What one layer says about the module path. */
 typedef struct layer_view {
-	long match;       /* the last entry named like the module, or -1 */
-	int hidden;       /* a whiteout, opaque dir or file over a parent hides lower layers' copy */
+	long match; /* the last entry named like the module, or -1 */
+	int hidden; /* a whiteout, opaque dir or file over a parent hides lower layers' copy */
 } layer_view;
 
 /* Reads every entry of one layer: refuses what would escape the root, and
@@ -175,7 +174,8 @@ static int scan_layer(layer_view *v, int fd, const char *digest, const char *wan
 					v->hidden = 1;
 			} else {
 				free(victim);
-				victim = dl ? wp_asprintf("%.*s/%s", (int)dl, clean, base + strlen(WHITEOUT))
+				victim = dl ? wp_asprintf("%.*s/%s", (int)dl, clean,
+							  base + strlen(WHITEOUT))
 					    : wp_strdup(base + strlen(WHITEOUT));
 				if (!victim) {
 					error = WASMPACK_ENOMEM;
@@ -189,9 +189,10 @@ static int scan_layer(layer_view *v, int fd, const char *digest, const char *wan
 		} else if (*clean && wp_path_within(want, clean) && (hard || type != AE_IFDIR)) {
 			/* A parent of the module that is not a directory. */
 			if (hard || type == AE_IFLNK) {
-				error = wp_error(WASMPACK_EINVALID,
-						 "refusing %s: the module's path goes through a link at '%s'",
-						 who, name);
+				error = wp_error(
+					WASMPACK_EINVALID,
+					"refusing %s: the module's path goes through a link at '%s'",
+					who, name);
 				goto done;
 			}
 			v->hidden = 1;
@@ -218,8 +219,9 @@ static int extract_entry(int fd, const char *digest, long match, const char *wan
 	if ((error = wp_tar_seek(&t, match)) < 0)
 		goto done;
 	if (archive_entry_hardlink(t.entry) || archive_entry_filetype(t.entry) != AE_IFREG) {
-		error = wp_error(WASMPACK_EINVALID, "the module '/%s' is %s, which wasmpack does not follow",
-				 want, wp_tar_entry_kind(&t));
+		error = wp_error(WASMPACK_EINVALID,
+				 "the module '/%s' is %s, which wasmpack does not follow", want,
+				 wp_tar_entry_kind(&t));
 		goto done;
 	}
 	snprintf(name, sizeof(name), "/%s", want);
@@ -234,11 +236,13 @@ done:
 static int module_path(char **out, const wasmpack_image_config *c)
 {
 	const char *entry = c->entrypoint.count && *c->entrypoint.items[0] ? c->entrypoint.items[0]
-			    : c->cmd.count ? c->cmd.items[0] : NULL;
+			    : c->cmd.count                                 ? c->cmd.items[0]
+									   : NULL;
 	char *raw = NULL;
 	if (!entry || !*entry)
-		return wp_error(WASMPACK_ENOTFOUND,
-				"the image has no wasm layer and its config names no module (no Entrypoint or Cmd)");
+		return wp_error(
+			WASMPACK_ENOTFOUND,
+			"the image has no wasm layer and its config names no module (no Entrypoint or Cmd)");
 	size_t n = strcspn(entry, "#");
 	if (entry[0] == '/' || !c->working_dir)
 		raw = wp_asprintf("%.*s", (int)n, entry);
@@ -253,7 +257,8 @@ static int module_path(char **out, const wasmpack_image_config *c)
 	if (!**out) {
 		free(*out);
 		*out = NULL;
-		return wp_error(WASMPACK_ENOTFOUND, "the config's entrypoint '%s' names no file", entry);
+		return wp_error(WASMPACK_ENOTFOUND, "the config's entrypoint '%s' names no file",
+				entry);
 	}
 	return 0;
 }
@@ -289,8 +294,9 @@ static int from_layers(wasmpack_store *store, const wasmpack_manifest *m, const 
 		}
 	}
 	if (chosen_layer < 0)
-		return wp_error(WASMPACK_ENOTFOUND, "the module '/%s' is in none of the image's layers%s",
-				want, decided ? " (a later layer removed it)" : "");
+		return wp_error(WASMPACK_ENOTFOUND,
+				"the module '/%s' is in none of the image's layers%s", want,
+				decided ? " (a later layer removed it)" : "");
 	const wasmpack_descriptor *d = &m->layers[chosen_layer];
 	int fd = -1;
 	if ((error = wasmpack_store_blob_open(&fd, NULL, store, d->digest)))
@@ -302,7 +308,8 @@ static int from_layers(wasmpack_store *store, const wasmpack_manifest *m, const 
 
 /* The wasm layer to use: the one titled like the entrypoint's file when
  * there are several, else the first. */
-static const wasmpack_descriptor *wasm_layer(const wasmpack_manifest *m, const wasmpack_image_config *c)
+static const wasmpack_descriptor *wasm_layer(const wasmpack_manifest *m,
+					     const wasmpack_image_config *c)
 {
 	const wasmpack_descriptor *first = NULL;
 	const char *entry = c && c->entrypoint.count ? c->entrypoint.items[0] : NULL;
@@ -314,7 +321,8 @@ static const wasmpack_descriptor *wasm_layer(const wasmpack_manifest *m, const w
 			continue;
 		if (!first)
 			first = d;
-		const char *title = wasmpack_kvlist_get(&d->annotations, "org.opencontainers.image.title");
+		const char *title = wasmpack_kvlist_get(&d->annotations,
+							"org.opencontainers.image.title");
 		if (base && *base && title && strcmp(title, base) == 0)
 			return d;
 	}
@@ -330,7 +338,8 @@ int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack
 	int error = 0;
 
 	if (wp_media_type_is_image_config(m->config.media_type) &&
-	    ((error = wasmpack_store_blob_read(&craw, store, m->config.digest, WASMPACK_CONFIG_MAX)) ||
+	    ((error = wasmpack_store_blob_read(&craw, store, m->config.digest,
+					       WASMPACK_CONFIG_MAX)) ||
 	     (error = wasmpack_image_config_parse(&c, craw.data, craw.size))))
 		goto done;
 	const wasmpack_descriptor *layer = wasm_layer(m, c);
@@ -347,9 +356,10 @@ int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack
 		goto done;
 	}
 	if (!c) {
-		error = wp_error(WASMPACK_ENOTFOUND,
-				 "the image has no wasm layer and no image config (config type '%s')",
-				 m->config.media_type);
+		error = wp_error(
+			WASMPACK_ENOTFOUND,
+			"the image has no wasm layer and no image config (config type '%s')",
+			m->config.media_type);
 		goto done;
 	}
 	if ((error = module_path(&want, c)))
@@ -380,9 +390,11 @@ int wasmpack_image_module(wasmpack_store *store, const wasmpack_descriptor *mani
 	if (!store || !manifest || !sink)
 		return wp_error_arg("cannot read the module: missing argument");
 	if (!wasmpack_media_type_is_manifest(manifest->media_type))
-		return wp_error(WASMPACK_EINVALID, "cannot read the module: '%s' is not an image manifest",
+		return wp_error(WASMPACK_EINVALID,
+				"cannot read the module: '%s' is not an image manifest",
 				manifest->media_type ? manifest->media_type : "");
-	if (!(error = wasmpack_store_blob_read(&raw, store, manifest->digest, WASMPACK_MANIFEST_MAX)) &&
+	if (!(error = wasmpack_store_blob_read(&raw, store, manifest->digest,
+					       WASMPACK_MANIFEST_MAX)) &&
 	    !(error = wasmpack_manifest_parse(&m, raw.data, raw.size)))
 		error = wp_module_stream(store, m, sink, payload);
 	wasmpack_manifest_free(m);

@@ -23,7 +23,7 @@ int wp_media_type_is_image_config(const char *media_type);
  * any byte reaches sink. WASMPACK_ENOTFOUND when there is no module.
  * With a NULL sink it only checks: every layer is still vetted, but the
  * module is read no further than its magic. */
-int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m,
-		     wasmpack_write_cb sink, void *payload);
+int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack_write_cb sink,
+		     void *payload);
 
 #endif

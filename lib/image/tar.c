@@ -106,7 +106,8 @@ int wp_tar_stream(wp_tar *t, const char *name, wasmpack_write_cb sink, void *pay
 	while ((r = archive_read_data_block(t->a, &block, &len, &offset)) == ARCHIVE_OK) {
 		if (offset != written || written + (int64_t)len > declared)
 			return wp_error(WASMPACK_EINVALID,
-					"'%s' in %s does not match its declared size", name, t->what);
+					"'%s' in %s does not match its declared size", name,
+					t->what);
 		if (len && (error = sink(block, len, payload)))
 			return error; /* the caller's business: a sink may stop on purpose */
 		written += (int64_t)len;
@@ -123,8 +124,8 @@ int wp_tar_read(wp_tar *t, wasmpack_buf *out, size_t max, const char *name)
 	for (;;) {
 		la_ssize_t n = archive_read_data(t->a, buf, sizeof(buf));
 		if (n < 0)
-			return wp_error(WASMPACK_EINVALID, "cannot read '%s' in %s: %s", name, t->what,
-					archive_error_string(t->a));
+			return wp_error(WASMPACK_EINVALID, "cannot read '%s' in %s: %s", name,
+					t->what, archive_error_string(t->a));
 		if (n == 0)
 			return 0;
 		if (out->size + (size_t)n > max)
@@ -155,7 +156,8 @@ static int check_link(const char *who, const char *clean, const char *raw, const
 	char *joined = NULL, *t = NULL;
 	int error = 0;
 	if (!target || !*target || target[0] == '/')
-		return refuse(who, hard ? "hard link outside the root" : "symlink to an absolute path",
+		return refuse(who,
+			      hard ? "hard link outside the root" : "symlink to an absolute path",
 			      raw, target ? target : "");
 	/* A hard link names an archive path; a symlink is relative to its dir. */
 	size_t dl = wp_path_dir_len(clean);
@@ -165,7 +167,8 @@ static int check_link(const char *who, const char *clean, const char *raw, const
 		goto done;
 	}
 	if (climbs)
-		error = refuse(who, hard ? "hard link outside the root" : "symlink escaping the root",
+		error = refuse(who,
+			       hard ? "hard link outside the root" : "symlink escaping the root",
 			       raw, target);
 done:
 	free(joined);

@@ -24,9 +24,11 @@
 /* wp_tar_open() flags. Without a filter flag every decompression filter
  * libarchive has is accepted. */
 #define WP_TAR_GZIP_ONLY 0x1 /* gzip or uncompressed, as image layers are */
-#define WP_TAR_RAW 0x2       /* not a tar: one entry holding the whole
+#define WP_TAR_RAW \
+	0x2 /* not a tar: one entry holding the whole
 				(decompressed) stream, as for a diff_id */
-#define WP_TAR_CALLER_FD 0x4 /* the fd is the caller's (wasmpack_load): not
+#define WP_TAR_CALLER_FD \
+	0x4 /* the fd is the caller's (wasmpack_load): not
 				being seekable is their mistake,
 				WASMPACK_EINVALID, not WASMPACK_EIO */
 

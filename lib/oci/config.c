@@ -26,8 +26,7 @@ void wasmpack_image_config_free(wasmpack_image_config *c)
 }
 
 /* The "config" member: how to run the image. Null or absent is empty. */
-static int exec_from_json(wasmpack_image_config *c, const json_t *root,
-			  wp_json_ctx *cx)
+static int exec_from_json(wasmpack_image_config *c, const json_t *root, wp_json_ctx *cx)
 {
 	const json_t *o;
 	int error = wp_json_get_object(&o, root, "config", 0, cx);
@@ -45,8 +44,7 @@ done:
 	return error;
 }
 
-static int rootfs_from_json(wasmpack_image_config *c, const json_t *root,
-			    wp_json_ctx *cx)
+static int rootfs_from_json(wasmpack_image_config *c, const json_t *root, wp_json_ctx *cx)
 {
 	const json_t *o;
 	const char *type = NULL;
@@ -75,8 +73,7 @@ done:
 	return error;
 }
 
-int wasmpack_image_config_parse(wasmpack_image_config **out, const void *data,
-				size_t len)
+int wasmpack_image_config_parse(wasmpack_image_config **out, const void *data, size_t len)
 {
 	json_t *root = NULL;
 	wasmpack_image_config *c = NULL;
@@ -87,8 +84,7 @@ int wasmpack_image_config_parse(wasmpack_image_config **out, const void *data,
 		return wp_error_arg("cannot parse image config: no output");
 	*out = NULL;
 	wp_json_ctx_init(&cx, "image config");
-	if ((error = wp_json_parse(&root, data, len, WASMPACK_CONFIG_MAX,
-				   "image config")) < 0)
+	if ((error = wp_json_parse(&root, data, len, WASMPACK_CONFIG_MAX, "image config")) < 0)
 		goto done;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -113,14 +109,13 @@ done:
 	return error;
 }
 
-static int exec_to_json(json_t *root, const wasmpack_image_config *c,
-			wp_json_ctx *cx)
+static int exec_to_json(json_t *root, const wasmpack_image_config *c, wp_json_ctx *cx)
 {
 	json_t *o = NULL;
 	int error = 0;
 	size_t mark;
-	if (!c->entrypoint.count && !c->cmd.count && !c->env.count &&
-	    !c->working_dir && !c->labels.count)
+	if (!c->entrypoint.count && !c->cmd.count && !c->env.count && !c->working_dir &&
+	    !c->labels.count)
 		return 0;
 	o = json_object();
 	if (!o)
@@ -140,8 +135,7 @@ done:
 	return error;
 }
 
-static int rootfs_to_json(json_t *root, const wasmpack_image_config *c,
-			  wp_json_ctx *cx)
+static int rootfs_to_json(json_t *root, const wasmpack_image_config *c, wp_json_ctx *cx)
 {
 	json_t *o = NULL;
 	int error = 0;
@@ -162,8 +156,7 @@ static int rootfs_to_json(json_t *root, const wasmpack_image_config *c,
 		goto done;
 	}
 	if ((error = wp_json_set_string(o, "type", "layers", cx)) < 0 ||
-	    (error = wp_json_set_strv(o, "diff_ids", &c->diff_ids, WP_JSON_KEEP_EMPTY,
-				      cx)) < 0)
+	    (error = wp_json_set_strv(o, "diff_ids", &c->diff_ids, WP_JSON_KEEP_EMPTY, cx)) < 0)
 		goto done;
 	error = wp_json_set_new(root, "rootfs", o);
 	o = NULL;
@@ -180,8 +173,7 @@ int wasmpack_image_config_serialize(wasmpack_buf *out, const wasmpack_image_conf
 	int error;
 
 	if (!out || !c)
-		return wp_error(WASMPACK_EINVALID,
-				"cannot write image config: missing argument");
+		return wp_error(WASMPACK_EINVALID, "cannot write image config: missing argument");
 	out->data = NULL;
 	out->size = 0;
 	wp_json_ctx_init(&cx, "image config");
@@ -199,8 +191,7 @@ int wasmpack_image_config_serialize(wasmpack_buf *out, const wasmpack_image_conf
 	    (error = wp_json_set_string(root, "variant", c->variant, &cx)) < 0 ||
 	    (error = wp_json_set_string(root, "os.version", c->os_version, &cx)) < 0 ||
 	    (error = exec_to_json(root, c, &cx)) < 0 ||
-	    (error = rootfs_to_json(root, c, &cx)) < 0 ||
-	    (error = wp_json_dump(out, root)) < 0)
+	    (error = rootfs_to_json(root, c, &cx)) < 0 || (error = wp_json_dump(out, root)) < 0)
 		goto done;
 done:
 	json_decref(root);

@@ -18,15 +18,13 @@ int wasmpack_media_type_is_index(const char *media_type)
 
 int wasmpack_media_type_is_manifest(const char *media_type)
 {
-	return media_type &&
-	       (strcmp(media_type, WASMPACK_MEDIATYPE_OCI_MANIFEST) == 0 ||
-		strcmp(media_type, WASMPACK_MEDIATYPE_DOCKER_MANIFEST) == 0);
+	return media_type && (strcmp(media_type, WASMPACK_MEDIATYPE_OCI_MANIFEST) == 0 ||
+			      strcmp(media_type, WASMPACK_MEDIATYPE_DOCKER_MANIFEST) == 0);
 }
 
 static int is_alnum(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 /* Length of the RFC 6838 restricted-name at s, 0 when there is none. */
@@ -94,8 +92,7 @@ int wp_platform_copy(wasmpack_platform **out, const wasmpack_platform *src)
 	return 0;
 }
 
-static int platform_from_json(wasmpack_platform **out, const json_t *j,
-			      wp_json_ctx *cx)
+static int platform_from_json(wasmpack_platform **out, const json_t *j, wp_json_ctx *cx)
 {
 	wasmpack_platform *p = NULL;
 	int error = 0;
@@ -104,8 +101,8 @@ static int platform_from_json(wasmpack_platform **out, const json_t *j,
 	if (!p)
 		return wp_error_nomem();
 	if ((error = wp_json_get_string_dup(&p->os, j, "os", WP_JSON_REQUIRED, cx)) < 0 ||
-	    (error = wp_json_get_string_dup(&p->architecture, j, "architecture",
-					    WP_JSON_REQUIRED, cx)) < 0 ||
+	    (error = wp_json_get_string_dup(&p->architecture, j, "architecture", WP_JSON_REQUIRED,
+					    cx)) < 0 ||
 	    (error = wp_json_get_string_dup(&p->variant, j, "variant", 0, cx)) < 0 ||
 	    (error = wp_json_get_string_dup(&p->os_version, j, "os.version", 0, cx)) < 0)
 		goto done;
@@ -116,8 +113,7 @@ done:
 	return error;
 }
 
-static int platform_to_json(json_t **out, const wasmpack_platform *p,
-			    wp_json_ctx *cx)
+static int platform_to_json(json_t **out, const wasmpack_platform *p, wp_json_ctx *cx)
 {
 	json_t *o = NULL;
 	int error = 0;
@@ -143,8 +139,8 @@ done:
 
 /* --- descriptors ------------------------------------------------------- */
 
-int wasmpack_descriptor_init(wasmpack_descriptor *d, const char *media_type,
-			     const char *digest, int64_t size)
+int wasmpack_descriptor_init(wasmpack_descriptor *d, const char *media_type, const char *digest,
+			     int64_t size)
 {
 	if (!d)
 		return wp_error(WASMPACK_EINVALID, "cannot make descriptor: no output");
@@ -209,8 +205,7 @@ void wp_descriptors_free(wasmpack_descriptor *d, size_t count)
 	free(d);
 }
 
-int wp_descriptor_from_json(wasmpack_descriptor *out, const json_t *j,
-			    wp_json_ctx *cx)
+int wp_descriptor_from_json(wasmpack_descriptor *out, const json_t *j, wp_json_ctx *cx)
 {
 	wasmpack_descriptor d;
 	const char *media_type = NULL, *digest = NULL, *artifact_type = NULL;
@@ -220,8 +215,7 @@ int wp_descriptor_from_json(wasmpack_descriptor *out, const json_t *j,
 	memset(&d, 0, sizeof(d));
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(j))
-		return wp_json_error(cx, NULL, "expected an object, got %s",
-				     wp_json_type_name(j));
+		return wp_json_error(cx, NULL, "expected an object, got %s", wp_json_type_name(j));
 	if ((error = wp_json_get_string(&media_type, j, "mediaType", WP_JSON_REQUIRED, cx)) < 0)
 		goto done;
 	if (!wp_media_type_valid(media_type)) {
@@ -231,8 +225,8 @@ int wp_descriptor_from_json(wasmpack_descriptor *out, const json_t *j,
 	if ((error = wp_json_get_string(&digest, j, "digest", WP_JSON_REQUIRED, cx)) < 0 ||
 	    (error = wp_digest_check(digest, "digest", cx)) < 0)
 		goto done;
-	if ((error = wp_json_get_int(&d.size, NULL, j, "size", 0, INT64_MAX,
-				     WP_JSON_REQUIRED, cx)) < 0)
+	if ((error = wp_json_get_int(&d.size, NULL, j, "size", 0, INT64_MAX, WP_JSON_REQUIRED,
+				     cx)) < 0)
 		goto done;
 	if ((error = wp_json_get_string(&artifact_type, j, "artifactType", 0, cx)) < 0)
 		goto done;
@@ -265,9 +259,8 @@ done:
 	return error;
 }
 
-int wp_json_get_descriptor(wasmpack_descriptor *out, int *present,
-			   const json_t *obj, const char *key, unsigned flags,
-			   wp_json_ctx *cx)
+int wp_json_get_descriptor(wasmpack_descriptor *out, int *present, const json_t *obj,
+			   const char *key, unsigned flags, wp_json_ctx *cx)
 {
 	const json_t *j;
 	int error;
@@ -284,9 +277,8 @@ int wp_json_get_descriptor(wasmpack_descriptor *out, int *present,
 	return error;
 }
 
-int wp_json_get_descriptors(wasmpack_descriptor **out, size_t *count,
-			    const json_t *obj, const char *key, unsigned flags,
-			    wp_json_ctx *cx)
+int wp_json_get_descriptors(wasmpack_descriptor **out, size_t *count, const json_t *obj,
+			    const char *key, unsigned flags, wp_json_ctx *cx)
 {
 	const json_t *arr;
 	wasmpack_descriptor *d = NULL;
@@ -320,8 +312,7 @@ done:
 	return error;
 }
 
-int wp_descriptor_to_json(json_t **out, const wasmpack_descriptor *d,
-			  wp_json_ctx *cx)
+int wp_descriptor_to_json(json_t **out, const wasmpack_descriptor *d, wp_json_ctx *cx)
 {
 	json_t *o = NULL, *p = NULL;
 	int error = 0;
@@ -330,8 +321,7 @@ int wp_descriptor_to_json(json_t **out, const wasmpack_descriptor *d,
 	if (!d->media_type)
 		return wp_json_error(cx, "mediaType", "missing");
 	if (!wp_media_type_valid(d->media_type))
-		return wp_json_error(cx, "mediaType", "invalid media type '%.200s'",
-				     d->media_type);
+		return wp_json_error(cx, "mediaType", "invalid media type '%.200s'", d->media_type);
 	if (!d->digest)
 		return wp_json_error(cx, "digest", "missing");
 	if ((error = wp_digest_check(d->digest, "digest", cx)) < 0)
@@ -365,8 +355,8 @@ done:
 	return error;
 }
 
-int wp_json_set_descriptor(json_t *obj, const char *key,
-			   const wasmpack_descriptor *d, wp_json_ctx *cx)
+int wp_json_set_descriptor(json_t *obj, const char *key, const wasmpack_descriptor *d,
+			   wp_json_ctx *cx)
 {
 	json_t *j = NULL;
 	if (!d)
@@ -379,9 +369,8 @@ int wp_json_set_descriptor(json_t *obj, const char *key,
 	return wp_json_set_new(obj, key, j);
 }
 
-int wp_json_set_descriptors(json_t *obj, const char *key,
-			    const wasmpack_descriptor *d, size_t count,
-			    wp_json_ctx *cx)
+int wp_json_set_descriptors(json_t *obj, const char *key, const wasmpack_descriptor *d,
+			    size_t count, wp_json_ctx *cx)
 {
 	json_t *arr = NULL, *j = NULL;
 	int error = 0;
@@ -428,8 +417,7 @@ static const char *kind_name(wp_oci_kind kind)
 }
 
 /* Refuses the other kind of document, saying what it is. */
-static int check_kind(const char *media_type, const json_t *root,
-		      wp_oci_kind kind, wp_json_ctx *cx)
+static int check_kind(const char *media_type, const json_t *root, wp_oci_kind kind, wp_json_ctx *cx)
 {
 	int want_index = kind == WP_OCI_INDEX;
 	if (media_type) {
@@ -438,12 +426,11 @@ static int check_kind(const char *media_type, const json_t *root,
 			return 0;
 		if (wasmpack_media_type_is_index(media_type) ||
 		    wasmpack_media_type_is_manifest(media_type))
-			return wp_json_error(cx, "mediaType", "'%.200s' is %s, not %s",
-					     media_type,
+			return wp_json_error(cx, "mediaType", "'%.200s' is %s, not %s", media_type,
 					     kind_name(want_index ? WP_OCI_MANIFEST : WP_OCI_INDEX),
 					     kind_name(kind));
-		return wp_json_error(cx, "mediaType", "'%.200s' is not %s media type",
-				     media_type, kind_name(kind));
+		return wp_json_error(cx, "mediaType", "'%.200s' is not %s media type", media_type,
+				     kind_name(kind));
 	}
 	/* mediaType is optional, so tell the kinds apart by their members. */
 	int has_manifests = json_object_get(root, "manifests") != NULL;
@@ -461,8 +448,7 @@ static int check_kind(const char *media_type, const json_t *root,
 	return 0;
 }
 
-int wp_oci_head_from_json(wp_oci_head *out, const json_t *root,
-			  wp_oci_kind kind, wp_json_ctx *cx)
+int wp_oci_head_from_json(wp_oci_head *out, const json_t *root, wp_oci_kind kind, wp_json_ctx *cx)
 {
 	wp_oci_head h;
 	wasmpack_descriptor subject;
@@ -475,10 +461,9 @@ int wp_oci_head_from_json(wp_oci_head *out, const json_t *root,
 	memset(out, 0, sizeof(*out));
 	if ((error = wp_json_get_string(&media_type, root, "mediaType", 0, cx)) < 0 ||
 	    (error = check_kind(media_type, root, kind, cx)) < 0 ||
-	    (error = wp_json_get_int(&version, NULL, root, "schemaVersion", 2, 2,
-				     WP_JSON_REQUIRED, cx)) < 0 ||
-	    (error = wp_json_get_string_dup(&h.artifact_type, root, "artifactType", 0,
-					    cx)) < 0)
+	    (error = wp_json_get_int(&version, NULL, root, "schemaVersion", 2, 2, WP_JSON_REQUIRED,
+				     cx)) < 0 ||
+	    (error = wp_json_get_string_dup(&h.artifact_type, root, "artifactType", 0, cx)) < 0)
 		goto done;
 	h.schema_version = (int)version;
 	if (h.artifact_type && !wp_media_type_valid(h.artifact_type)) {
@@ -492,8 +477,7 @@ int wp_oci_head_from_json(wp_oci_head *out, const json_t *root,
 	}
 	if ((error = wp_json_get_kvlist(&h.annotations, root, "annotations", 0, cx)) < 0)
 		goto done;
-	if ((error = wp_json_get_descriptor(&subject, &present, root, "subject", 0,
-					    cx)) < 0)
+	if ((error = wp_json_get_descriptor(&subject, &present, root, "subject", 0, cx)) < 0)
 		goto done;
 	if (present) {
 		h.subject = malloc(sizeof(*h.subject));
@@ -511,13 +495,11 @@ done:
 	return error;
 }
 
-int wp_oci_head_to_json(json_t *root, const wp_oci_head *h, wp_oci_kind kind,
-			wp_json_ctx *cx)
+int wp_oci_head_to_json(json_t *root, const wp_oci_head *h, wp_oci_kind kind, wp_json_ctx *cx)
 {
 	int error;
 	if (h->schema_version != 2)
-		return wp_json_error(cx, "schemaVersion", "must be 2, got %d",
-				     h->schema_version);
+		return wp_json_error(cx, "schemaVersion", "must be 2, got %d", h->schema_version);
 	if (h->media_type && (error = check_kind(h->media_type, root, kind, cx)) < 0)
 		return error;
 	if (h->artifact_type && !wp_media_type_valid(h->artifact_type))

@@ -30,8 +30,7 @@ static int openssl_error(const char *what)
 	return wp_error(WASMPACK_ERROR, "cannot %s: openssl: %s", what, reason);
 }
 
-static void to_digest_string(char out[WASMPACK_DIGEST_MAX],
-			     const unsigned char md[SHA256_LEN])
+static void to_digest_string(char out[WASMPACK_DIGEST_MAX], const unsigned char md[SHA256_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
 	memcpy(out, "sha256:", 7);
@@ -136,15 +135,9 @@ int wasmpack_digest_of(char out[WASMPACK_DIGEST_MAX], const void *data, size_t l
 	return 0;
 }
 
-static int is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+static int is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-static int is_lower_hex(char c)
-{
-	return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9');
-}
+static int is_lower_hex(char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); }
 
 /* The OCI grammar without side effects; *why names the first problem.
  *   algorithm-component ::= [a-z0-9]+
@@ -198,8 +191,8 @@ static int check_digest(const char *text, const char **why)
 	}
 	for (p = enc; *p; p++) {
 		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '=' || c == '_' || c == '-')) {
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '=' || c == '_' || c == '-')) {
 			*why = "malformed encoded part";
 			return WASMPACK_EINVALID;
 		}

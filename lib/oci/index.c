@@ -10,8 +10,8 @@ void wasmpack_index_free(wasmpack_index *idx)
 {
 	if (!idx)
 		return;
-	wp_oci_head h = {idx->schema_version, idx->media_type, idx->artifact_type,
-			 idx->subject, idx->annotations};
+	wp_oci_head h = {idx->schema_version, idx->media_type, idx->artifact_type, idx->subject,
+			 idx->annotations};
 	wp_oci_head_dispose(&h);
 	wp_descriptors_free(idx->manifests, idx->manifests_count);
 	free(idx);
@@ -43,9 +43,8 @@ int wasmpack_index_parse(wasmpack_index **out, const void *data, size_t len)
 	idx->artifact_type = h.artifact_type;
 	idx->subject = h.subject;
 	idx->annotations = h.annotations;
-	if ((error = wp_json_get_descriptors(&idx->manifests, &idx->manifests_count,
-					     root, "manifests", WP_JSON_REQUIRED,
-					     &cx)) < 0)
+	if ((error = wp_json_get_descriptors(&idx->manifests, &idx->manifests_count, root,
+					     "manifests", WP_JSON_REQUIRED, &cx)) < 0)
 		goto done;
 	*out = idx;
 	idx = NULL;
@@ -66,8 +65,8 @@ int wasmpack_index_serialize(wasmpack_buf *out, const wasmpack_index *idx)
 	out->data = NULL;
 	out->size = 0;
 	wp_json_ctx_init(&cx, "index");
-	wp_oci_head h = {idx->schema_version, idx->media_type, idx->artifact_type,
-			 idx->subject, idx->annotations};
+	wp_oci_head h = {idx->schema_version, idx->media_type, idx->artifact_type, idx->subject,
+			 idx->annotations};
 	root = json_object();
 	if (!root)
 		return wp_error_nomem();

@@ -12,8 +12,8 @@
 
 /* The strict parse behind both entry points; the top level must be an
  * object, or an array when want_array. */
-static int parse_document(json_t **out, const void *data, size_t len, size_t max,
-			  const char *what, int want_array)
+static int parse_document(json_t **out, const void *data, size_t len, size_t max, const char *what,
+			  int want_array)
 {
 	json_error_t jerr;
 	json_t *root = NULL;
@@ -25,22 +25,19 @@ static int parse_document(json_t **out, const void *data, size_t len, size_t max
 		return wp_error(WASMPACK_EINVALID, "cannot parse %s: no data", what);
 	/* Checked before parsing so a hostile document costs no memory. */
 	if (len > max)
-		return wp_error(WASMPACK_ETOOLARGE,
-				"%s is too large: %zu bytes, the limit is %zu", what,
-				len, max);
-	root = json_loadb(data ? (const char *)data : "", len,
-			  JSON_REJECT_DUPLICATES, &jerr);
+		return wp_error(WASMPACK_ETOOLARGE, "%s is too large: %zu bytes, the limit is %zu",
+				what, len, max);
+	root = json_loadb(data ? (const char *)data : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		if (json_error_code(&jerr) == json_error_out_of_memory)
 			return wp_error_nomem();
 		return wp_error(WASMPACK_EINVALID,
-				"invalid %s: malformed json at line %d, column %d: %s",
-				what, jerr.line, jerr.column, jerr.text);
+				"invalid %s: malformed json at line %d, column %d: %s", what,
+				jerr.line, jerr.column, jerr.text);
 	}
 	if (want_array ? !json_is_array(root) : !json_is_object(root)) {
-		int error = wp_error(WASMPACK_EINVALID,
-				     "invalid %s: expected a json %s, got %s", what,
-				     want_array ? "array" : "object",
+		int error = wp_error(WASMPACK_EINVALID, "invalid %s: expected a json %s, got %s",
+				     what, want_array ? "array" : "object",
 				     wp_json_type_name(root));
 		json_decref(root);
 		return error;
@@ -49,14 +46,12 @@ static int parse_document(json_t **out, const void *data, size_t len, size_t max
 	return 0;
 }
 
-int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
-		  const char *what)
+int wp_json_parse(json_t **out, const void *data, size_t len, size_t max, const char *what)
 {
 	return parse_document(out, data, len, max, what, 0);
 }
 
-int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max,
-			const char *what)
+int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max, const char *what)
 {
 	return parse_document(out, data, len, max, what, 1);
 }
@@ -152,8 +147,7 @@ int wp_json_error(const wp_json_ctx *cx, const char *key, const char *fmt, ...)
 		key = "";
 	if (!*path && !*key)
 		return wp_error(WASMPACK_EINVALID, "invalid %s: %s", cx->what, msg);
-	return wp_error(WASMPACK_EINVALID, "invalid %s: %s%s%s: %s", cx->what, path,
-			dot, key, msg);
+	return wp_error(WASMPACK_EINVALID, "invalid %s: %s%s%s: %s", cx->what, path, dot, key, msg);
 }
 
 const char *wp_json_type_name(const json_t *j)
@@ -201,8 +195,8 @@ static int utf8_valid(const char *s)
 				return 0;
 			cp = (cp << 6) | (p[i] & 0x3F);
 		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
 			return 0;
 		p += n + 1;
 	}
@@ -211,8 +205,8 @@ static int utf8_valid(const char *s)
 
 /* The member under key: NULL when missing or, for optional members, null.
  * A required null is returned so the caller's type check names it. */
-static int member(const json_t **out, const json_t *obj, const char *key,
-		  unsigned flags, wp_json_ctx *cx)
+static int member(const json_t **out, const json_t *obj, const char *key, unsigned flags,
+		  wp_json_ctx *cx)
 {
 	const json_t *v = json_object_get(obj, key);
 	*out = NULL;
@@ -227,8 +221,8 @@ static int member(const json_t **out, const json_t *obj, const char *key,
 	return 0;
 }
 
-int wp_json_get_string(const char **out, const json_t *obj, const char *key,
-		       unsigned flags, wp_json_ctx *cx)
+int wp_json_get_string(const char **out, const json_t *obj, const char *key, unsigned flags,
+		       wp_json_ctx *cx)
 {
 	const json_t *v;
 	int error = member(&v, obj, key, flags, cx);
@@ -236,14 +230,13 @@ int wp_json_get_string(const char **out, const json_t *obj, const char *key,
 	if (error < 0 || !v)
 		return error;
 	if (!json_is_string(v))
-		return wp_json_error(cx, key, "expected a string, got %s",
-				     wp_json_type_name(v));
+		return wp_json_error(cx, key, "expected a string, got %s", wp_json_type_name(v));
 	*out = json_string_value(v);
 	return 0;
 }
 
-int wp_json_get_string_dup(char **out, const json_t *obj, const char *key,
-			   unsigned flags, wp_json_ctx *cx)
+int wp_json_get_string_dup(char **out, const json_t *obj, const char *key, unsigned flags,
+			   wp_json_ctx *cx)
 {
 	const char *s;
 	int error = wp_json_get_string(&s, obj, key, flags, cx);
@@ -254,9 +247,8 @@ int wp_json_get_string_dup(char **out, const json_t *obj, const char *key,
 	return *out ? 0 : wp_error_nomem();
 }
 
-int wp_json_get_int(int64_t *out, int *present, const json_t *obj,
-		    const char *key, int64_t min, int64_t max, unsigned flags,
-		    wp_json_ctx *cx)
+int wp_json_get_int(int64_t *out, int *present, const json_t *obj, const char *key, int64_t min,
+		    int64_t max, unsigned flags, wp_json_ctx *cx)
 {
 	const json_t *v;
 	int error = member(&v, obj, key, flags, cx);
@@ -265,13 +257,11 @@ int wp_json_get_int(int64_t *out, int *present, const json_t *obj,
 	if (error < 0 || !v)
 		return error;
 	if (!json_is_integer(v))
-		return wp_json_error(cx, key, "expected an integer, got %s",
-				     wp_json_type_name(v));
+		return wp_json_error(cx, key, "expected an integer, got %s", wp_json_type_name(v));
 	int64_t n = (int64_t)json_integer_value(v);
 	if (n < min || n > max) {
 		if (min == max)
-			return wp_json_error(cx, key, "must be %" PRId64 ", got %" PRId64,
-					     min, n);
+			return wp_json_error(cx, key, "must be %" PRId64 ", got %" PRId64, min, n);
 		if (max == INT64_MAX)
 			return wp_json_error(cx, key,
 					     "expected an integer >= %" PRId64 ", got %" PRId64,
@@ -287,9 +277,8 @@ int wp_json_get_int(int64_t *out, int *present, const json_t *obj,
 	return 0;
 }
 
-static int get_typed(const json_t **out, const json_t *obj, const char *key,
-		     unsigned flags, wp_json_ctx *cx, json_type type,
-		     const char *type_name)
+static int get_typed(const json_t **out, const json_t *obj, const char *key, unsigned flags,
+		     wp_json_ctx *cx, json_type type, const char *type_name)
 {
 	const json_t *v;
 	int error = member(&v, obj, key, flags, cx);
@@ -303,20 +292,20 @@ static int get_typed(const json_t **out, const json_t *obj, const char *key,
 	return 0;
 }
 
-int wp_json_get_object(const json_t **out, const json_t *obj, const char *key,
-		       unsigned flags, wp_json_ctx *cx)
+int wp_json_get_object(const json_t **out, const json_t *obj, const char *key, unsigned flags,
+		       wp_json_ctx *cx)
 {
 	return get_typed(out, obj, key, flags, cx, JSON_OBJECT, "an object");
 }
 
-int wp_json_get_array(const json_t **out, const json_t *obj, const char *key,
-		      unsigned flags, wp_json_ctx *cx)
+int wp_json_get_array(const json_t **out, const json_t *obj, const char *key, unsigned flags,
+		      wp_json_ctx *cx)
 {
 	return get_typed(out, obj, key, flags, cx, JSON_ARRAY, "an array");
 }
 
-int wp_json_get_strv(wasmpack_strv *out, const json_t *obj, const char *key,
-		     unsigned flags, wp_json_ctx *cx)
+int wp_json_get_strv(wasmpack_strv *out, const json_t *obj, const char *key, unsigned flags,
+		     wp_json_ctx *cx)
 {
 	const json_t *arr;
 	wasmpack_strv v = {NULL, 0};
@@ -353,8 +342,8 @@ done:
 	return error;
 }
 
-int wp_json_get_kvlist(wasmpack_kvlist *out, const json_t *obj,
-		       const char *key, unsigned flags, wp_json_ctx *cx)
+int wp_json_get_kvlist(wasmpack_kvlist *out, const json_t *obj, const char *key, unsigned flags,
+		       wp_json_ctx *cx)
 {
 	const json_t *o;
 	wasmpack_kvlist l = WASMPACK_KVLIST_INIT;
@@ -394,8 +383,7 @@ done:
 	return error;
 }
 
-int wp_json_set_string(json_t *obj, const char *key, const char *value,
-		       wp_json_ctx *cx)
+int wp_json_set_string(json_t *obj, const char *key, const char *value, wp_json_ctx *cx)
 {
 	if (!value)
 		return 0;
@@ -423,8 +411,8 @@ int wp_json_append_new(json_t *arr, json_t *value)
 	return 0;
 }
 
-int wp_json_set_strv(json_t *obj, const char *key, const wasmpack_strv *v,
-		     unsigned flags, wp_json_ctx *cx)
+int wp_json_set_strv(json_t *obj, const char *key, const wasmpack_strv *v, unsigned flags,
+		     wp_json_ctx *cx)
 {
 	json_t *arr = NULL;
 	int error = 0;
@@ -437,8 +425,8 @@ int wp_json_set_strv(json_t *obj, const char *key, const wasmpack_strv *v,
 		if (!v->items[i] || !utf8_valid(v->items[i])) {
 			size_t mark = wp_json_ctx_push_key(cx, key);
 			wp_json_ctx_push_index(cx, i);
-			error = wp_json_error(cx, NULL, v->items[i] ? "not valid utf-8"
-								    : "missing string");
+			error = wp_json_error(cx, NULL,
+					      v->items[i] ? "not valid utf-8" : "missing string");
 			wp_json_ctx_pop(cx, mark);
 			goto done;
 		}
@@ -452,8 +440,8 @@ done:
 	return error;
 }
 
-int wp_json_set_kvlist(json_t *obj, const char *key, const wasmpack_kvlist *l,
-		       unsigned flags, wp_json_ctx *cx)
+int wp_json_set_kvlist(json_t *obj, const char *key, const wasmpack_kvlist *l, unsigned flags,
+		       wp_json_ctx *cx)
 {
 	json_t *o = NULL;
 	int error = 0;

@@ -18,13 +18,11 @@
  * parsing; malformed JSON fails with WASMPACK_EINVALID and a message
  * "invalid WHAT: malformed json at line L, column C: TEXT". On success
  * *out is a new reference the caller json_decref()s. */
-int wp_json_parse(json_t **out, const void *data, size_t len, size_t max,
-		  const char *what);
+int wp_json_parse(json_t **out, const void *data, size_t len, size_t max, const char *what);
 
 /* The same for a document whose top level is an array (Docker's
  * manifest.json in a saved archive). */
-int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max,
-			const char *what);
+int wp_json_parse_array(json_t **out, const void *data, size_t len, size_t max, const char *what);
 
 /* 1 when the len bytes at data are only JSON whitespace (or none): an
  * empty document, which some files (config.json) read as {}. */
@@ -40,8 +38,8 @@ int wp_json_dump(wasmpack_buf *out, const json_t *j);
  * the path of the object they read from and append the key themselves. */
 #define WP_JSON_PATH_MAX 256
 typedef struct wp_json_ctx {
-	const char *what;             /* "manifest", "index", "image config" */
-	char path[WP_JSON_PATH_MAX];  /* "" at the top level */
+	const char *what;            /* "manifest", "index", "image config" */
+	char path[WP_JSON_PATH_MAX]; /* "" at the top level */
 	size_t len;
 } wp_json_ctx;
 
@@ -77,39 +75,37 @@ const char *wp_json_type_name(const json_t *j);
  * A required member that is missing fails with "PATH.KEY: missing". */
 
 /* *out borrows the string from obj, or NULL when absent. */
-int wp_json_get_string(const char **out, const json_t *obj, const char *key,
-		       unsigned flags, wp_json_ctx *cx);
+int wp_json_get_string(const char **out, const json_t *obj, const char *key, unsigned flags,
+		       wp_json_ctx *cx);
 /* *out is a new copy (caller frees), or NULL when absent. */
-int wp_json_get_string_dup(char **out, const json_t *obj, const char *key,
-			   unsigned flags, wp_json_ctx *cx);
+int wp_json_get_string_dup(char **out, const json_t *obj, const char *key, unsigned flags,
+			   wp_json_ctx *cx);
 /* An integer (reals are refused) within [min, max]. *out is set only when
  * the member is present; *present (may be NULL) says whether it was. */
-int wp_json_get_int(int64_t *out, int *present, const json_t *obj,
-		    const char *key, int64_t min, int64_t max, unsigned flags,
-		    wp_json_ctx *cx);
+int wp_json_get_int(int64_t *out, int *present, const json_t *obj, const char *key, int64_t min,
+		    int64_t max, unsigned flags, wp_json_ctx *cx);
 /* *out borrows the object / array from obj, or NULL when absent. */
-int wp_json_get_object(const json_t **out, const json_t *obj, const char *key,
-		       unsigned flags, wp_json_ctx *cx);
-int wp_json_get_array(const json_t **out, const json_t *obj, const char *key,
-		      unsigned flags, wp_json_ctx *cx);
+int wp_json_get_object(const json_t **out, const json_t *obj, const char *key, unsigned flags,
+		       wp_json_ctx *cx);
+int wp_json_get_array(const json_t **out, const json_t *obj, const char *key, unsigned flags,
+		      wp_json_ctx *cx);
 /* An array of strings copied into *out, which must be empty; absent and
  * null leave it empty. On error *out is left empty. */
-int wp_json_get_strv(wasmpack_strv *out, const json_t *obj, const char *key,
-		     unsigned flags, wp_json_ctx *cx);
+int wp_json_get_strv(wasmpack_strv *out, const json_t *obj, const char *key, unsigned flags,
+		     wp_json_ctx *cx);
 /* An object of string values copied into *out (in document order), which
  * must be empty; absent and null leave it empty. Linear in the number of
  * members: keys are already unique because parsing rejects duplicates. On
  * error *out is left empty. */
-int wp_json_get_kvlist(wasmpack_kvlist *out, const json_t *obj,
-		       const char *key, unsigned flags, wp_json_ctx *cx);
+int wp_json_get_kvlist(wasmpack_kvlist *out, const json_t *obj, const char *key, unsigned flags,
+		       wp_json_ctx *cx);
 
 /* Member writers for building documents to serialize. Each checks that
  * strings are valid UTF-8 (WASMPACK_EINVALID naming cx's path and key)
  * and reports allocation failure as WASMPACK_ENOMEM. */
 
 /* Sets obj[key] to the string value; does nothing when value is NULL. */
-int wp_json_set_string(json_t *obj, const char *key, const char *value,
-		       wp_json_ctx *cx);
+int wp_json_set_string(json_t *obj, const char *key, const char *value, wp_json_ctx *cx);
 /* Sets obj[key] to value, stealing the reference. value may be NULL, as
  * returned by a failed json_*() constructor: that is out of memory. */
 int wp_json_set_new(json_t *obj, const char *key, json_t *value);
@@ -119,11 +115,11 @@ int wp_json_append_new(json_t *arr, json_t *value);
 #define WP_JSON_KEEP_EMPTY 2u
 /* Sets obj[key] to an array of v's strings; an empty v is left out unless
  * flags has WP_JSON_KEEP_EMPTY. */
-int wp_json_set_strv(json_t *obj, const char *key, const wasmpack_strv *v,
-		     unsigned flags, wp_json_ctx *cx);
+int wp_json_set_strv(json_t *obj, const char *key, const wasmpack_strv *v, unsigned flags,
+		     wp_json_ctx *cx);
 /* Sets obj[key] to an object of l's pairs; an empty l is left out unless
  * flags has WP_JSON_KEEP_EMPTY. A key repeated in l is an error. */
-int wp_json_set_kvlist(json_t *obj, const char *key, const wasmpack_kvlist *l,
-		       unsigned flags, wp_json_ctx *cx);
+int wp_json_set_kvlist(json_t *obj, const char *key, const wasmpack_kvlist *l, unsigned flags,
+		       wp_json_ctx *cx);
 
 #endif

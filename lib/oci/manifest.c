@@ -10,8 +10,8 @@ void wasmpack_manifest_free(wasmpack_manifest *m)
 {
 	if (!m)
 		return;
-	wp_oci_head h = {m->schema_version, m->media_type, m->artifact_type,
-			 m->subject, m->annotations};
+	wp_oci_head h = {m->schema_version, m->media_type, m->artifact_type, m->subject,
+			 m->annotations};
 	wp_oci_head_dispose(&h);
 	wasmpack_descriptor_dispose(&m->config);
 	wp_descriptors_free(m->layers, m->layers_count);
@@ -30,8 +30,7 @@ int wasmpack_manifest_parse(wasmpack_manifest **out, const void *data, size_t le
 		return wp_error_arg("cannot parse manifest: no output");
 	*out = NULL;
 	wp_json_ctx_init(&cx, "manifest");
-	if ((error = wp_json_parse(&root, data, len, WASMPACK_MANIFEST_MAX,
-				   "manifest")) < 0)
+	if ((error = wp_json_parse(&root, data, len, WASMPACK_MANIFEST_MAX, "manifest")) < 0)
 		goto done;
 	m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -47,10 +46,10 @@ int wasmpack_manifest_parse(wasmpack_manifest **out, const void *data, size_t le
 	m->artifact_type = h.artifact_type;
 	m->subject = h.subject;
 	m->annotations = h.annotations;
-	if ((error = wp_json_get_descriptor(&m->config, NULL, root, "config",
-					    WP_JSON_REQUIRED, &cx)) < 0 ||
-	    (error = wp_json_get_descriptors(&m->layers, &m->layers_count, root,
-					     "layers", WP_JSON_REQUIRED, &cx)) < 0)
+	if ((error = wp_json_get_descriptor(&m->config, NULL, root, "config", WP_JSON_REQUIRED,
+					    &cx)) < 0 ||
+	    (error = wp_json_get_descriptors(&m->layers, &m->layers_count, root, "layers",
+					     WP_JSON_REQUIRED, &cx)) < 0)
 		goto done;
 	*out = m;
 	m = NULL;
@@ -71,15 +70,15 @@ int wasmpack_manifest_serialize(wasmpack_buf *out, const wasmpack_manifest *m)
 	out->data = NULL;
 	out->size = 0;
 	wp_json_ctx_init(&cx, "manifest");
-	wp_oci_head h = {m->schema_version, m->media_type, m->artifact_type,
-			 m->subject, m->annotations};
+	wp_oci_head h = {m->schema_version, m->media_type, m->artifact_type, m->subject,
+			 m->annotations};
 	root = json_object();
 	if (!root)
 		return wp_error_nomem();
 	if ((error = wp_oci_head_to_json(root, &h, WP_OCI_MANIFEST, &cx)) < 0 ||
 	    (error = wp_json_set_descriptor(root, "config", &m->config, &cx)) < 0 ||
-	    (error = wp_json_set_descriptors(root, "layers", m->layers,
-					     m->layers_count, &cx)) < 0 ||
+	    (error = wp_json_set_descriptors(root, "layers", m->layers, m->layers_count, &cx)) <
+		    0 ||
 	    (error = wp_json_dump(out, root)) < 0)
 		goto done;
 done:

@@ -24,8 +24,7 @@
 
 static int echo_len(size_t len, size_t max) { return (int)(len > max ? max : len); }
 
-static int ref_error(const char *text, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int ref_error(const char *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int ref_error(const char *text, const char *fmt, ...)
 {
@@ -39,15 +38,9 @@ static int ref_error(const char *text, const char *fmt, ...)
 			echo_len(len, ECHO_MAX), text, len > ECHO_MAX ? "..." : "", reason);
 }
 
-static int is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+static int is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-static int is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
+static int is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 
 static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
@@ -180,14 +173,14 @@ static char *dup_span(const char *p, size_t len)
 
 /* The spans of a reference's text, as parsing finds them. */
 typedef struct ref_parts {
-	const char *registry;   /* HUB_REGISTRY when the text names none */
+	const char *registry; /* HUB_REGISTRY when the text names none */
 	size_t registry_len;
-	const char *path;       /* the repository as written (no library/) */
+	const char *path; /* the repository as written (no library/) */
 	size_t path_len;
-	const char *prefix;     /* "library/" for official Hub images, else "" */
-	const char *tag;        /* after ':', or NULL */
+	const char *prefix; /* "library/" for official Hub images, else "" */
+	const char *tag;    /* after ':', or NULL */
 	size_t tag_len;
-	const char *digest;     /* after '@', or NULL */
+	const char *digest; /* after '@', or NULL */
 } ref_parts;
 
 /* name[:tag][@digest]: neither a path nor a tag holds '@', and a tag has
@@ -357,9 +350,9 @@ int wasmpack_reference_format(char **out, const wasmpack_reference *ref)
 	*out = NULL;
 	if ((error = check_ref(ref, "format reference")) != 0)
 		return error;
-	*out = wp_asprintf("%s/%s%s%s%s%s", ref->registry, ref->repository,
-			   ref->tag ? ":" : "", ref->tag ? ref->tag : "",
-			   ref->digest ? "@" : "", ref->digest ? ref->digest : "");
+	*out = wp_asprintf("%s/%s%s%s%s%s", ref->registry, ref->repository, ref->tag ? ":" : "",
+			   ref->tag ? ref->tag : "", ref->digest ? "@" : "",
+			   ref->digest ? ref->digest : "");
 	return *out ? 0 : WASMPACK_ENOMEM;
 }
 

@@ -19,9 +19,9 @@
 #define TOKEN_USERNAME "<token>"
 
 /* Bits of the state wp_reg_auth_challenged keeps for one request. */
-#define TRIED_BEARER 1u  /* a Bearer challenge was learned */
-#define TRIED_BASIC 2u   /* a Basic challenge was learned */
-#define TRIED_RENEW 4u   /* a refused token was replaced */
+#define TRIED_BEARER 1u /* a Bearer challenge was learned */
+#define TRIED_BASIC 2u  /* a Basic challenge was learned */
+#define TRIED_RENEW 4u  /* a refused token was replaced */
 
 /* A failure to read credentials while a helper is configured for r is
  * the helper's (it could not be run, failed, or said something
@@ -125,9 +125,10 @@ static int basic_value(char **out, wasmpack_registry *r, int for_identity_token)
 	if (r->password)
 		error = wp_auth_basic_encode(&b64, r->username, r->password);
 	else if (for_identity_token && r->identity_token)
-		error = wp_auth_basic_encode(&b64, r->username && strcmp(r->username, TOKEN_USERNAME)
-							   ? r->username
-							   : TOKEN_USERNAME,
+		error = wp_auth_basic_encode(&b64,
+					     r->username && strcmp(r->username, TOKEN_USERNAME)
+						     ? r->username
+						     : TOKEN_USERNAME,
 					     r->identity_token);
 	pthread_mutex_unlock(&r->lock);
 	if (error || !b64)
@@ -198,8 +199,10 @@ static int fetch_token(wp_auth_token *out, wp_reg_op *op, const char *realm, con
 	 * registry itself is plain http. */
 	if (has_creds && strncasecmp(realm, "https://", 8) != 0 && !is_loopback_url(realm) &&
 	    strncasecmp(r->base, "http://", 7) != 0) {
-		error = wp_error(WASMPACK_EAUTH,
-				 "refusing to send the credentials for %s to a plain-http token service", r->name);
+		error = wp_error(
+			WASMPACK_EAUTH,
+			"refusing to send the credentials for %s to a plain-http token service",
+			r->name);
 		goto done;
 	}
 	req.body_fd = -1;
@@ -216,7 +219,8 @@ static int fetch_token(wp_auth_token *out, wp_reg_op *op, const char *realm, con
 		error = token_exchange(out, &status, op, &req, realm);
 		if (status != 404)
 			goto done;
-		wp_reg_log(r, "* %s does not take OAuth2 requests; asking with Basic credentials", realm);
+		wp_reg_log(r, "* %s does not take OAuth2 requests; asking with Basic credentials",
+			   realm);
 		wasmpack_error_clear();
 		memset(&req, 0, sizeof(req));
 		req.body_fd = -1;
@@ -310,7 +314,8 @@ static int learn_bearer(wasmpack_registry *r, const char *realm, const char *ser
 	int error = 0;
 	pthread_mutex_lock(&r->lock);
 	if (!r->realm || strcmp(r->realm, realm) != 0 ||
-	    (r->service == NULL) != (service == NULL) || (service && strcmp(r->service, service) != 0)) {
+	    (r->service == NULL) != (service == NULL) ||
+	    (service && strcmp(r->service, service) != 0)) {
 		nr = strdup(realm);
 		ns = service ? strdup(service) : NULL;
 		if (!nr || (service && !ns)) {
@@ -364,10 +369,12 @@ int wp_reg_auth_challenged(int *retry, wp_reg_op *op, const wp_http_response *re
 			*state |= TRIED_RENEW;
 			pthread_mutex_lock(&r->lock);
 			if (r->realm)
-				wp_auth_token_cache_remove(r->tokens, r->realm, r->service, &op->scopes);
+				wp_auth_token_cache_remove(r->tokens, r->realm, r->service,
+							   &op->scopes);
 			pthread_mutex_unlock(&r->lock);
 			if (err && strcmp(err, "insufficient_scope") == 0)
-				wp_reg_log(r, "* token lacks scope %s; asking again", scope ? scope : "?");
+				wp_reg_log(r, "* token lacks scope %s; asking again",
+					   scope ? scope : "?");
 		} else if (*state & TRIED_BEARER) {
 			goto done;
 		}

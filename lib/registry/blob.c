@@ -51,8 +51,8 @@ static int past_the_end(int64_t offset, int64_t size)
 		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
 				    "offset %lld is past the end of the blob", (long long)offset);
 	return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
-			    "offset %lld is past the end of the blob (%lld bytes)", (long long)offset,
-			    (long long)size);
+			    "offset %lld is past the end of the blob (%lld bytes)",
+			    (long long)offset, (long long)size);
 }
 
 /* HEAD /v2/<name>/blobs/<digest>: 1 (size in *size), 0, or an error with
@@ -88,8 +88,8 @@ static int blob_head(int64_t *size, wp_reg_op *op, const char *repository, const
 	return error;
 }
 
-int wasmpack_registry_blob_exists(wasmpack_registry *r, const char *repository,
-				  const char *digest, int64_t *size_out)
+int wasmpack_registry_blob_exists(wasmpack_registry *r, const char *repository, const char *digest,
+				  int64_t *size_out)
 {
 	wp_reg_op op;
 	int64_t size = -1;
@@ -269,7 +269,8 @@ static int blob_get_once(wp_reg_op *op, const char *digest, const char *url, int
 			return 0; /* nothing left to read */
 		ranged = rc;
 		if (!ranged) {
-			wp_reg_log(op->r, "* the server ignores Range; skipping %lld bytes", (long long)offset);
+			wp_reg_log(op->r, "* the server ignores Range; skipping %lld bytes",
+				   (long long)offset);
 			ss.skip = offset;
 		}
 	}
@@ -296,7 +297,8 @@ static int blob_get_once(wp_reg_op *op, const char *digest, const char *url, int
 					     "asked for bytes from %lld, got from %lld",
 					     (long long)offset, (long long)start);
 	} else if (resp.status == 200 || resp.status == 206) {
-		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY, "the server answered a %s request with %ld",
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+				     "the server answered a %s request with %ld",
 				     ranged ? "range" : "plain", resp.status);
 		wp_error_set_http(resp.status, NULL);
 	} else {
@@ -317,10 +319,12 @@ int wasmpack_registry_blob_get(wasmpack_registry *r, const char *repository, con
 	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) || (error = check_digest(digest)))
 		goto done;
 	if (!sink || offset < 0) {
-		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "no sink or a negative offset");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				     "no sink or a negative offset");
 		goto done;
 	}
-	if (!(path = wp_asprintf("blobs/%s", digest)) || (error = wp_reg_url(&url, &op, op.repository, path))) {
+	if (!(path = wp_asprintf("blobs/%s", digest)) ||
+	    (error = wp_reg_url(&url, &op, op.repository, path))) {
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
@@ -335,8 +339,10 @@ int wasmpack_registry_blob_get(wasmpack_registry *r, const char *repository, con
 		if (error != WASMPACK_ENETWORK || delivered == 0 || resumes >= BLOB_GET_RESUMES_MAX)
 			break;
 		offset += delivered;
-		wp_reg_log(r, "* lost the connection after %lld bytes of %s (%s); resuming at byte %lld",
-			   (long long)delivered, digest, wasmpack_error_last(), (long long)offset);
+		wp_reg_log(
+			r,
+			"* lost the connection after %lld bytes of %s (%s); resuming at byte %lld",
+			(long long)delivered, digest, wasmpack_error_last(), (long long)offset);
 		wasmpack_error_clear();
 	}
 done:
@@ -382,9 +388,9 @@ typedef struct upload {
 	const char *digest;
 	int64_t size;
 	int fd;
-	int64_t chunk;        /* bytes per PATCH */
-	char *location;       /* newest upload URL */
-	long status;          /* of the last failed answer, 0 = none */
+	int64_t chunk;  /* bytes per PATCH */
+	char *location; /* newest upload URL */
+	long status;    /* of the last failed answer, 0 = none */
 } upload;
 
 /* Takes the answer's Location (when it sent one) as the session's URL. */
@@ -495,7 +501,8 @@ static int upload_put(upload *u, int64_t offset)
 		return error;
 	if (resp.status == 201 || resp.status == 204 || resp.status == 200) {
 		const char *dcd = wp_http_header_get(&resp, "Docker-Content-Digest");
-		if (dcd && wasmpack_digest_validate(dcd) == 0 && !wasmpack_digest_equal(dcd, u->digest))
+		if (dcd && wasmpack_digest_validate(dcd) == 0 &&
+		    !wasmpack_digest_equal(dcd, u->digest))
 			error = wp_error(WASMPACK_EDIGEST, "the registry stored it as %s", dcd);
 	} else {
 		u->status = resp.status;
@@ -571,15 +578,17 @@ static int upload_patches(upload *u, int64_t *done_out)
 			int64_t end = range_end(&resp);
 			int64_t next = end >= 0 ? end + 1 : offset + n;
 			if (next > u->size) {
-				error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
-						     "the registry says it holds %lld bytes of %lld",
-						     (long long)next, (long long)u->size);
+				error = wp_error_why(
+					WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+					"the registry says it holds %lld bytes of %lld",
+					(long long)next, (long long)u->size);
 			} else {
 				stalls = next > offset ? 0 : stalls + 1;
 				if (stalls >= UPLOAD_STALLS_MAX)
-					error = wp_error_why(WASMPACK_ENETWORK, WASMPACK_REASON_REGISTRY,
-							     "the upload does not grow past %lld bytes",
-							     (long long)offset);
+					error = wp_error_why(
+						WASMPACK_ENETWORK, WASMPACK_REASON_REGISTRY,
+						"the upload does not grow past %lld bytes",
+						(long long)offset);
 				offset = next;
 				if (!error)
 					error = follow_location(u, &resp, url);
@@ -625,10 +634,12 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 	upload u = {0};
 	int error;
 
-	if ((error = wp_reg_op_begin(&op, r, repository, "pull,push")) || (error = check_digest(digest)))
+	if ((error = wp_reg_op_begin(&op, r, repository, "pull,push")) ||
+	    (error = check_digest(digest)))
 		goto done;
 	if (size < 0 || fd < 0) {
-		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "no file or a negative size");
+		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				     "no file or a negative size");
 		goto done;
 	}
 	u.op = &op;
@@ -647,7 +658,8 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 		wp_error_save(&saved);
 		int present = blob_head(NULL, &op, op.repository, digest);
 		if (present == 1) {
-			wp_reg_log(r, "* blob %s is in %s/%s after all", digest, r->name, repository);
+			wp_reg_log(r, "* blob %s is in %s/%s after all", digest, r->name,
+				   repository);
 			wasmpack_error_clear();
 			error = 0;
 			break;
@@ -682,7 +694,8 @@ int wasmpack_registry_blob_mount(wasmpack_registry *r, const char *repository, c
 	const char *from = NULL;
 	int error;
 
-	if ((error = wp_reg_op_begin(&op, r, repository, "pull,push")) || (error = check_digest(digest)))
+	if ((error = wp_reg_op_begin(&op, r, repository, "pull,push")) ||
+	    (error = check_digest(digest)))
 		goto done;
 	if ((error = wp_reg_repository(&from_owned, &from, r, from_repository)))
 		goto done;
@@ -720,7 +733,8 @@ int wasmpack_registry_blob_mount(wasmpack_registry *r, const char *repository, c
 	}
 done:
 	if (error < 0 && r) {
-		wp_error_prefix("cannot mount blob '%s' from '%s' into '%s/%s': ", digest ? digest : "(null)",
+		wp_error_prefix("cannot mount blob '%s' from '%s' into '%s/%s': ",
+				digest ? digest : "(null)",
 				from_repository ? from_repository : "(null)", r->name,
 				repository ? repository : "(null)");
 	}

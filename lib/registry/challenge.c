@@ -26,14 +26,14 @@ static char *dup_lower(const char *s, size_t n)
 
 static int is_tchar(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 static int is_token68_char(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("-._~+/", c));
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~+/", c));
 }
 
 static int is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
@@ -63,8 +63,8 @@ static void skip_ows_commas(cparser *p)
 
 static int syntax(const cparser *p, const char *what)
 {
-	return wp_error(WASMPACK_EINVALID,
-			"invalid WWW-Authenticate header: %s at offset %zu", what, p->pos);
+	return wp_error(WASMPACK_EINVALID, "invalid WWW-Authenticate header: %s at offset %zu",
+			what, p->pos);
 }
 
 /* Whether an auth-param (token BWS "=" BWS value) starts at p->pos. A
@@ -267,7 +267,8 @@ static int challenges_append(wp_auth_challenges *list, wp_auth_challenges *tmp)
 {
 	if (!tmp->count)
 		return 0;
-	wp_auth_challenge *items = realloc(list->items, (list->count + tmp->count) * sizeof(*items));
+	wp_auth_challenge *items = realloc(list->items,
+					   (list->count + tmp->count) * sizeof(*items));
 	if (!items)
 		return wp_error_nomem();
 	memcpy(items + list->count, tmp->items, tmp->count * sizeof(*items));
@@ -308,8 +309,7 @@ done:
 	return error;
 }
 
-const wp_auth_challenge *wp_auth_challenges_find(const wp_auth_challenges *list,
-						 const char *scheme)
+const wp_auth_challenge *wp_auth_challenges_find(const wp_auth_challenges *list, const char *scheme)
 {
 	if (!list || !scheme)
 		return NULL;

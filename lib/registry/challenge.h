@@ -8,9 +8,9 @@
 #include "wasmpack/common.h"
 
 /* Limits on what a server can make us hold. */
-#define WP_AUTH_HEADER_MAX 16384       /* bytes of one WWW-Authenticate value */
-#define WP_AUTH_CHALLENGES_MAX 16      /* challenges in one list */
-#define WP_AUTH_PARAMS_MAX 32          /* auth-params in one challenge */
+#define WP_AUTH_HEADER_MAX 16384  /* bytes of one WWW-Authenticate value */
+#define WP_AUTH_CHALLENGES_MAX 16 /* challenges in one list */
+#define WP_AUTH_PARAMS_MAX 32     /* auth-params in one challenge */
 
 /* One challenge. Strings are owned by the list that holds it. */
 typedef struct wp_auth_challenge {
@@ -26,7 +26,10 @@ typedef struct wp_auth_challenges {
 	size_t count;
 } wp_auth_challenges;
 
-#define WP_AUTH_CHALLENGES_INIT {NULL, 0}
+#define WP_AUTH_CHALLENGES_INIT \
+	{                       \
+		NULL, 0         \
+	}
 
 /* Parses one WWW-Authenticate field value (len bytes, not necessarily
  * NUL-terminated) and appends its challenges to list; call once per
@@ -38,8 +41,7 @@ typedef struct wp_auth_challenges {
  * WASMPACK_EINVALID (naming the byte offset) on a syntax error; on error
  * the list is left as it was. A value of only commas and spaces adds
  * nothing and succeeds. */
-int wp_auth_challenges_parse(wp_auth_challenges *list, const char *value,
-			     size_t len);
+int wp_auth_challenges_parse(wp_auth_challenges *list, const char *value, size_t len);
 
 /* The first challenge of scheme (any case), borrowed from list, or NULL. */
 const wp_auth_challenge *wp_auth_challenges_find(const wp_auth_challenges *list,

@@ -83,7 +83,10 @@ static const char *reason_phrase(long status)
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
-	default: return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Unexpected";
+	default:
+		return status >= 500   ? "Server Error"
+		       : status >= 400 ? "Client Error"
+				       : "Unexpected";
 	}
 }
 
@@ -190,7 +193,8 @@ static status_meaning status_meaning_of(const wp_reg_op *op, const wp_http_respo
 		return (status_meaning){WASMPACK_EUNSUPPORTED, WASMPACK_REASON_UNSUPPORTED};
 	if (strcmp(ecode, "TOOMANYREQUESTS") == 0)
 		return (status_meaning){WASMPACK_ENETWORK, WASMPACK_REASON_RATE_LIMITED};
-	if (strstr(ecode, "_INVALID") || ecode_is(ecode, invalid, sizeof(invalid) / sizeof(invalid[0])))
+	if (strstr(ecode, "_INVALID") ||
+	    ecode_is(ecode, invalid, sizeof(invalid) / sizeof(invalid[0])))
 		return (status_meaning){WASMPACK_EINVALID, WASMPACK_REASON_INVALID_INPUT};
 	return m;
 }
@@ -202,7 +206,8 @@ static int body_looks_html(const wp_http_response *resp)
 	size_t i = 0;
 	if (ct && (strstr(ct, "html") || strstr(ct, "HTML")))
 		return 1;
-	while (b && i < resp->body.size && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+	while (b && i < resp->body.size &&
+	       (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
 		i++;
 	return b && i < resp->body.size && b[i] == '<';
 }
@@ -253,7 +258,8 @@ static int read_error_body(char *text, size_t textsz, char *ecode, size_t ecodes
 		}
 		found = text[0] != '\0';
 	} else {
-		static const char *const keys[] = {"error_description", "details", "message", "error"};
+		static const char *const keys[] = {"error_description", "details", "message",
+						   "error"};
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !found; i++) {
 			const char *m = json_string_value(json_object_get(doc, keys[i]));
 			if (m && *m) {
@@ -284,7 +290,8 @@ static void auth_detail(char *out, size_t outsz, const wp_reg_op *op, wasmpack_e
 	else if (reason == WASMPACK_REASON_DENIED)
 		snprintf(out, outsz, " (%s denies this)", r->name);
 	else
-		snprintf(out, outsz, " (the credentials of user '%s' were refused by %s)", user, r->name);
+		snprintf(out, outsz, " (the credentials of user '%s' were refused by %s)", user,
+			 r->name);
 }
 
 static void rate_limit_detail(char *out, size_t outsz, const wp_reg_op *op,
@@ -296,7 +303,8 @@ static void rate_limit_detail(char *out, size_t outsz, const wp_reg_op *op,
 	quote_text(ql, sizeof(ql), limit, limit ? strlen(limit) : 0, sizeof(ql) - 1);
 	quote_text(qr, sizeof(qr), remaining, remaining ? strlen(remaining) : 0, sizeof(qr) - 1);
 	if (limit || remaining)
-		snprintf(out, outsz, " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
+		snprintf(out, outsz,
+			 " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
 			 op->r->name, limit ? ql : "?", remaining ? qr : "?");
 	else
 		snprintf(out, outsz, " (%s is rate limiting)", op->r->name);
@@ -313,7 +321,8 @@ int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 			char q[WP_REG_QUOTE_MAX + 1];
 			quote_text(q, sizeof(q), (const char *)resp->body.data, resp->body.size,
 				   WP_REG_QUOTE_MAX);
-			snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), q[0] ? ": " : "", q);
+			snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status),
+				 q[0] ? ": " : "", q);
 		} else {
 			snprintf(text, sizeof(text), "%s", reason_phrase(status));
 		}
@@ -536,7 +545,8 @@ static int probe(long *status, wp_reg_op *op, const char *base, int no_retry)
 	memset(&resp, 0, sizeof(resp));
 	int error = wp_http_do(&resp, op->h, &req);
 	if (!error) {
-		atomic_fetch_add(&op->r->requests, (uint64_t)(resp.attempts > 0 ? resp.attempts : 1));
+		atomic_fetch_add(&op->r->requests,
+				 (uint64_t)(resp.attempts > 0 ? resp.attempts : 1));
 		*status = resp.status;
 	}
 	wp_http_response_dispose(&resp);
@@ -649,8 +659,8 @@ int wp_reg_op_begin(wp_reg_op *op, wasmpack_registry *r, const char *repository,
 	if (!r)
 		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
 				    "registry: no client");
-	if (repository && (error = wp_reg_repository(&op->repository_owned, &op->repository, r,
-						     repository)))
+	if (repository &&
+	    (error = wp_reg_repository(&op->repository_owned, &op->repository, r, repository)))
 		return error;
 	if (op->repository && actions &&
 	    (error = wp_auth_scopes_add_repository(&op->scopes, op->repository, actions)))
@@ -711,7 +721,8 @@ int wasmpack_registry_ping(wasmpack_registry *r)
 	wp_http_request req = {0};
 	char *url = NULL;
 	int error;
-	if ((error = wp_reg_op_begin(&op, r, NULL, NULL)) || (error = wp_reg_url(&url, &op, NULL, "")))
+	if ((error = wp_reg_op_begin(&op, r, NULL, NULL)) ||
+	    (error = wp_reg_url(&url, &op, NULL, "")))
 		goto done;
 	req.method = "GET";
 	req.url = url;

@@ -33,8 +33,7 @@ int wp_cred_helper_name_valid(const char *name)
 /* The first line of text, trimmed, with bytes a message must not hold
  * replaced and every occurrence of secret (matched in the raw text, so a
  * cut line cannot leave part of one) masked, into dst. */
-static void message_from(char *dst, size_t dstlen, const char *text, size_t n,
-			 const char *secret)
+static void message_from(char *dst, size_t dstlen, const char *text, size_t n, const char *secret)
 {
 	size_t sl = secret ? strlen(secret) : 0, i = 0, j = 0;
 	while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
@@ -75,9 +74,8 @@ static void helper_failure_message(char *msg, size_t size, const wp_spawn_result
  * with the helper's message (stdout, else stderr), secret masked. The
  * helper is looked up on PATH first, as exec.LookPath does for docker, so
  * a missing helper is told apart from one that failed. */
-static int run_helper(wasmpack_buf *out, const char *name, const char *action,
-		      const char *server, const void *input, size_t input_len,
-		      const char *secret)
+static int run_helper(wasmpack_buf *out, const char *name, const char *action, const char *server,
+		      const void *input, size_t input_len, const char *secret)
 {
 	char prog[sizeof(WP_CRED_HELPER_PREFIX) + WP_CRED_HELPER_NAME_MAX];
 	char label[sizeof(prog) + 64];
@@ -107,8 +105,8 @@ static int run_helper(wasmpack_buf *out, const char *name, const char *action,
 		res.out.size = res.out_cap = 0;
 		goto done;
 	}
-	message_from(msg, sizeof(msg), res.out.data ? (const char *)res.out.data : "",
-		     res.out.size, secret);
+	message_from(msg, sizeof(msg), res.out.data ? (const char *)res.out.data : "", res.out.size,
+		     secret);
 	if (strcmp(msg, NOT_FOUND_MESSAGE) == 0) {
 		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s'", what, prog);
 		goto done;
@@ -122,10 +120,7 @@ done:
 	return error;
 }
 
-static char *dup_nonempty(const char *s)
-{
-	return s && *s ? strdup(s) : NULL;
-}
+static char *dup_nonempty(const char *s) { return s && *s ? strdup(s) : NULL; }
 
 int wp_cred_helper_get(wasmpack_credential *out, const char *helper, const char *server)
 {
@@ -145,8 +140,8 @@ int wp_cred_helper_get(wasmpack_credential *out, const char *helper, const char 
 		goto done;
 	}
 	wp_json_ctx_init(&cx, what);
-	if ((error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
-					       what)) < 0 ||
+	if ((error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX, what)) <
+		    0 ||
 	    (error = wp_json_get_string(&user, root, "Username", 0, &cx)) < 0 ||
 	    (error = wp_json_get_string(&secret, root, "Secret", 0, &cx)) < 0)
 		goto done;
@@ -186,9 +181,10 @@ int wp_cred_helper_store(const char *helper, const char *server, const wasmpack_
 	    json_object_set_new(doc, "Username", json_string(user ? user : "")) ||
 	    json_object_set_new(doc, "Secret", json_string(secret ? secret : ""))) {
 		/* json_string fails on invalid UTF-8 as well as on no memory. */
-		error = wp_error(WASMPACK_EINVALID,
-				 "cannot store credentials for '%s': not valid UTF-8 (or out of memory)",
-				 server);
+		error = wp_error(
+			WASMPACK_EINVALID,
+			"cannot store credentials for '%s': not valid UTF-8 (or out of memory)",
+			server);
 		goto done;
 	}
 	if ((error = wp_json_dump(&in, doc)) < 0)
@@ -223,12 +219,14 @@ int wp_cred_helper_list(wasmpack_kvlist *out, const char *helper)
 	if ((error = run_helper(&buf, helper, "list", NULL, NULL, 0, NULL)) < 0)
 		return error;
 	if (!wp_json_blank(buf.data, buf.size) &&
-	    (error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX,
-					       what)) == 0) {
-		json_object_foreach(root, key, v) {
+	    (error = wp_auth_json_parse_secret(&root, buf.data, buf.size, HELPER_OUT_MAX, what)) ==
+		    0) {
+		json_object_foreach(root, key, v)
+		{
 			const char *user = json_is_string(v) ? json_string_value(v) : "";
-			if ((error = wasmpack_kvlist_set(out, key,
-							 strcmp(user, WP_CRED_TOKEN_USERNAME) ? user : "")) < 0)
+			if ((error = wasmpack_kvlist_set(
+				     out, key, strcmp(user, WP_CRED_TOKEN_USERNAME) ? user : "")) <
+			    0)
 				break;
 		}
 	}

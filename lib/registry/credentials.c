@@ -25,8 +25,7 @@
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX (8 * 1024 * 1024)
 
-static const char *const hub_keys[] = {"docker.io", "index.docker.io",
-				       WP_AUTH_DOCKER_HUB_API_HOST};
+static const char *const hub_keys[] = {"docker.io", "index.docker.io", WP_AUTH_DOCKER_HUB_API_HOST};
 
 /* ------------------------------------------------------------------ */
 /* Locating and reading config.json                                    */
@@ -67,8 +66,8 @@ static int resolve_dir(char **out, const wasmpack_credentials_options *opts)
 	} else {
 		struct passwd pw, *res = NULL;
 		char buf[4096];
-		if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 || !res ||
-		    !pw.pw_dir || !*pw.pw_dir)
+		if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 || !res || !pw.pw_dir ||
+		    !*pw.pw_dir)
 			return wp_error(WASMPACK_ENOTFOUND,
 					"cannot find the docker config directory: "
 					"neither DOCKER_CONFIG nor HOME is set");
@@ -216,8 +215,7 @@ static int key_matches(const char *key, const char *host)
 	char *kh = NULL;
 	if (wp_auth_key_host(&kh, key) < 0)
 		return 0;
-	int m = wp_auth_is_docker_hub(host) ? wp_auth_is_docker_hub(kh)
-					    : strcasecmp(kh, host) == 0;
+	int m = wp_auth_is_docker_hub(host) ? wp_auth_is_docker_hub(kh) : strcasecmp(kh, host) == 0;
 	free(kh);
 	return m;
 }
@@ -240,7 +238,8 @@ static const char *find_key(const json_t *obj, const char *host)
 			if ((it = json_object_iter_at((json_t *)obj, hub_keys[i])))
 				return json_object_iter_key(it);
 	}
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		if (key_matches(key, host))
 			return key;
 	}
@@ -308,8 +307,7 @@ static int read_entry(wasmpack_credential *out, const json_t *entry, const char 
 		if ((error = wp_auth_basic_decode(&du, &dp, auth)) < 0) {
 			if (error != WASMPACK_EINVALID)
 				return error;
-			return wp_json_error(&cx, "auth",
-					     "expected base64 of 'username:password'");
+			return wp_json_error(&cx, "auth", "expected base64 of 'username:password'");
 		}
 		user = du;
 		pass = dp;
@@ -371,14 +369,16 @@ static int remove_entries(json_t *auths, const char *host, int only_secrets)
 	if (!auths)
 		return 0;
 	const char *primary = wp_auth_config_key(host);
-	json_object_foreach_safe(auths, tmp, key, v) {
+	json_object_foreach_safe(auths, tmp, key, v)
+	{
 		int match = strcmp(key, primary) == 0 || key_matches(key, host);
 		if (!match)
 			continue;
 		if (only_secrets) {
 			int has = 0;
 			for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++) {
-				json_t *s = json_is_object(v) ? json_object_get(v, secret_keys[i]) : NULL;
+				json_t *s = json_is_object(v) ? json_object_get(v, secret_keys[i])
+							      : NULL;
 				if (json_is_string(s) && *json_string_value(s))
 					has = 1;
 			}
@@ -396,8 +396,7 @@ static int remove_entries(json_t *auths, const char *host, int only_secrets)
 
 /* host's login from the file c, or (*helper set, borrowed from c, *out
  * untouched) the name of the helper that holds it. */
-static int config_lookup(wasmpack_credential *out, const char **helper, config *c,
-			 const char *host)
+static int config_lookup(wasmpack_credential *out, const char **helper, config *c, const char *host)
 {
 	json_t *auths = NULL;
 	int error;
@@ -434,8 +433,8 @@ done:
 	return error;
 }
 
-int wp_credentials_get_from_json(wasmpack_credential *out, char **helper,
-				 const char *registry, const void *data, size_t len)
+int wp_credentials_get_from_json(wasmpack_credential *out, char **helper, const char *registry,
+				 const void *data, size_t len)
 {
 	config c = {0};
 	char *host = NULL;
@@ -468,8 +467,7 @@ static int check_credential(const char *host, const wasmpack_credential *cred)
 		return wp_error(WASMPACK_EINVALID, "cannot store credentials for '%s': none given",
 				host);
 	int token = cred->identity_token && *cred->identity_token;
-	if (!token && (!cred->username || !*cred->username || !cred->password ||
-		       !*cred->password))
+	if (!token && (!cred->username || !*cred->username || !cred->password || !*cred->password))
 		return wp_error(WASMPACK_EINVALID,
 				"cannot store credentials for '%s': need a username and a "
 				"password, or an identity token",
@@ -574,9 +572,9 @@ int wasmpack_credentials_erase(const char *registry, const wasmpack_credentials_
 		erased = 1;
 	}
 	error = erased ? 0
-		       : wp_error(WASMPACK_ENOTFOUND, "not logged in to '%s': no credentials in %s%s%s",
-				  host, c.what, helper ? " or " WP_CRED_HELPER_PREFIX : "",
-				  helper ? helper : "");
+		       : wp_error(WASMPACK_ENOTFOUND,
+				  "not logged in to '%s': no credentials in %s%s%s", host, c.what,
+				  helper ? " or " WP_CRED_HELPER_PREFIX : "", helper ? helper : "");
 done:
 	free(host);
 	config_dispose(&c);
@@ -635,7 +633,8 @@ int wasmpack_credentials_list(wasmpack_kvlist *out, const wasmpack_credentials_o
 	if ((error = config_load(&c, opts)) < 0 || (error = get_auths(&auths, &c, 0)) < 0)
 		goto done;
 	if (auths) {
-		json_object_foreach(auths, key, v) {
+		json_object_foreach(auths, key, v)
+		{
 			wasmpack_credential cred = WASMPACK_CREDENTIAL_INIT;
 			error = read_entry(&cred, v, key, &c);
 			if (error == 0)
@@ -661,7 +660,8 @@ int wasmpack_credentials_list(wasmpack_kvlist *out, const wasmpack_credentials_o
 			goto done;
 	}
 	if (helpers) {
-		json_object_foreach((json_t *)helpers, key, v) {
+		json_object_foreach((json_t *)helpers, key, v)
+		{
 			if (!wasmpack_kvlist_get(&l, key) &&
 			    (error = wasmpack_kvlist_set(&l, key, "")) < 0)
 				goto done;

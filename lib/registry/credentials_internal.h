@@ -20,8 +20,8 @@
  * empty. Otherwise *out owns new strings (caller disposes). Errors as
  * wasmpack_credentials_get(): WASMPACK_ENOTFOUND, WASMPACK_EINVALID for a
  * malformed document, WASMPACK_ETOOLARGE over the config size limit. */
-int wp_credentials_get_from_json(wasmpack_credential *out, char **helper,
-				 const char *registry, const void *data, size_t len);
+int wp_credentials_get_from_json(wasmpack_credential *out, char **helper, const char *registry,
+				 const void *data, size_t len);
 
 /* 1 when name can name a helper program (1 to WP_CRED_HELPER_NAME_MAX
  * printable bytes, no space or '/'), else 0. */
@@ -38,8 +38,7 @@ int wp_cred_helper_name_valid(const char *name);
 int wp_cred_helper_get(wasmpack_credential *out, const char *helper, const char *server);
 
 /* Stores cred under server. */
-int wp_cred_helper_store(const char *helper, const char *server,
-			 const wasmpack_credential *cred);
+int wp_cred_helper_store(const char *helper, const char *server, const wasmpack_credential *cred);
 
 /* Erases server's login: 0, or WASMPACK_ENOTFOUND when there was none. */
 int wp_cred_helper_erase(const char *helper, const char *server);

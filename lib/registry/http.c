@@ -101,7 +101,7 @@ static int ci_contains(const char *s, size_t n, const char *needle)
 static int secret_param(const char *key, size_t n)
 {
 	static const char *const exact[] = {"_state", "sig", "code", "key", NULL};
-	static const char *const parts[] = {"token", "secret", "passw",
+	static const char *const parts[] = {"token",     "secret",     "passw",
 					    "signature", "credential", NULL};
 	for (size_t i = 0; exact[i]; i++)
 		if (strlen(exact[i]) == n && strncasecmp(key, exact[i], n) == 0)
@@ -181,13 +181,13 @@ int wp_http_url_resolve(char **out, const char *base, const char *ref)
 	 * fragment only replaces the fragment (curl would drop the last path
 	 * segment). */
 	CURLUcode uc = !ref ? CURLUE_BAD_HANDLE
-		       : ref[0] == '#' ? curl_url_set(u, CURLUPART_FRAGMENT, ref[1] ? ref + 1 : NULL, 0)
-				       : curl_url_set(u, CURLUPART_URL, ref, 0);
+		       : ref[0] == '#'
+			       ? curl_url_set(u, CURLUPART_FRAGMENT, ref[1] ? ref + 1 : NULL, 0)
+			       : curl_url_set(u, CURLUPART_URL, ref, 0);
 	if (uc != CURLUE_OK) {
 		error = wp_error(WASMPACK_EINVALID, "cannot resolve '%s' against '%s'",
 				 ref ? redact_url(shown, sizeof(shown), ref) : "",
-				 redact_url(shown + sizeof(shown) / 2,
-					    sizeof(shown) / 2, base));
+				 redact_url(shown + sizeof(shown) / 2, sizeof(shown) / 2, base));
 		goto done;
 	}
 	if (curl_url_get(u, CURLUPART_URL, &got, 0) != CURLUE_OK) {
@@ -243,8 +243,8 @@ int wp_http_same_origin(const char *a, const char *b)
 	origin x = {NULL, NULL, NULL}, y = {NULL, NULL, NULL};
 	int same = 0;
 	if (origin_of(&x, a) == 0 && origin_of(&y, b) == 0)
-		same = strcasecmp(x.scheme, y.scheme) == 0 &&
-		       strcasecmp(x.host, y.host) == 0 && strcmp(x.port, y.port) == 0;
+		same = strcasecmp(x.scheme, y.scheme) == 0 && strcasecmp(x.host, y.host) == 0 &&
+		       strcmp(x.port, y.port) == 0;
 	origin_dispose(&x);
 	origin_dispose(&y);
 	return same;
@@ -373,12 +373,12 @@ typedef struct xfer {
 	wp_http_response *resp;
 	long status;
 	size_t header_bytes;
-	size_t max_body;    /* for 2xx bodies kept in memory */
+	size_t max_body; /* for 2xx bodies kept in memory */
 	size_t body_alloc;
-	size_t discarded;   /* error body bytes beyond ERROR_BODY_MAX */
-	int truncated;      /* we hung up on a long error body: not a failure */
-	uint64_t *sunk;     /* bytes handed to the sink, over all attempts */
-	int abort_code;     /* set when one of our callbacks stopped curl */
+	size_t discarded; /* error body bytes beyond ERROR_BODY_MAX */
+	int truncated;    /* we hung up on a long error body: not a failure */
+	uint64_t *sunk;   /* bytes handed to the sink, over all attempts */
+	int abort_code;   /* set when one of our callbacks stopped curl */
 	/* request body */
 	const unsigned char *mem;
 	int fd;
@@ -389,8 +389,8 @@ static int is_2xx(long status) { return status >= 200 && status < 300; }
 
 static size_t trim_end(const char *s, size_t n)
 {
-	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' ||
-			 s[n - 1] == '\t'))
+	while (n > 0 &&
+	       (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	return n;
 }
@@ -591,13 +591,10 @@ static int header_named(const char *line, const char *name)
 	       (line[n] == ':' || line[n] == ';' || line[n] == ' ');
 }
 
-static int has_line_break(const char *s)
-{
-	return s && strpbrk(s, "\r\n") != NULL;
-}
+static int has_line_break(const char *s) { return s && strpbrk(s, "\r\n") != NULL; }
 
-static int build_headers(struct curl_slist **out, const wp_http_request *req,
-			 const char *method, int send_auth)
+static int build_headers(struct curl_slist **out, const wp_http_request *req, const char *method,
+			 int send_auth)
 {
 	struct curl_slist *list = NULL, *next;
 	int have_ctype = 0, have_expect = 0;
@@ -649,15 +646,14 @@ fail:
 	return WASMPACK_ENOMEM;
 }
 
-#define SETOPT(opt, val)                                                       \
-	do {                                                                   \
-		if (cc == CURLE_OK)                                            \
-			cc = curl_easy_setopt(c, opt, val);                    \
+#define SETOPT(opt, val)                                    \
+	do {                                                \
+		if (cc == CURLE_OK)                         \
+			cc = curl_easy_setopt(c, opt, val); \
 	} while (0)
 
 /* Sets up the handle for one request; the body (if any) comes from x. */
-static int setup(wp_http *h, xfer *x, const char *method, int with_body,
-		 struct curl_slist *headers)
+static int setup(wp_http *h, xfer *x, const char *method, int with_body, struct curl_slist *headers)
 {
 	CURL *c = h->curl;
 	CURLcode cc = CURLE_OK;
@@ -753,10 +749,8 @@ static int retryable_curl(CURLcode cc)
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
+	case CURLE_HTTP2_STREAM: return 1;
+	default: return 0;
 	}
 }
 
@@ -831,8 +825,7 @@ static void log_line(wp_http *h, const char *fmt, ...)
 }
 
 /* Appends " name=value" for the response fields worth seeing in a log. */
-static void log_response(wp_http *h, const wp_http_response *r, long status,
-			 const char *url)
+static void log_response(wp_http *h, const wp_http_response *r, long status, const char *url)
 {
 	char shown[URL_SHOWN_MAX], extra[512];
 	outbuf o = {extra, sizeof(extra), 0};
@@ -877,7 +870,7 @@ static void log_response(wp_http *h, const wp_http_response *r, long status,
 
 static const char *known_method(const char *m)
 {
-	static const char *const methods[] = {"GET", "HEAD", "PUT", "POST",
+	static const char *const methods[] = {"GET",   "HEAD",   "PUT", "POST",
 					      "PATCH", "DELETE", NULL};
 	for (size_t i = 0; methods[i]; i++)
 		if (strcmp(m, methods[i]) == 0)
@@ -885,10 +878,7 @@ static const char *known_method(const char *m)
 	return NULL;
 }
 
-static int is_redirect(long s)
-{
-	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
-}
+static int is_redirect(long s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
 
 /* The method (and whether the body goes along) after a redirect. */
 static const char *method_after_redirect(long status, const char *method, int *with_body)
@@ -919,7 +909,8 @@ static int check_request(const wp_http_request *req, const char **method, int *w
 	int mem = req->body && req->body_len > 0;
 	int file = req->body_fd >= 0 && req->body_fd_len > 0;
 	if (mem && file)
-		return wp_error(WASMPACK_EINVALID, "a request body comes from memory or a file, not both");
+		return wp_error(WASMPACK_EINVALID,
+				"a request body comes from memory or a file, not both");
 	if (req->body_fd >= 0 && (req->body_fd_len < 0 || req->body_offset < 0))
 		return wp_error(WASMPACK_EINVALID, "negative request body range");
 	*with_body = mem || file;
@@ -967,18 +958,14 @@ static wasmpack_error_reason transport_reason(CURLcode cc)
 {
 	switch (cc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return WASMPACK_REASON_DNS;
-	case CURLE_COULDNT_CONNECT:
-		return WASMPACK_REASON_CONNECTION_REFUSED;
-	case CURLE_OPERATION_TIMEDOUT:
-		return WASMPACK_REASON_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_PROXY: return WASMPACK_REASON_DNS;
+	case CURLE_COULDNT_CONNECT: return WASMPACK_REASON_CONNECTION_REFUSED;
+	case CURLE_OPERATION_TIMEDOUT: return WASMPACK_REASON_TIMEOUT;
 	case CURLE_PEER_FAILED_VERIFICATION: /* = CURLE_SSL_CACERT since 7.62 */
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-		return WASMPACK_REASON_TLS_VERIFY;
+	case CURLE_SSL_INVALIDCERTSTATUS: return WASMPACK_REASON_TLS_VERIFY;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
@@ -987,10 +974,8 @@ static wasmpack_error_reason transport_reason(CURLcode cc)
 	case CURLE_SSL_ENGINE_INITFAILED:
 	case CURLE_SSL_SHUTDOWN_FAILED:
 	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_USE_SSL_FAILED:
-		return WASMPACK_REASON_TLS;
-	default:
-		return WASMPACK_REASON_CONNECTION;
+	case CURLE_USE_SSL_FAILED: return WASMPACK_REASON_TLS;
+	default: return WASMPACK_REASON_CONNECTION;
 	}
 }
 
@@ -1031,15 +1016,15 @@ typedef struct exchange {
 	const wp_http_request *req;
 	wp_http_response resp;
 	struct curl_slist *headers;
-	char *url;                 /* where the next attempt goes */
-	const char *method;        /* changes on 303 and friends */
+	char *url;          /* where the next attempt goes */
+	const char *method; /* changes on 303 and friends */
 	int with_body;
-	int auth_ok;               /* falls for good at the first origin change */
+	int auth_ok; /* falls for good at the first origin change */
 	int hops, retries, attempts;
-	int plain_checked;         /* peer_speaks_tls was asked */
-	uint64_t sunk;             /* bytes handed to the sink, all attempts */
+	int plain_checked; /* peer_speaks_tls was asked */
+	uint64_t sunk;     /* bytes handed to the sink, all attempts */
 	long status;
-	long long started_us;      /* before the first attempt */
+	long long started_us; /* before the first attempt */
 } exchange;
 
 static void xfer_init(xfer *x, exchange *e)
@@ -1173,8 +1158,9 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 				    redact_url(shown, sizeof(shown), e->url),
 				    (unsigned long long)e->sunk, wl, why);
 	if (x->status > 0)
-		return wp_error_why(WASMPACK_ENETWORK, reason, "incomplete %ld response from %s: %.*s",
-				    x->status, redact_url(shown, sizeof(shown), e->url), wl, why);
+		return wp_error_why(WASMPACK_ENETWORK, reason,
+				    "incomplete %ld response from %s: %.*s", x->status,
+				    redact_url(shown, sizeof(shown), e->url), wl, why);
 
 	return connect_failure(e, reason, why, wl);
 }
@@ -1189,11 +1175,12 @@ static int follow_redirect(exchange *e)
 	const char *loc = wp_http_header_get(&e->resp, "Location");
 	redact_url(shown, sizeof(shown), e->url);
 	if (!loc || !*loc)
-		return wp_error(WASMPACK_EINVALID, "redirect %ld from %s has no Location", e->status,
-				shown);
+		return wp_error(WASMPACK_EINVALID, "redirect %ld from %s has no Location",
+				e->status, shown);
 	if (e->hops >= h->opts.max_redirects)
 		return wp_error(WASMPACK_EINVALID, "too many redirects from %s (more than %d)",
-				redact_url(shown2, sizeof(shown2), e->req->url), h->opts.max_redirects);
+				redact_url(shown2, sizeof(shown2), e->req->url),
+				h->opts.max_redirects);
 	if (wp_http_url_resolve(&next, e->url, loc))
 		return wp_error(WASMPACK_EINVALID, "redirect from %s has an invalid Location '%s'",
 				shown, redact_url(shown2, sizeof(shown2), loc));
@@ -1203,10 +1190,12 @@ static int follow_redirect(exchange *e)
 	redact_url(shown2, sizeof(shown2), next);
 	if (!to)
 		error = wp_error(WASMPACK_EINVALID,
-				 "redirect from %s to %s refused: not http or https", shown, shown2);
+				 "redirect from %s to %s refused: not http or https", shown,
+				 shown2);
 	else if (from && strcmp(from, "https") == 0 && strcmp(to, "http") == 0)
 		error = wp_error(WASMPACK_EINVALID,
-				 "redirect from %s to %s refused: it would drop TLS", shown, shown2);
+				 "redirect from %s to %s refused: it would drop TLS", shown,
+				 shown2);
 	if (error) {
 		free(next);
 		return error;

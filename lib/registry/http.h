@@ -29,17 +29,17 @@
 typedef void (*wp_http_log_cb)(const char *line, void *payload);
 
 typedef struct wp_http_options {
-	int insecure;              /* skip TLS verification */
-	const char *ca_file;       /* extra CA bundle (PEM), borrowed */
-	long connect_timeout_ms;   /* 0 = 10000 */
-	long low_speed_bytes;      /* abort below this rate ... (0 = 1024) */
-	long low_speed_seconds;    /* ... for this long (0 = 30) */
-	int max_retries;           /* attempts after the first; -1 = none, 0 = 4 */
-	long retry_base_ms;        /* first backoff step; 0 = 500 */
-	long retry_max_ms;         /* cap of one wait, Retry-After included; 0 = 10000 */
-	int max_redirects;         /* 0 = 5 */
-	const char *user_agent;    /* NULL = "wasmpack/VERSION" */
-	wp_http_log_cb log;        /* NULL = no log */
+	int insecure;            /* skip TLS verification */
+	const char *ca_file;     /* extra CA bundle (PEM), borrowed */
+	long connect_timeout_ms; /* 0 = 10000 */
+	long low_speed_bytes;    /* abort below this rate ... (0 = 1024) */
+	long low_speed_seconds;  /* ... for this long (0 = 30) */
+	int max_retries;         /* attempts after the first; -1 = none, 0 = 4 */
+	long retry_base_ms;      /* first backoff step; 0 = 500 */
+	long retry_max_ms;       /* cap of one wait, Retry-After included; 0 = 10000 */
+	int max_redirects;       /* 0 = 5 */
+	const char *user_agent;  /* NULL = "wasmpack/VERSION" */
+	wp_http_log_cb log;      /* NULL = no log */
 	void *log_payload;
 } wp_http_options;
 
@@ -54,8 +54,8 @@ int wp_http_new(wp_http **out, const wp_http_options *opts);
 void wp_http_free(wp_http *h);
 
 typedef struct wp_http_request {
-	const char *method;        /* "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE" */
-	const char *url;           /* absolute */
+	const char *method;         /* "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE" */
+	const char *url;            /* absolute */
 	const char *const *headers; /* "Name: value" lines, borrowed */
 	size_t headers_count;
 	/* Authorization header value ("Bearer x"), sent only to the origin of
@@ -66,10 +66,10 @@ typedef struct wp_http_request {
 	 * Content-Length; POST without a body sends "Content-Length: 0". */
 	const void *body;
 	size_t body_len;
-	int body_fd;               /* -1 = none (set it: 0 is a valid fd) */
+	int body_fd; /* -1 = none (set it: 0 is a valid fd) */
 	int64_t body_offset;
 	int64_t body_fd_len;
-	int follow_redirects;      /* follow 301/302/303/307/308 */
+	int follow_redirects; /* follow 301/302/303/307/308 */
 	/* Response body: streamed to sink for 2xx answers (then not kept),
 	 * otherwise kept in memory up to max_body (0 = WP_HTTP_BODY_MAX;
 	 * more fails with WASMPACK_ETOOLARGE). Error bodies (non-2xx) are
@@ -78,7 +78,7 @@ typedef struct wp_http_request {
 	wasmpack_write_cb sink;
 	void *sink_payload;
 	size_t max_body;
-	int no_retry;              /* for requests that must not be replayed */
+	int no_retry; /* for requests that must not be replayed */
 } wp_http_request;
 
 typedef struct wp_http_header {
@@ -88,11 +88,11 @@ typedef struct wp_http_header {
 
 typedef struct wp_http_response {
 	long status;
-	wp_http_header *headers;   /* of the final response, in order */
+	wp_http_header *headers; /* of the final response, in order */
 	size_t headers_count;
-	wasmpack_buf body;         /* empty when streamed to a sink */
-	char *url;                 /* the URL that answered (after redirects) */
-	int attempts;              /* requests sent, retries and redirects included */
+	wasmpack_buf body; /* empty when streamed to a sink */
+	char *url;         /* the URL that answered (after redirects) */
+	int attempts;      /* requests sent, retries and redirects included */
 } wp_http_response;
 
 /* Sends req and fills *out (the caller disposes it) with the final

@@ -31,28 +31,28 @@
 #define WP_REG_QUOTE_MAX 200
 
 struct wasmpack_registry {
-	char *name;                    /* as given: "docker.io", "localhost:5000" */
-	char *host;                    /* where the API is: "registry-1.docker.io" */
-	int loopback;                  /* localhost, 127.0.0.0/8, [::1] */
+	char *name;   /* as given: "docker.io", "localhost:5000" */
+	char *host;   /* where the API is: "registry-1.docker.io" */
+	int loopback; /* localhost, 127.0.0.0/8, [::1] */
 	wasmpack_registry_options opts;
 	wp_http_options http_opts;
 
 	/* Set once, at the first request, under scheme_lock. */
 	pthread_mutex_t scheme_lock;
-	char *base;                    /* "https://host" or "http://host" */
+	char *base; /* "https://host" or "http://host" */
 
 	/* Taken while credentials are looked up (a helper may run). */
 	pthread_mutex_t creds_lock;
 
-	pthread_mutex_t lock;          /* guards everything below */
+	pthread_mutex_t lock; /* guards everything below */
 	wp_http *pool[WP_REG_POOL_MAX];
 	size_t pool_count;
 	int creds_loaded;
-	char *username;                /* NULL = anonymous */
-	char *password;                /* secret */
-	char *identity_token;          /* secret: OAuth2 refresh token */
-	int basic;                     /* Basic challenge seen: send it up front */
-	char *realm;                   /* Bearer challenge seen */
+	char *username;       /* NULL = anonymous */
+	char *password;       /* secret */
+	char *identity_token; /* secret: OAuth2 refresh token */
+	int basic;            /* Basic challenge seen: send it up front */
+	char *realm;          /* Bearer challenge seen */
 	char *service;
 	wp_auth_token_cache *tokens;
 
@@ -64,8 +64,8 @@ typedef struct wp_reg_op {
 	wasmpack_registry *r;
 	wp_http *h;
 	wp_auth_scopes scopes;
-	int64_t token_margin;          /* seconds a token must still last */
-	const char *repository;        /* as sent: "library/x" for Hub's "x" */
+	int64_t token_margin;   /* seconds a token must still last */
+	const char *repository; /* as sent: "library/x" for Hub's "x" */
 	char *repository_owned;
 	/* The last request sent for this op carried the user's credentials:
 	 * Basic, or a token fetched with them (set by wp_reg_send and the
@@ -84,8 +84,7 @@ void wp_reg_op_end(wp_reg_op *op);
 /* Checks a repository name and gives the one to send: Docker Hub's
  * one-component names get "library/". *owned (caller frees) is NULL
  * when *out is name itself. */
-int wp_reg_repository(char **owned, const char **out, const wasmpack_registry *r,
-		      const char *name);
+int wp_reg_repository(char **owned, const char **out, const wasmpack_registry *r, const char *name);
 
 /* "BASE/v2/<repository>/<path>" (repository NULL: "BASE/v2/<path>"). New
  * string in *out, caller frees. */

@@ -11,9 +11,10 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-static const char accept_manifests[] =
-	"Accept: " WASMPACK_MEDIATYPE_OCI_MANIFEST ", " WASMPACK_MEDIATYPE_OCI_INDEX
-	", " WASMPACK_MEDIATYPE_DOCKER_MANIFEST ", " WASMPACK_MEDIATYPE_DOCKER_LIST;
+static const char accept_manifests[] = "Accept: " WASMPACK_MEDIATYPE_OCI_MANIFEST
+				       ", " WASMPACK_MEDIATYPE_OCI_INDEX
+				       ", " WASMPACK_MEDIATYPE_DOCKER_MANIFEST
+				       ", " WASMPACK_MEDIATYPE_DOCKER_LIST;
 
 /* A tag ([\w][\w.-]{0,127}) or a valid digest. *is_digest says which. */
 static int check_reference(int *is_digest, const char *ref)
@@ -33,8 +34,8 @@ static int check_reference(int *is_digest, const char *ref)
 				    "invalid tag '%s'", ref ? ref : "(null)");
 	for (size_t i = 0; i < n; i++) {
 		char c = ref[i];
-		int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			   c == '_';
+		int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '_';
 		if (!word && (i == 0 || (c != '.' && c != '-')))
 			return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
 					    "invalid tag '%s'", ref);
@@ -42,25 +43,25 @@ static int check_reference(int *is_digest, const char *ref)
 	return 0;
 }
 
-static int is_sha256(const char *digest)
-{
-	return strncmp(digest, "sha256:", 7) == 0;
-}
+static int is_sha256(const char *digest) { return strncmp(digest, "sha256:", 7) == 0; }
 
 /* Checks bytes against `expected` (a digest of any valid algorithm):
  * WASMPACK_EDIGEST on mismatch, EUNSUPPORTED when it cannot be checked. */
 static int verify_digest(const char *computed, const char *expected, const char *what)
 {
 	if (!is_sha256(expected))
-		return wp_error(WASMPACK_EUNSUPPORTED, "cannot verify %s: digest algorithm of '%s' is not supported",
-				what, expected);
+		return wp_error(WASMPACK_EUNSUPPORTED,
+				"cannot verify %s: digest algorithm of '%s' is not supported", what,
+				expected);
 	if (!wasmpack_digest_equal(computed, expected))
-		return wp_error(WASMPACK_EDIGEST, "%s has digest %s, expected %s", what, computed, expected);
+		return wp_error(WASMPACK_EDIGEST, "%s has digest %s, expected %s", what, computed,
+				expected);
 	return 0;
 }
 
 /* Docker-Content-Digest, when sent and a sha256 digest, must match. */
-static int verify_header_digest(const wp_http_response *resp, const char *computed, const char *what)
+static int verify_header_digest(const wp_http_response *resp, const char *computed,
+				const char *what)
 {
 	const char *dcd = wp_http_header_get(resp, "Docker-Content-Digest");
 	if (!dcd || wasmpack_digest_validate(dcd) != 0 || !is_sha256(dcd)) {
@@ -68,8 +69,8 @@ static int verify_header_digest(const wp_http_response *resp, const char *comput
 		return 0;
 	}
 	if (!wasmpack_digest_equal(computed, dcd))
-		return wp_error(WASMPACK_EDIGEST, "%s has digest %s, the registry says %s", what, computed,
-				dcd);
+		return wp_error(WASMPACK_EDIGEST, "%s has digest %s, the registry says %s", what,
+				computed, dcd);
 	return 0;
 }
 
@@ -178,7 +179,8 @@ static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char
 		goto done;
 	}
 	if (resp.body.size > WASMPACK_MANIFEST_MAX) {
-		error = wp_error(WASMPACK_ETOOLARGE, "the manifest is over %d bytes", WASMPACK_MANIFEST_MAX);
+		error = wp_error(WASMPACK_ETOOLARGE, "the manifest is over %d bytes",
+				 WASMPACK_MANIFEST_MAX);
 		goto done;
 	}
 	if ((error = wasmpack_digest_of(out->digest, resp.body.data, resp.body.size)) ||
@@ -189,8 +191,9 @@ static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char
 	if (!out->media_type)
 		out->media_type = media_type_in_body(resp.body.data, resp.body.size);
 	if (!out->media_type) {
-		error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
-				     "the manifest has no media type (no Content-Type, no mediaType)");
+		error = wp_error_why(
+			WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+			"the manifest has no media type (no Content-Type, no mediaType)");
 		goto done;
 	}
 	/* The exact bytes, NUL-terminated as wasmpack_buf promises. */
@@ -219,7 +222,8 @@ int wasmpack_registry_manifest_get(wasmpack_buf *out, char **media_type_out,
 {
 	manifest_answer a;
 	if (!out)
-		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "manifest get: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "manifest get: no output");
 	out->data = NULL;
 	out->size = 0;
 	if (media_type_out)
@@ -247,7 +251,8 @@ int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry 
 	int64_t size = -1;
 
 	if (!out)
-		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "manifest head: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "manifest head: no output");
 	memset(out, 0, sizeof(*out));
 	if ((error = manifest_request(&resp, &op, &is_digest, r, repository, reference, "HEAD")))
 		goto done;
@@ -273,7 +278,8 @@ int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry 
 	error = wasmpack_descriptor_init(out, media_type, dcd, size);
 done:
 	if (error && r && repository && reference)
-		wp_error_prefix("cannot find manifest '%s' in '%s/%s': ", reference, r->name, repository);
+		wp_error_prefix("cannot find manifest '%s' in '%s/%s': ", reference, r->name,
+				repository);
 	wp_reg_op_end(&op);
 done_nolog:
 	wp_http_response_dispose(&resp);
@@ -317,8 +323,9 @@ int wasmpack_registry_manifest_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpac
 		goto done;
 	}
 	if (len > WASMPACK_MANIFEST_MAX) {
-		error = wp_error(WASMPACK_ETOOLARGE, "the manifest has %zu bytes, over the %d registries accept",
-				 len, WASMPACK_MANIFEST_MAX);
+		error = wp_error(WASMPACK_ETOOLARGE,
+				 "the manifest has %zu bytes, over the %d registries accept", len,
+				 WASMPACK_MANIFEST_MAX);
 		goto done;
 	}
 	if ((error = wasmpack_digest_of(digest, data, len)) ||
@@ -350,7 +357,8 @@ int wasmpack_registry_manifest_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpac
 		memcpy(digest_out, digest, WASMPACK_DIGEST_MAX);
 done:
 	if (error && r && repository && reference)
-		wp_error_prefix("cannot push manifest '%s' to '%s/%s': ", reference, r->name, repository);
+		wp_error_prefix("cannot push manifest '%s' to '%s/%s': ", reference, r->name,
+				repository);
 	wp_http_response_dispose(&resp);
 	free(url);
 	free(path);
@@ -390,7 +398,8 @@ int wasmpack_registry_manifest_delete(wasmpack_registry *r, const char *reposito
 		error = wp_reg_status_error(&op, &resp);
 done:
 	if (error && r && repository && digest)
-		wp_error_prefix("cannot delete manifest '%s' from '%s/%s': ", digest, r->name, repository);
+		wp_error_prefix("cannot delete manifest '%s' from '%s/%s': ", digest, r->name,
+				repository);
 	wp_http_response_dispose(&resp);
 	free(url);
 	free(path);

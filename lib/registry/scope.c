@@ -55,8 +55,7 @@ static void collect_actions(span *v, size_t *n, const char *list)
 }
 
 /* "resource:" + the sorted union of the actions of a and b (b may be NULL). */
-static int build_item(char **out, const char *resource, size_t rlen, const char *a,
-		      const char *b)
+static int build_item(char **out, const char *resource, size_t rlen, const char *a, const char *b)
 {
 	size_t cap = count_char(a, ',') + 1 + (b ? count_char(b, ',') + 1 : 0), n = 0;
 	span *v = malloc(cap * sizeof(*v));
@@ -115,8 +114,7 @@ static int split_scope(size_t *rlen, const char **actions, const char *scope)
 
 /* Index of the item whose resource is resource[0..rlen), or where it would
  * be inserted (*found = 0). */
-static size_t scopes_find(const wp_auth_scopes *set, const char *resource, size_t rlen,
-			  int *found)
+static size_t scopes_find(const wp_auth_scopes *set, const char *resource, size_t rlen, int *found)
 {
 	span key = {resource, rlen};
 	*found = 0;
@@ -171,8 +169,7 @@ int wp_auth_scopes_add(wp_auth_scopes *set, const char *scope)
 	return 0;
 }
 
-int wp_auth_scopes_add_repository(wp_auth_scopes *set, const char *repository,
-				  const char *actions)
+int wp_auth_scopes_add_repository(wp_auth_scopes *set, const char *repository, const char *actions)
 {
 	if (!repository || !actions)
 		return wp_error(WASMPACK_EINVALID, "invalid scope: no repository or actions");

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define WP_AUTH_SCOPES_MAX 64          /* resources in one scope set */
+#define WP_AUTH_SCOPES_MAX 64 /* resources in one scope set */
 
 /* A normalized set of scopes "type:name:action,action": one item per
  * type:name, actions sorted and unique, items sorted, so two sets asking
@@ -16,7 +16,10 @@ typedef struct wp_auth_scopes {
 	size_t count;
 } wp_auth_scopes;
 
-#define WP_AUTH_SCOPES_INIT {NULL, 0}
+#define WP_AUTH_SCOPES_INIT \
+	{                   \
+		NULL, 0     \
+	}
 
 /* Adds one scope ("repository:a/b:pull,push"; the name may hold ':', the
  * actions follow the last ':'), merging its actions into an existing item
@@ -25,8 +28,7 @@ typedef struct wp_auth_scopes {
 int wp_auth_scopes_add(wp_auth_scopes *set, const char *scope);
 
 /* Adds "repository:<repository>:<actions>". */
-int wp_auth_scopes_add_repository(wp_auth_scopes *set, const char *repository,
-				  const char *actions);
+int wp_auth_scopes_add_repository(wp_auth_scopes *set, const char *repository, const char *actions);
 
 /* Adds a space-separated list of scopes, as a challenge's `scope` param
  * carries it; NULL or "" adds nothing. All or nothing. */

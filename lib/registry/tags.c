@@ -20,7 +20,8 @@ static int tags_page(wasmpack_strv *out, const wp_http_response *resp)
 	const json_t *tags = NULL;
 	int error;
 	wp_json_ctx_init(&cx, "tag list");
-	if ((error = wp_json_parse(&doc, resp->body.data, resp->body.size, WP_HTTP_BODY_MAX, "tag list")))
+	if ((error = wp_json_parse(&doc, resp->body.data, resp->body.size, WP_HTTP_BODY_MAX,
+				   "tag list")))
 		return error;
 	if ((error = wp_json_get_array(&tags, doc, "tags", 0, &cx)))
 		goto done;
@@ -50,14 +51,16 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 	int error;
 
 	if (!out)
-		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT, "tags: no output");
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "tags: no output");
 	memset(out, 0, sizeof(*out));
 	if ((error = wp_reg_op_begin(&op, r, repository, "pull")) ||
 	    (error = wp_reg_url(&url, &op, op.repository, "tags/list?n=" TAGS_PAGE_SIZE)))
 		goto done;
 	for (int page = 0;; page++) {
 		if (page >= TAGS_PAGES_MAX) {
-			error = wp_error(WASMPACK_ETOOLARGE, "more than %d pages of tags", TAGS_PAGES_MAX);
+			error = wp_error(WASMPACK_ETOOLARGE, "more than %d pages of tags",
+					 TAGS_PAGES_MAX);
 			goto done;
 		}
 		memset(&req, 0, sizeof(req));
@@ -91,8 +94,9 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 			free(abs);
 			if (same)
 				break;
-			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
-					     "the next page of tags is on another origin (refused)");
+			error = wp_error_why(
+				WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
+				"the next page of tags is on another origin (refused)");
 			goto done;
 		}
 		free(url);

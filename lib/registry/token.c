@@ -35,7 +35,7 @@ static int check_realm(const char *realm)
 {
 	if (!realm || !*realm)
 		return wp_error(WASMPACK_EINVALID, "bearer challenge has no realm");
-	const char *rest = has_prefix_icase(realm, "https://") ? realm + 8
+	const char *rest = has_prefix_icase(realm, "https://")  ? realm + 8
 			   : has_prefix_icase(realm, "http://") ? realm + 7
 								: NULL;
 	int ok = rest && *rest && *rest != '/' && !strchr(realm, '#');
@@ -48,8 +48,7 @@ static int check_realm(const char *realm)
 		return wp_error(WASMPACK_EINVALID,
 				"invalid bearer realm '%.200s': expected an http or https URL",
 				realm);
-	return wp_error(WASMPACK_EINVALID,
-			"invalid bearer realm: expected an http or https URL");
+	return wp_error(WASMPACK_EINVALID, "invalid bearer realm: expected an http or https URL");
 }
 
 int wp_auth_token_url(char **out, const char *realm, const char *service,
@@ -106,8 +105,8 @@ static int form_tail(char **out, wp_str *sb, const char *service, const wp_auth_
 	return wp_str_finish(out, sb);
 }
 
-int wp_auth_oauth_refresh_body(char **out, const char *refresh_token,
-			       const char *service, const wp_auth_scopes *scopes)
+int wp_auth_oauth_refresh_body(char **out, const char *refresh_token, const char *service,
+			       const wp_auth_scopes *scopes)
 {
 	wp_str sb = WP_STR_INIT;
 	if (!out)
@@ -278,8 +277,8 @@ size_t wp_auth_token_cache_size(const wp_auth_token_cache *cache)
 }
 
 /* Index of the entry under the key, or -1. joined is the scope set key. */
-static long cache_find(const wp_auth_token_cache *cache, const char *realm,
-		       const char *service, const char *joined)
+static long cache_find(const wp_auth_token_cache *cache, const char *realm, const char *service,
+		       const char *joined)
 {
 	if (!service)
 		service = "";
@@ -292,9 +291,8 @@ static long cache_find(const wp_auth_token_cache *cache, const char *realm,
 	return -1;
 }
 
-int wp_auth_token_cache_get(wp_auth_token *out, const wp_auth_token_cache *cache,
-			    const char *realm, const char *service,
-			    const wp_auth_scopes *scopes, int64_t now)
+int wp_auth_token_cache_get(wp_auth_token *out, const wp_auth_token_cache *cache, const char *realm,
+			    const char *service, const wp_auth_scopes *scopes, int64_t now)
 {
 	char *joined = NULL;
 	int error;
@@ -310,9 +308,8 @@ int wp_auth_token_cache_get(wp_auth_token *out, const wp_auth_token_cache *cache
 	return wp_auth_token_copy(out, &cache->items[i].token);
 }
 
-int wp_auth_token_cache_put(wp_auth_token_cache *cache, const char *realm,
-			    const char *service, const wp_auth_scopes *scopes,
-			    const wp_auth_token *token)
+int wp_auth_token_cache_put(wp_auth_token_cache *cache, const char *realm, const char *service,
+			    const wp_auth_scopes *scopes, const wp_auth_token *token)
 {
 	cache_entry e = {0};
 	int error;
@@ -341,8 +338,8 @@ int wp_auth_token_cache_put(wp_auth_token_cache *cache, const char *realm,
 	return 0;
 }
 
-void wp_auth_token_cache_remove(wp_auth_token_cache *cache, const char *realm,
-				const char *service, const wp_auth_scopes *scopes)
+void wp_auth_token_cache_remove(wp_auth_token_cache *cache, const char *realm, const char *service,
+				const wp_auth_scopes *scopes)
 {
 	char *joined = NULL;
 	if (!cache || !realm || wp_auth_scopes_join(&joined, scopes) < 0)
@@ -464,8 +461,7 @@ int wp_auth_json_parse_secret(json_t **out, const void *data, size_t len, size_t
 				  &jerr);
 	if (!root) {
 		switch (json_error_code(&jerr)) {
-		case json_error_out_of_memory:
-			return wp_error_nomem();
+		case json_error_out_of_memory: return wp_error_nomem();
 		case json_error_duplicate_key:
 			return wp_error(WASMPACK_EINVALID, "invalid %s: duplicate key at line %d",
 					what, jerr.line);
@@ -476,8 +472,9 @@ int wp_auth_json_parse_secret(json_t **out, const void *data, size_t len, size_t
 		}
 	}
 	if (!json_is_object(root)) {
-		int error = wp_error(WASMPACK_EINVALID, "invalid %s: expected a json object, got %s",
-				     what, wp_json_type_name(root));
+		int error = wp_error(WASMPACK_EINVALID,
+				     "invalid %s: expected a json object, got %s", what,
+				     wp_json_type_name(root));
 		json_decref(root);
 		return error;
 	}

@@ -14,7 +14,7 @@
 #include "util/secret.h"
 
 #define WP_AUTH_TOKEN_BODY_MAX (1024 * 1024) /* token response body */
-#define WP_AUTH_TOKEN_CACHE_MAX 64     /* tokens kept by one cache */
+#define WP_AUTH_TOKEN_CACHE_MAX 64           /* tokens kept by one cache */
 
 /* Token lifetimes: shorter or missing is read as the minimum (the docker
  * token spec's default); longer is cut to the maximum. */
@@ -40,22 +40,24 @@ int wp_auth_token_url(char **out, const char *realm, const char *service,
  *   grant_type=password&username=U&password=P&service=S&client_id=wasmpack&scope=A+B
  * service and scope are left out when NULL / empty. *out holds secrets:
  * release it with wp_secret_free(). */
-int wp_auth_oauth_refresh_body(char **out, const char *refresh_token,
-			       const char *service, const wp_auth_scopes *scopes);
-int wp_auth_oauth_password_body(char **out, const char *username,
-				const char *password, const char *service,
-				const wp_auth_scopes *scopes);
+int wp_auth_oauth_refresh_body(char **out, const char *refresh_token, const char *service,
+			       const wp_auth_scopes *scopes);
+int wp_auth_oauth_password_body(char **out, const char *username, const char *password,
+				const char *service, const wp_auth_scopes *scopes);
 
 /* A token as a token server handed it out. Owned strings; release with
  * wp_auth_token_dispose(), which wipes them. */
 typedef struct wp_auth_token {
-	char *token;          /* for "Authorization: Bearer <token>" */
-	char *refresh_token;  /* OAuth2 refresh token, or NULL */
-	int64_t issued_at;    /* seconds since the epoch */
-	int64_t expires_at;   /* issued_at + lifetime */
+	char *token;         /* for "Authorization: Bearer <token>" */
+	char *refresh_token; /* OAuth2 refresh token, or NULL */
+	int64_t issued_at;   /* seconds since the epoch */
+	int64_t expires_at;  /* issued_at + lifetime */
 } wp_auth_token;
 
-#define WP_AUTH_TOKEN_INIT {NULL, NULL, 0, 0}
+#define WP_AUTH_TOKEN_INIT       \
+	{                        \
+		NULL, NULL, 0, 0 \
+	}
 
 /* Parses a token response body (GET or OAuth2 POST): `access_token` or
  * else `token` (non-empty, printable ASCII without spaces: it goes into a
@@ -67,8 +69,7 @@ typedef struct wp_auth_token {
  * WASMPACK_ETOOLARGE; anything malformed is WASMPACK_EINVALID. Messages
  * never quote the body. On success *out owns new strings; on error it is
  * zeroed. */
-int wp_auth_token_parse(wp_auth_token *out, const void *body, size_t len,
-			int64_t now);
+int wp_auth_token_parse(wp_auth_token *out, const void *body, size_t len, int64_t now);
 
 /* Deep copy of t into *out (zeroed on error). */
 int wp_auth_token_copy(wp_auth_token *out, const wp_auth_token *t);
@@ -95,19 +96,17 @@ void wp_auth_token_cache_free(wp_auth_token_cache *cache);
  * i.e. expires_at > now; pass now + margin to ask for a token that will
  * last margin more seconds (before a long upload's final PUT).
  * WASMPACK_ENOTFOUND when there is none or it expired. */
-int wp_auth_token_cache_get(wp_auth_token *out, const wp_auth_token_cache *cache,
-			    const char *realm, const char *service,
-			    const wp_auth_scopes *scopes, int64_t now);
+int wp_auth_token_cache_get(wp_auth_token *out, const wp_auth_token_cache *cache, const char *realm,
+			    const char *service, const wp_auth_scopes *scopes, int64_t now);
 
 /* Stores a copy of token under the key, replacing what was there. */
-int wp_auth_token_cache_put(wp_auth_token_cache *cache, const char *realm,
-			    const char *service, const wp_auth_scopes *scopes,
-			    const wp_auth_token *token);
+int wp_auth_token_cache_put(wp_auth_token_cache *cache, const char *realm, const char *service,
+			    const wp_auth_scopes *scopes, const wp_auth_token *token);
 
 /* Forgets the token under the key (the registry refused it). No error
  * when there was none. */
-void wp_auth_token_cache_remove(wp_auth_token_cache *cache, const char *realm,
-				const char *service, const wp_auth_scopes *scopes);
+void wp_auth_token_cache_remove(wp_auth_token_cache *cache, const char *realm, const char *service,
+				const wp_auth_scopes *scopes);
 
 /* Number of tokens held (expired ones included). */
 size_t wp_auth_token_cache_size(const wp_auth_token_cache *cache);
@@ -157,7 +156,7 @@ int wp_auth_key_host(char **out, const char *key);
  * config.json, credential helper output): like wp_json_parse, but error
  * messages give only line and column, never jansson's excerpt of the
  * text. Empty or whitespace-only input is an error. */
-int wp_auth_json_parse_secret(json_t **out, const void *data, size_t len,
-			      size_t max, const char *what);
+int wp_auth_json_parse_secret(json_t **out, const void *data, size_t len, size_t max,
+			      const char *what);
 
 #endif

@@ -14,7 +14,6 @@ static int starts_with_icase(const char *s, const char *prefix)
 	return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-
 int wp_reg_parse_int64(int64_t *out, const char *s, const char **end)
 {
 	int64_t v = 0;
@@ -76,7 +75,6 @@ int wp_reg_is_registry_origin(const wp_reg_op *op, const char *url)
 	return op->r->base && url && wp_http_same_origin(op->r->base, url);
 }
 
-
 int wp_reg_link_next(char **out, const char *value)
 {
 	const char *p = value;
@@ -125,4 +123,3 @@ int wp_reg_link_next(char **out, const char *value)
 	}
 	return 0;
 }
-

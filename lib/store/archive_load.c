@@ -28,8 +28,8 @@
  * entry whose name climbs out of the archive (it can match nothing). */
 typedef struct ar_entry {
 	char *name;
-	char *link;  /* symlink target, raw */
-	int type;    /* AE_IFREG, AE_IFLNK, ...; hard links count as AE_IFLNK with no target */
+	char *link; /* symlink target, raw */
+	int type;   /* AE_IFREG, AE_IFLNK, ...; hard links count as AE_IFLNK with no target */
 	int64_t size;
 } ar_entry;
 
@@ -41,8 +41,8 @@ typedef struct need {
 	int64_t size;     /* -1 when unknown */
 	long entry;       /* index into entries, -1 = in the store already */
 	int json;
-	int loaded;       /* json read (or found in the store) */
-	int expanded;     /* its children were added */
+	int loaded;   /* json read (or found in the store) */
+	int expanded; /* its children were added */
 	wasmpack_buf data;
 	char got[WASMPACK_DIGEST_MAX]; /* the digest of what was read */
 	int64_t got_size;
@@ -53,7 +53,7 @@ typedef struct root {
 	wasmpack_reference **names;
 	size_t nnames;
 	wasmpack_descriptor desc;
-	long docker;       /* index into manifest.json, or -1 */
+	long docker; /* index into manifest.json, or -1 */
 } root;
 
 typedef struct loader {
@@ -87,7 +87,8 @@ static int list_entries(loader *l)
 	while ((r = wp_tar_next(&t)) > 0) {
 		e = t.entry;
 		if (l->nentries >= ENTRIES_MAX) {
-			error = wp_error(WASMPACK_ETOOLARGE, "the archive has over %u entries", ENTRIES_MAX);
+			error = wp_error(WASMPACK_ETOOLARGE, "the archive has over %u entries",
+					 ENTRIES_MAX);
 			goto done;
 		}
 		if ((l->nentries & (l->nentries - 1)) == 0) {
@@ -103,7 +104,8 @@ static int list_entries(loader *l)
 		memset(en, 0, sizeof(*en));
 		const char *name = archive_entry_pathname(e);
 		int climbs = 0;
-		en->type = archive_entry_hardlink(e) ? (int)AE_IFLNK : (int)archive_entry_filetype(e);
+		en->type = archive_entry_hardlink(e) ? (int)AE_IFLNK
+						     : (int)archive_entry_filetype(e);
 		en->size = archive_entry_size(e);
 		if (name && !(en->name = wp_path_clean(name, &climbs))) {
 			error = WASMPACK_ENOMEM;
@@ -113,8 +115,8 @@ static int list_entries(loader *l)
 			free(en->name);
 			en->name = NULL;
 		}
-		if (en->type == AE_IFLNK && !archive_entry_hardlink(e) && archive_entry_symlink(e) &&
-		    !(en->link = wp_strdup(archive_entry_symlink(e)))) {
+		if (en->type == AE_IFLNK && !archive_entry_hardlink(e) &&
+		    archive_entry_symlink(e) && !(en->link = wp_strdup(archive_entry_symlink(e)))) {
 			error = WASMPACK_ENOMEM;
 			goto done;
 		}
@@ -170,17 +172,21 @@ static int find_file(long *out, const loader *l, const char *path)
 			break;
 		}
 		if (en->type != AE_IFLNK || !en->link || hop >= LINK_HOPS_MAX) {
-			error = wp_error(WASMPACK_EINVALID, "'%s' in the archive is not a regular file", path);
+			error = wp_error(WASMPACK_EINVALID,
+					 "'%s' in the archive is not a regular file", path);
 			break;
 		}
 		int climbs = 0;
 		size_t dl = wp_path_dir_len(en->name);
-		char *joined = en->link[0] == '/' ? NULL : wp_asprintf("%.*s/%s", (int)dl, en->name, en->link);
+		char *joined = en->link[0] == '/'
+				       ? NULL
+				       : wp_asprintf("%.*s/%s", (int)dl, en->name, en->link);
 		char *next = joined ? wp_path_clean(joined, &climbs) : NULL;
 		free(joined);
 		if (en->link[0] == '/' || climbs) {
 			free(next);
-			error = wp_error(WASMPACK_EINVALID, "'%s' in the archive links outside it, to '%s'", path,
+			error = wp_error(WASMPACK_EINVALID,
+					 "'%s' in the archive links outside it, to '%s'", path,
 					 en->link);
 			break;
 		}
@@ -223,7 +229,8 @@ static int need_add(need **out, loader *l, const char *digest, const char *media
 		char p[WASMPACK_DIGEST_MAX + 16];
 		const char *hex = wasmpack_digest_hex(digest);
 		if (!hex)
-			return wp_error(WASMPACK_EINVALID, "invalid digest '%s' in the archive", digest);
+			return wp_error(WASMPACK_EINVALID, "invalid digest '%s' in the archive",
+					digest);
 		snprintf(p, sizeof(p), "blobs/%.*s/%s", (int)(hex - 1 - digest), digest, hex);
 		int present = wasmpack_store_blob_exists(l->store, digest);
 		if (present < 0)
@@ -239,7 +246,8 @@ static int need_add(need **out, loader *l, const char *digest, const char *media
 			entry = -1;
 	}
 	if (entry >= 0 && size >= 0 && l->entries[entry].size != size)
-		return wp_error(WASMPACK_EDIGEST, "blob '%s' has %lld bytes in the archive, its descriptor says %lld",
+		return wp_error(WASMPACK_EDIGEST,
+				"blob '%s' has %lld bytes in the archive, its descriptor says %lld",
 				digest, (long long)l->entries[entry].size, (long long)size);
 	need *g = realloc(l->needs, (l->nneeds + 1) * sizeof(*g));
 	if (!g)
@@ -283,7 +291,8 @@ static int read_json_pass(loader *l)
 				goto done;
 			n->got_size = (int64_t)n->data.size;
 			if (n->digest && !wasmpack_digest_equal(n->got, n->digest)) {
-				error = wp_error(WASMPACK_EDIGEST, "'%s' in the archive hashes to '%s', not '%s'",
+				error = wp_error(WASMPACK_EDIGEST,
+						 "'%s' in the archive hashes to '%s', not '%s'",
 						 l->entries[index].name, n->got, n->digest);
 				goto done;
 			}
@@ -311,8 +320,9 @@ static int blob_sink_write(const void *data, size_t len, void *payload)
 	blob_sink *b = payload;
 	b->total += (int64_t)len;
 	if (b->n->size >= 0 && b->total > b->n->size)
-		return wp_error(WASMPACK_EDIGEST, "'%s' in the archive is longer than its %lld bytes",
-				b->name, (long long)b->n->size);
+		return wp_error(WASMPACK_EDIGEST,
+				"'%s' in the archive is longer than its %lld bytes", b->name,
+				(long long)b->n->size);
 	return wasmpack_blob_writer_write(b->w, data, len);
 }
 
@@ -343,8 +353,9 @@ static int stream_one(loader *l, wp_tar *t, need *n)
 		goto done;
 	}
 	if (n->size >= 0 && n->got_size != n->size) {
-		error = wp_error(WASMPACK_EDIGEST, "blob '%s' has %lld bytes, its descriptor says %lld",
-				 n->got, (long long)n->got_size, (long long)n->size);
+		error = wp_error(WASMPACK_EDIGEST,
+				 "blob '%s' has %lld bytes, its descriptor says %lld", n->got,
+				 (long long)n->got_size, (long long)n->size);
 		goto done;
 	}
 	n->loaded = 1;
@@ -403,8 +414,10 @@ static int expand_oci(loader *l)
 			wasmpack_buf data = l->needs[i].data;
 			const char *mt = l->needs[i].media_type;
 			if ((int64_t)data.size != l->needs[i].size)
-				return wp_error(WASMPACK_EDIGEST, "manifest '%s' has %zu bytes, its descriptor says %lld",
-						l->needs[i].digest, data.size, (long long)l->needs[i].size);
+				return wp_error(
+					WASMPACK_EDIGEST,
+					"manifest '%s' has %zu bytes, its descriptor says %lld",
+					l->needs[i].digest, data.size, (long long)l->needs[i].size);
 			if (wasmpack_media_type_is_index(mt)) {
 				wasmpack_index *idx = NULL;
 				if ((error = wasmpack_index_parse(&idx, data.data, data.size)))
@@ -413,18 +426,20 @@ static int expand_oci(loader *l)
 					const wasmpack_descriptor *d = &idx->manifests[c];
 					int json = wasmpack_media_type_is_index(d->media_type) ||
 						   wasmpack_media_type_is_manifest(d->media_type);
-					error = need_add(NULL, l, d->digest, d->media_type, d->size, NULL, json);
+					error = need_add(NULL, l, d->digest, d->media_type, d->size,
+							 NULL, json);
 				}
 				wasmpack_index_free(idx);
 			} else {
 				wasmpack_manifest *m = NULL;
 				if ((error = wasmpack_manifest_parse(&m, data.data, data.size)))
 					return error;
-				error = need_add(NULL, l, m->config.digest, m->config.media_type, m->config.size,
-						 NULL, 0);
+				error = need_add(NULL, l, m->config.digest, m->config.media_type,
+						 m->config.size, NULL, 0);
 				for (size_t c = 0; c < m->layers_count && !error; c++)
-					error = need_add(NULL, l, m->layers[c].digest, m->layers[c].media_type,
-							 m->layers[c].size, NULL, 0);
+					error = need_add(NULL, l, m->layers[c].digest,
+							 m->layers[c].media_type, m->layers[c].size,
+							 NULL, 0);
 				wasmpack_manifest_free(m);
 			}
 			if (error)
@@ -433,7 +448,8 @@ static int expand_oci(loader *l)
 		if (!added)
 			return 0;
 		if (round > WP_ARCHIVE_INDEX_DEPTH_MAX)
-			return wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep", WP_ARCHIVE_INDEX_DEPTH_MAX);
+			return wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep",
+					WP_ARCHIVE_INDEX_DEPTH_MAX);
 	}
 }
 
@@ -470,7 +486,8 @@ static int check_names(loader *l)
 {
 	if (l->opts->name) {
 		if (l->nroots != 1)
-			return wp_error(WASMPACK_EINVALID, "the archive holds %zu images; a name is for one",
+			return wp_error(WASMPACK_EINVALID,
+					"the archive holds %zu images; a name is for one",
 					l->nroots);
 		root *r = &l->roots[0];
 		for (size_t i = 0; i < r->nnames; i++)
@@ -489,9 +506,10 @@ static int check_names(loader *l)
 	}
 	for (size_t i = 0; i < l->nroots; i++)
 		if (!l->roots[i].nnames)
-			return wp_error(WASMPACK_EINVALID,
-					"image %zu of the archive has no full name (only a tag, or none); name it with -t",
-					i + 1);
+			return wp_error(
+				WASMPACK_EINVALID,
+				"image %zu of the archive has no full name (only a tag, or none); name it with -t",
+				i + 1);
 	return 0;
 }
 
@@ -501,7 +519,8 @@ static int load_oci(loader *l)
 	int error = 0;
 
 	if (l->layout.data && !strstr((const char *)l->layout.data, "\"1.0.0\""))
-		return wp_error(WASMPACK_EUNSUPPORTED, "the archive's oci-layout is not version 1.0.0");
+		return wp_error(WASMPACK_EUNSUPPORTED,
+				"the archive's oci-layout is not version 1.0.0");
 	if ((error = wasmpack_index_parse(&idx, l->index_json.data, l->index_json.size))) {
 		wp_error_prefix("the archive's index.json: ");
 		goto done;
@@ -511,15 +530,18 @@ static int load_oci(loader *l)
 		root *r = NULL;
 		if (!wasmpack_media_type_is_manifest(d->media_type) &&
 		    !wasmpack_media_type_is_index(d->media_type)) {
-			error = wp_error(WASMPACK_EUNSUPPORTED, "the archive's index.json names '%s', not an image",
+			error = wp_error(WASMPACK_EUNSUPPORTED,
+					 "the archive's index.json names '%s', not an image",
 					 d->media_type);
 			goto done;
 		}
 		if ((error = roots_grow(l, &r)) ||
 		    (error = wasmpack_descriptor_init(&r->desc, d->media_type, d->digest, d->size)))
 			goto done;
-		const char *full = wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME);
-		const char *ref = wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_REF_NAME);
+		const char *full = wasmpack_kvlist_get(&d->annotations,
+						       WASMPACK_ANNOTATION_IMAGE_NAME);
+		const char *ref = wasmpack_kvlist_get(&d->annotations,
+						      WASMPACK_ANNOTATION_REF_NAME);
 		/* A bare ref.name ("v1") is only a tag: it names no repository. */
 		if (!full && ref && (strchr(ref, '/') || strchr(ref, ':')))
 			full = ref;
@@ -565,7 +587,8 @@ static int hash_write(const void *data, size_t len, void *payload)
 }
 
 /* The sha256 of a stored layer once uncompressed: its diff_id. */
-static int uncompressed_digest(char out[WASMPACK_DIGEST_MAX], wasmpack_store *store, const char *digest)
+static int uncompressed_digest(char out[WASMPACK_DIGEST_MAX], wasmpack_store *store,
+			       const char *digest)
 {
 	char what[WASMPACK_DIGEST_MAX + 16];
 	wp_tar t = {0};
@@ -574,8 +597,7 @@ static int uncompressed_digest(char out[WASMPACK_DIGEST_MAX], wasmpack_store *st
 
 	snprintf(what, sizeof(what), "layer '%s'", digest);
 	if ((error = wasmpack_store_blob_open(&fd, NULL, store, digest)) ||
-	    (error = wasmpack_sha256_new(&h)) ||
-	    (error = wp_tar_open(&t, fd, WP_TAR_RAW, what)))
+	    (error = wasmpack_sha256_new(&h)) || (error = wp_tar_open(&t, fd, WP_TAR_RAW, what)))
 		goto done;
 	if ((error = wp_tar_next(&t)) == 0)
 		error = wp_error(WASMPACK_EINVALID, "cannot read %s: it is empty", what);
@@ -757,7 +779,8 @@ static int docker_needs(loader *l, docker_item *items, size_t nitems)
 		if (!(d->layers_i = calloc(d->nlayers ? d->nlayers : 1, sizeof(size_t))))
 			return wp_error_nomem();
 		for (size_t k = 0; k < d->nlayers; k++)
-			if ((error = docker_layer_need(&d->layers_i[k], l, d->layer_paths.items[k])))
+			if ((error = docker_layer_need(&d->layers_i[k], l,
+						       d->layer_paths.items[k])))
 				return error;
 	}
 	return 0;
@@ -765,8 +788,7 @@ static int docker_needs(loader *l, docker_item *items, size_t nitems)
 
 /* Checks layer k of image i against its config's diff_id: its digest is
  * the diff_id (an uncompressed layer) or it hashes to it uncompressed. */
-static int docker_check_diff_id(loader *l, const need *ln, const char *diff_id, size_t k,
-				size_t i)
+static int docker_check_diff_id(loader *l, const need *ln, const char *diff_id, size_t k, size_t i)
 {
 	char diff[WASMPACK_DIGEST_MAX];
 	int error;
@@ -775,9 +797,10 @@ static int docker_check_diff_id(loader *l, const need *ln, const char *diff_id, 
 	if ((error = uncompressed_digest(diff, l->store, ln->got)))
 		return error;
 	if (!wasmpack_digest_equal(diff, diff_id))
-		return wp_error(WASMPACK_EDIGEST,
-				"layer %zu of image %zu in the archive is '%s' uncompressed, its config says '%s'",
-				k, i, diff, diff_id);
+		return wp_error(
+			WASMPACK_EDIGEST,
+			"layer %zu of image %zu in the archive is '%s' uncompressed, its config says '%s'",
+			k, i, diff, diff_id);
 	return 0;
 }
 
@@ -796,8 +819,9 @@ static int docker_manifest(loader *l, const docker_item *d, size_t i)
 	if ((error = wasmpack_image_config_parse(&c, cn->data.data, cn->data.size)))
 		return error;
 	if (c->diff_ids.count != d->nlayers) {
-		error = wp_error(WASMPACK_EINVALID, "image %zu of the archive lists %zu layers, its config %zu",
-				 i, d->nlayers, c->diff_ids.count);
+		error = wp_error(WASMPACK_EINVALID,
+				 "image %zu of the archive lists %zu layers, its config %zu", i,
+				 d->nlayers, c->diff_ids.count);
 		goto done;
 	}
 	m.schema_version = 2;
@@ -848,7 +872,8 @@ static int load_docker(loader *l)
 	/* Configs go in once their image is known to be whole. */
 	for (size_t i = 0; i < nitems && !error; i++) {
 		need *cn = &l->needs[items[i].config_i];
-		error = wasmpack_store_blob_put(NULL, l->store, cn->data.data, cn->data.size, cn->got);
+		error = wasmpack_store_blob_put(NULL, l->store, cn->data.data, cn->data.size,
+						cn->got);
 	}
 done:
 	docker_items_free(items, nitems);
@@ -881,8 +906,9 @@ int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *sto
 	else if (l.docker_json.data)
 		error = load_docker(&l);
 	else
-		error = wp_error(WASMPACK_EINVALID,
-				 "not an image archive: it has neither index.json nor manifest.json");
+		error = wp_error(
+			WASMPACK_EINVALID,
+			"not an image archive: it has neither index.json nor manifest.json");
 	if (error)
 		goto done;
 	size_t total = 0;
@@ -895,7 +921,8 @@ int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *sto
 	for (size_t i = 0; i < l.nroots; i++) {
 		for (size_t k = 0; k < l.roots[i].nnames; k++) {
 			wasmpack_store_image *img = &images[nimages];
-			if ((error = wasmpack_store_tag(store, l.roots[i].names[k], &l.roots[i].desc)) ||
+			if ((error = wasmpack_store_tag(store, l.roots[i].names[k],
+							&l.roots[i].desc)) ||
 			    (error = wasmpack_reference_format(&img->name, l.roots[i].names[k])) ||
 			    (error = wasmpack_descriptor_copy(&img->descriptor, &l.roots[i].desc)))
 				goto done;

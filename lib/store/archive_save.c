@@ -73,7 +73,8 @@ static int blob_path(char *out, size_t size, const char *digest)
 {
 	const char *hex = wasmpack_digest_hex(digest);
 	if (!hex || strncmp(digest, "sha256:", 7) != 0)
-		return wp_error(WASMPACK_EUNSUPPORTED, "cannot save blob '%s': only sha256 is supported", digest);
+		return wp_error(WASMPACK_EUNSUPPORTED,
+				"cannot save blob '%s': only sha256 is supported", digest);
 	snprintf(out, size, "blobs/sha256/%s", hex);
 	return 0;
 }
@@ -115,7 +116,8 @@ static int save_docker_entry(saver *s, const wasmpack_reference *ref, const char
 		json_t *layers = json_array();
 		if ((error = blob_path(path, sizeof(path), m->config.digest)))
 			return error;
-		img->entry = json_pack("{s:s, s:o, s:[]}", "Config", path, "Layers", layers, "RepoTags");
+		img->entry = json_pack("{s:s, s:o, s:[]}", "Config", path, "Layers", layers,
+				       "RepoTags");
 		if (!img->entry)
 			return wp_error_nomem();
 		for (size_t i = 0; i < m->layers_count; i++) {
@@ -135,7 +137,8 @@ static int save_docker_entry(saver *s, const wasmpack_reference *ref, const char
 }
 
 /* Collects the blobs d reaches. */
-static int save_walk(saver *s, const wasmpack_descriptor *d, const wasmpack_reference *ref, int depth)
+static int save_walk(saver *s, const wasmpack_descriptor *d, const wasmpack_reference *ref,
+		     int depth)
 {
 	wasmpack_buf raw = WASMPACK_BUF_INIT;
 	wasmpack_manifest *m = NULL;
@@ -143,12 +146,14 @@ static int save_walk(saver *s, const wasmpack_descriptor *d, const wasmpack_refe
 	int error = 0;
 
 	if (depth > WP_ARCHIVE_INDEX_DEPTH_MAX)
-		return wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep", WP_ARCHIVE_INDEX_DEPTH_MAX);
+		return wp_error(WASMPACK_EINVALID, "indexes nested more than %d deep",
+				WP_ARCHIVE_INDEX_DEPTH_MAX);
 	if ((error = wasmpack_store_blob_read(&raw, s->store, d->digest, WASMPACK_MANIFEST_MAX)))
 		goto done;
 	if ((int64_t)raw.size != d->size) {
-		error = wp_error(WASMPACK_EDIGEST, "manifest '%s' has %zu bytes, its descriptor says %lld",
-				 d->digest, raw.size, (long long)d->size);
+		error = wp_error(WASMPACK_EDIGEST,
+				 "manifest '%s' has %zu bytes, its descriptor says %lld", d->digest,
+				 raw.size, (long long)d->size);
 		goto done;
 	}
 	if (wasmpack_media_type_is_index(d->media_type)) {
@@ -163,7 +168,8 @@ static int save_walk(saver *s, const wasmpack_descriptor *d, const wasmpack_refe
 		for (size_t i = 0; i < m->layers_count && !error; i++)
 			error = save_add(s, m->layers[i].digest, m->layers[i].size, NULL);
 		/* docker load knows image configs only, not artifacts. */
-		if (!error && ref && depth == 0 && wp_media_type_is_image_config(m->config.media_type))
+		if (!error && ref && depth == 0 &&
+		    wp_media_type_is_image_config(m->config.media_type))
 			error = save_docker_entry(s, ref, d->digest, m);
 	} else {
 		error = wp_error(WASMPACK_EUNSUPPORTED, "cannot save '%s': not a manifest or index",
@@ -192,8 +198,10 @@ static la_ssize_t tar_write(struct archive *a, void *payload, const void *buf, s
 static int tar_fail(saver *s, struct archive *a, const char *what)
 {
 	if (s->write_errno)
-		return wp_error(WASMPACK_EIO, "cannot write the archive: %s", strerror(s->write_errno));
-	return wp_error(WASMPACK_EIO, "cannot write %s to the archive: %s", what, archive_error_string(a));
+		return wp_error(WASMPACK_EIO, "cannot write the archive: %s",
+				strerror(s->write_errno));
+	return wp_error(WASMPACK_EIO, "cannot write %s to the archive: %s", what,
+			archive_error_string(a));
 }
 
 /* Writes the header of one entry: fixed owner, mode and time, so the same
@@ -239,7 +247,8 @@ static int tar_blob(saver *s, struct archive *a, const save_blob *b, unsigned ch
 	if ((error = wasmpack_store_blob_open(&fd, &size, s->store, b->digest)))
 		return error;
 	if (size != b->size) {
-		error = wp_error(WASMPACK_EDIGEST, "blob '%s' in the store has %lld bytes, its descriptor says %lld",
+		error = wp_error(WASMPACK_EDIGEST,
+				 "blob '%s' in the store has %lld bytes, its descriptor says %lld",
 				 b->digest, (long long)size, (long long)b->size);
 		goto done;
 	}
@@ -265,8 +274,9 @@ static int tar_blob(saver *s, struct archive *a, const save_blob *b, unsigned ch
 	if ((error = wasmpack_sha256_final(got, h)))
 		goto done;
 	if (!wasmpack_digest_equal(got, b->digest))
-		error = wp_error(WASMPACK_EDIGEST, "blob '%s' in the store was altered: it hashes to '%s'",
-				 b->digest, got);
+		error = wp_error(WASMPACK_EDIGEST,
+				 "blob '%s' in the store was altered: it hashes to '%s'", b->digest,
+				 got);
 done:
 	wasmpack_sha256_free(h);
 	if (fd >= 0)
@@ -291,7 +301,8 @@ static int save_add_image(saver *s, wasmpack_descriptor *d, int *added,
 	memset(&found, 0, sizeof(found));
 	*added = 0;
 	error = wasmpack_store_resolve(&found, s->store, ref);
-	if (!error && !(error = wasmpack_descriptor_init(d, found.media_type, found.digest, found.size)))
+	if (!error &&
+	    !(error = wasmpack_descriptor_init(d, found.media_type, found.digest, found.size)))
 		*added = 1;
 	if (!error && !(error = wasmpack_reference_name(&name, ref)) &&
 	    !(full = ref->tag ? wp_asprintf("%s:%s", name, ref->tag)
@@ -300,7 +311,8 @@ static int save_add_image(saver *s, wasmpack_descriptor *d, int *added,
 	if (!error)
 		error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME, full);
 	if (!error && ref->tag)
-		error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_REF_NAME, ref->tag);
+		error = wasmpack_kvlist_set(&d->annotations, WASMPACK_ANNOTATION_REF_NAME,
+					    ref->tag);
 	if (!error)
 		error = save_walk(s, d, ref, 0);
 	free(name);
@@ -372,7 +384,8 @@ static void saver_dispose(saver *s)
 	free(s->images);
 }
 
-int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs, size_t count, int fd)
+int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs, size_t count,
+		  int fd)
 {
 	saver s;
 	wasmpack_index idx;

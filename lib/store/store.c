@@ -22,9 +22,8 @@
 #include "util/fs.h"
 
 #define LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
-#define EMPTY_INDEX                                                            \
-	"{\"manifests\":[],\"mediaType\":\"" WASMPACK_MEDIATYPE_OCI_INDEX      \
-	"\",\"schemaVersion\":2}"
+#define EMPTY_INDEX \
+	"{\"manifests\":[],\"mediaType\":\"" WASMPACK_MEDIATYPE_OCI_INDEX "\",\"schemaVersion\":2}"
 #define BLOB_CHUNK (256 * 1024)
 
 struct wasmpack_store {
@@ -171,10 +170,7 @@ void wasmpack_store_free(wasmpack_store *store)
 	free(store);
 }
 
-const char *wasmpack_store_path(const wasmpack_store *store)
-{
-	return store ? store->path : NULL;
-}
+const char *wasmpack_store_path(const wasmpack_store *store) { return store ? store->path : NULL; }
 
 /* Opens .wasmpack/NAME.lock and flocks it with `op`. */
 static int lock_open(int *fd_out, const wasmpack_store *s, const char *name, int op)
@@ -384,13 +380,14 @@ int wasmpack_store_blob_read(wasmpack_buf *out, wasmpack_store *store, const cha
 	int error = wp_read_file(&b, p, max);
 	if (error == WASMPACK_ENOTFOUND)
 		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
-					       "blob '%s' is not in the store", digest);
+				     "blob '%s' is not in the store", digest);
 	if (error)
 		goto done;
 	if ((error = wasmpack_digest_of(actual, b.data, b.size)))
 		goto done;
 	if (!wasmpack_digest_equal(actual, digest)) {
-		error = wp_error(WASMPACK_EDIGEST, "blob '%s' in the store is corrupt (its bytes hash to '%s')",
+		error = wp_error(WASMPACK_EDIGEST,
+				 "blob '%s' in the store is corrupt (its bytes hash to '%s')",
 				 digest, actual);
 		goto done;
 	}
@@ -484,15 +481,17 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 		return present;
 	if (!present)
 		return wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
-				    "cannot tag: manifest '%s' is not in the store", manifest->digest);
+				    "cannot tag: manifest '%s' is not in the store",
+				    manifest->digest);
 	if (!(name = tagged_name(ref)))
 		return WASMPACK_ENOMEM;
 	if ((error = wasmpack_descriptor_copy(&entry, manifest)))
 		goto done;
 	have_entry = 1;
-	if ((error = wasmpack_kvlist_set(&entry.annotations, WASMPACK_ANNOTATION_IMAGE_NAME, name)) ||
-	    (ref->tag &&
-	     (error = wasmpack_kvlist_set(&entry.annotations, WASMPACK_ANNOTATION_REF_NAME, ref->tag))))
+	if ((error = wasmpack_kvlist_set(&entry.annotations, WASMPACK_ANNOTATION_IMAGE_NAME,
+					 name)) ||
+	    (ref->tag && (error = wasmpack_kvlist_set(&entry.annotations,
+						      WASMPACK_ANNOTATION_REF_NAME, ref->tag))))
 		goto done;
 	if ((error = lock_open(&lock_fd, store, "index.lock", LOCK_EX)) ||
 	    (error = index_load(&idx, store)))
@@ -500,8 +499,8 @@ int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 	for (size_t i = idx->manifests_count; i-- > 0;)
 		if (entry_is(&idx->manifests[i], name))
 			index_remove_at(idx, i);
-	wasmpack_descriptor *grown =
-		realloc(idx->manifests, (idx->manifests_count + 1) * sizeof(*grown));
+	wasmpack_descriptor *grown = realloc(idx->manifests,
+					     (idx->manifests_count + 1) * sizeof(*grown));
 	if (!grown) {
 		error = wp_error_nomem();
 		goto done;
@@ -586,7 +585,8 @@ int wasmpack_store_list(wasmpack_store_image **out, size_t *count, wasmpack_stor
 	}
 	for (; n < idx->manifests_count; n++) {
 		const wasmpack_descriptor *d = &idx->manifests[n];
-		const char *name = wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME);
+		const char *name = wasmpack_kvlist_get(&d->annotations,
+						       WASMPACK_ANNOTATION_IMAGE_NAME);
 		if ((name && !(list[n].name = wp_strdup(name))) ||
 		    (error = wasmpack_descriptor_copy(&list[n].descriptor, d))) {
 			error = error ? error : WASMPACK_ENOMEM;
@@ -726,7 +726,8 @@ static int sweep(size_t *removed, const char *dir, const digest_set *keep, int h
 	int error = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		if (hex_only) {
 			char digest[WASMPACK_DIGEST_MAX];
@@ -806,7 +807,8 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 		error = mark(&set, store, &idx->manifests[i], 0);
 	if (error)
 		goto done;
-	if (!(blobs = store_file(store, "blobs/sha256")) || !(tmp = store_file(store, ".wasmpack/tmp"))) {
+	if (!(blobs = store_file(store, "blobs/sha256")) ||
+	    !(tmp = store_file(store, ".wasmpack/tmp"))) {
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}

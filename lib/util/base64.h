@@ -4,9 +4,10 @@
 
 #include <stddef.h>
 
-#define WP_BASE64_URL 0x1        /* "-_" instead of "+/" (RFC 4648 section 5) */
-#define WP_BASE64_NOPAD 0x2      /* encode: no trailing '=' */
-#define WP_BASE64_SKIP_NEWLINES 0x4 /* decode: ignore CR and LF, as Go's decoder
+#define WP_BASE64_URL 0x1   /* "-_" instead of "+/" (RFC 4648 section 5) */
+#define WP_BASE64_NOPAD 0x2 /* encode: no trailing '=' */
+#define WP_BASE64_SKIP_NEWLINES \
+	0x4 /* decode: ignore CR and LF, as Go's decoder
 				       (which docker uses) does */
 
 /* Encodes n bytes at in. *out is a new NUL-terminated string (caller

@@ -190,8 +190,8 @@ int wp_error_from_callback(int rc, const char *what)
 	}
 	/* A WASMPACK_E* code the callback chose stays its answer. */
 	int code = rc < 0 && rc >= WASMPACK_EUSER ? rc : WASMPACK_EUSER;
-	return wp_error_why(code, WASMPACK_REASON_CALLBACK, "%s failed (callback returned %d)", what,
-			    rc);
+	return wp_error_why(code, WASMPACK_REASON_CALLBACK, "%s failed (callback returned %d)",
+			    what, rc);
 }
 
 int wp_error_prefix(const char *fmt, ...)
@@ -237,20 +237,15 @@ int wp_error_os(const char *op, const char *path)
 		reason = WASMPACK_REASON_NONE;
 		break;
 	case ENOSPC:
-	case EDQUOT:
-		reason = WASMPACK_REASON_OUT_OF_SPACE;
-		break;
+	case EDQUOT: reason = WASMPACK_REASON_OUT_OF_SPACE; break;
 	case EACCES:
 	case EPERM:
-	case EROFS:
-		reason = WASMPACK_REASON_PERMISSION;
-		break;
+	case EROFS: reason = WASMPACK_REASON_PERMISSION; break;
 	case EISDIR:
 		code = WASMPACK_EINVALID;
 		reason = WASMPACK_REASON_NOT_A_FILE;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return wp_error_why(code, reason, "cannot %s '%s': %s", op, path, strerror(e));
 }

@@ -14,8 +14,7 @@
  * this thread and returns `code`, so callers can `return wp_error(...)`.
  * The reason is the default for the code (wp_error_default_reason); the
  * HTTP status and registry code are cleared. */
-int wp_error(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int wp_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* As wp_error, with an explicit reason. */
 int wp_error_why(int code, wasmpack_error_reason reason, const char *fmt, ...)

@@ -80,7 +80,8 @@ int wp_read_file(wasmpack_buf *out, const char *path, size_t max)
 		if (len == cap) {
 			if (cap > max) {
 				error = wp_error(WASMPACK_ETOOLARGE,
-						 "cannot read '%s': larger than %zu bytes", path, max);
+						 "cannot read '%s': larger than %zu bytes", path,
+						 max);
 				goto done;
 			}
 			size_t ncap = cap * 2;

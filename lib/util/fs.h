@@ -24,8 +24,7 @@ int wp_read_file(wasmpack_buf *out, const char *path, size_t max);
 
 /* Writes data to path atomically: a temp file in the same directory,
  * fsync, chmod to mode, rename over path. */
-int wp_write_file_atomic(const char *path, const void *data, size_t len,
-			 unsigned mode);
+int wp_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* write(2) until done, retrying on EINTR. 0 or -1 with errno set. */
 int wp_write_all(int fd, const void *data, size_t len);

@@ -63,9 +63,9 @@ static int fd_high(int *fd)
 static int fds_open(spawn_fds *f, const char *name)
 {
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->in) != 0 ||
-	    pipe2(f->out, O_CLOEXEC) != 0 || pipe2(f->err, O_CLOEXEC) != 0 ||
-	    fd_high(&f->in[0]) || fd_high(&f->in[1]) || fd_high(&f->out[0]) ||
-	    fd_high(&f->out[1]) || fd_high(&f->err[0]) || fd_high(&f->err[1]))
+	    pipe2(f->out, O_CLOEXEC) != 0 || pipe2(f->err, O_CLOEXEC) != 0 || fd_high(&f->in[0]) ||
+	    fd_high(&f->in[1]) || fd_high(&f->out[0]) || fd_high(&f->out[1]) ||
+	    fd_high(&f->err[0]) || fd_high(&f->err[1]))
 		return wp_error_os("create pipes for", name);
 	return 0;
 }
@@ -95,14 +95,15 @@ static int spawn_start(pid_t *pid, const spawn_fds *f, const wp_spawn_opts *o)
 	    (errno = posix_spawn_file_actions_adddup2(&fa, f->err[1], 2)) ||
 	    (errno = posix_spawnattr_setsigmask(&attr, &none)) ||
 	    (errno = posix_spawnattr_setsigdefault(&attr, &dfl)) ||
-	    (errno = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-							     POSIX_SPAWN_SETSIGDEF))) {
+	    (errno = posix_spawnattr_setflags(&attr,
+					      POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))) {
 		error = wp_error_os("run", name);
 	} else {
 		int rc = posix_spawn(pid, o->path, &fa, &attr, o->argv, environ);
 		if (rc != 0) {
 			*pid = -1;
-			error = wp_error(WASMPACK_ERROR, "cannot run %s: %s", o->label, strerror(rc));
+			error = wp_error(WASMPACK_ERROR, "cannot run %s: %s", o->label,
+					 strerror(rc));
 		}
 	}
 	posix_spawn_file_actions_destroy(&fa);
@@ -286,7 +287,8 @@ int wp_spawn_find_on_path(char **out, const char *prog)
 			char *full = wp_asprintf("%.*s/%s", (int)n, p, prog);
 			if (!full)
 				return WASMPACK_ENOMEM;
-			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) {
+			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+			    access(full, X_OK) == 0) {
 				*out = full;
 				return 0;
 			}

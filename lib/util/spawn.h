@@ -11,22 +11,22 @@
 #define WP_SPAWN_ERR_MAX 1024
 
 typedef struct wp_spawn_opts {
-	const char *path;        /* the executable (a full path: no PATH search) */
-	char *const *argv;       /* argv[0] names the program in messages */
-	const char *label;       /* names the run in messages, e.g.
+	const char *path;  /* the executable (a full path: no PATH search) */
+	char *const *argv; /* argv[0] names the program in messages */
+	const char *label; /* names the run in messages, e.g.
 				    "credential helper 'x' get" */
-	const void *input;       /* written to stdin, which is then closed; */
-	size_t input_len;        /* 0 closes stdin at once */
-	size_t out_max;          /* stdout beyond this is WASMPACK_ETOOLARGE */
+	const void *input; /* written to stdin, which is then closed; */
+	size_t input_len;  /* 0 closes stdin at once */
+	size_t out_max;    /* stdout beyond this is WASMPACK_ETOOLARGE */
 } wp_spawn_opts;
 
 typedef struct wp_spawn_result {
-	wasmpack_buf out;        /* all of stdout, NUL-terminated; may hold
+	wasmpack_buf out;           /* all of stdout, NUL-terminated; may hold
 				    secrets (wp_spawn_result_dispose wipes) */
-	size_t out_cap;          /* bytes allocated at out.data */
+	size_t out_cap;             /* bytes allocated at out.data */
 	char err[WP_SPAWN_ERR_MAX]; /* the first bytes of stderr */
 	size_t err_len;
-	int status;              /* as waitpid() gave it */
+	int status; /* as waitpid() gave it */
 } wp_spawn_result;
 
 /* Runs o->path with o->argv and the caller's environment, stdin fed from

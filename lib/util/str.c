@@ -48,15 +48,9 @@ void wp_str_add(wp_str *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void wp_str_puts(wp_str *b, const char *s)
-{
-	wp_str_add(b, s, strlen(s));
-}
+void wp_str_puts(wp_str *b, const char *s) { wp_str_add(b, s, strlen(s)); }
 
-void wp_str_putc(wp_str *b, char c)
-{
-	wp_str_add(b, &c, 1);
-}
+void wp_str_putc(wp_str *b, char c) { wp_str_add(b, &c, 1); }
 
 void wp_str_printf(wp_str *b, const char *fmt, ...)
 {

@@ -15,13 +15,16 @@
 #include <stddef.h>
 
 typedef struct wp_str {
-	char *p;       /* NUL-terminated once anything was added, else NULL */
-	size_t len;    /* bytes before the NUL */
-	size_t cap;    /* bytes allocated at p */
-	int failed;    /* set once an append ran out of memory */
+	char *p;    /* NUL-terminated once anything was added, else NULL */
+	size_t len; /* bytes before the NUL */
+	size_t cap; /* bytes allocated at p */
+	int failed; /* set once an append ran out of memory */
 } wp_str;
 
-#define WP_STR_INIT {NULL, 0, 0, 0}
+#define WP_STR_INIT           \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
 
 /* Appends n bytes of s (which may hold NULs). */
 void wp_str_add(wp_str *b, const char *s, size_t n);
@@ -37,8 +40,9 @@ void wp_str_printf(wp_str *b, const char *fmt, ...) __attribute__((format(printf
 
 /* Percent-encoding flags. RFC 3986 unreserved bytes (ALPHA DIGIT - . _ ~)
  * are always kept; every other byte becomes %XX (upper-case hex). */
-#define WP_STR_ENC_FORM 0x1      /* space as '+' (x-www-form-urlencoded) */
-#define WP_STR_ENC_KEEP_PATH 0x2 /* keep ':' and '/' as they are (digests,
+#define WP_STR_ENC_FORM 0x1 /* space as '+' (x-www-form-urlencoded) */
+#define WP_STR_ENC_KEEP_PATH \
+	0x2 /* keep ':' and '/' as they are (digests,
 				    repository names in a query value) */
 
 /* Appends s percent-encoded as flags say. */

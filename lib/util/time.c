@@ -38,16 +38,17 @@ static int days_in_month(int y, int m)
 }
 
 /* "YYYY-MM-DD?hh:mm:ss" at the start of p (19 bytes, known present). */
-static int parse_date_time(const char *p, unsigned flags, int *y, int *mo, int *d, int *h,
-			   int *mi, int *s)
+static int parse_date_time(const char *p, unsigned flags, int *y, int *mo, int *d, int *h, int *mi,
+			   int *s)
 {
-	int sep_ok = p[10] == 'T' || p[10] == 't' || ((flags & WP_TIME_ALLOW_SPACE) && p[10] == ' ');
+	int sep_ok = p[10] == 'T' || p[10] == 't' ||
+		     ((flags & WP_TIME_ALLOW_SPACE) && p[10] == ' ');
 	if (digits(p, 4, y) || p[4] != '-' || digits(p + 5, 2, mo) || p[7] != '-' ||
 	    digits(p + 8, 2, d) || !sep_ok || digits(p + 11, 2, h) || p[13] != ':' ||
 	    digits(p + 14, 2, mi) || p[16] != ':' || digits(p + 17, 2, s))
 		return -1;
-	if (*mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23 ||
-	    *mi > 59 || *s > 60)
+	if (*mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23 || *mi > 59 ||
+	    *s > 60)
 		return -1;
 	return 0;
 }
@@ -62,8 +63,8 @@ static int parse_offset(const char **pp, int64_t *offset)
 		*pp = p + 1;
 		return 0;
 	}
-	if ((*p != '+' && *p != '-') || strnlen(p, 6) < 6 || digits(p + 1, 2, &oh) ||
-	    p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+	if ((*p != '+' && *p != '-') || strnlen(p, 6) < 6 || digits(p + 1, 2, &oh) || p[3] != ':' ||
+	    digits(p + 4, 2, &om) || oh > 23 || om > 59)
 		return -1;
 	*offset = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
 	*pp = p + 6;

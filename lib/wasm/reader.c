@@ -15,17 +15,14 @@ void wp_cursor_init(wp_cursor *c, const void *data, size_t len, uint64_t base)
 	c->base = base;
 }
 
-uint64_t wp_cursor_offset(const wp_cursor *c)
-{
-	return c->base + (uint64_t)(c->p - c->start);
-}
+uint64_t wp_cursor_offset(const wp_cursor *c) { return c->base + (uint64_t)(c->p - c->start); }
 
 size_t wp_cursor_left(const wp_cursor *c) { return (size_t)(c->end - c->p); }
 
 int wp_wasm_fail(uint64_t offset, const char *what)
 {
-	return wp_error(WASMPACK_EINVALID, "invalid wasm at offset 0x%" PRIx64 ": %s",
-			offset, what);
+	return wp_error(WASMPACK_EINVALID, "invalid wasm at offset 0x%" PRIx64 ": %s", offset,
+			what);
 }
 
 int wp_cursor_byte(wp_cursor *c, uint8_t *out)
@@ -62,8 +59,7 @@ static int read_uleb(wp_cursor *c, unsigned bits, uint64_t *out)
 		if (i == max_bytes - 1) {
 			unsigned used = bits - shift; /* value bits in this byte */
 			if (b & 0x80)
-				return wp_wasm_fail(wp_cursor_offset(c),
-						    "LEB128 integer too long");
+				return wp_wasm_fail(wp_cursor_offset(c), "LEB128 integer too long");
 			if (b >> used)
 				return wp_wasm_fail(wp_cursor_offset(c),
 						    "LEB128 integer too large");
@@ -103,8 +99,7 @@ int wp_cursor_s33(wp_cursor *c, int64_t *out)
 			/* 28 bits so far; this byte holds bits 28..32 with
 			 * bit 4 the sign, so bits 5..6 must repeat it. */
 			if (b & 0x80)
-				return wp_wasm_fail(wp_cursor_offset(c),
-						    "LEB128 integer too long");
+				return wp_wasm_fail(wp_cursor_offset(c), "LEB128 integer too long");
 			uint8_t high = b & 0x70;
 			if (high != 0 && high != 0x70)
 				return wp_wasm_fail(wp_cursor_offset(c),

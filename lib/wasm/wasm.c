@@ -41,8 +41,8 @@ typedef struct parser {
 
 /* Gives the len bytes at off (inside the binary, checked by the caller):
  * borrowed from the buffer, or read from the file into *owned. */
-static int source_get(const source *src, uint64_t off, size_t len,
-		      const unsigned char **out, unsigned char **owned)
+static int source_get(const source *src, uint64_t off, size_t len, const unsigned char **out,
+		      unsigned char **owned)
 {
 	*owned = NULL;
 	if (src->data) {
@@ -74,8 +74,8 @@ static int source_get(const source *src, uint64_t off, size_t len,
 
 /* -------------------------------------------------------------- building */
 
-static int push_extern(wasmpack_wasm_extern **items, size_t *count, size_t *cap,
-		       char *module, char *name, const char *kind)
+static int push_extern(wasmpack_wasm_extern **items, size_t *count, size_t *cap, char *module,
+		       char *name, const char *kind)
 {
 	if (*count == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
@@ -173,17 +173,13 @@ static int read_core_importdesc(wp_cursor *c, const char **kind)
 	if (error)
 		return error;
 	switch (b) {
-	case 0x00:
-		error = wp_cursor_u32(c, &idx);
-		break;
+	case 0x00: error = wp_cursor_u32(c, &idx); break;
 	case 0x01:
 		error = read_reftype(c);
 		if (!error)
 			error = read_limits(c, 0);
 		break;
-	case 0x02:
-		error = read_limits(c, 1);
-		break;
+	case 0x02: error = read_limits(c, 1); break;
 	case 0x03: {
 		uint8_t mut = 0;
 		error = read_valtype(c);
@@ -204,8 +200,7 @@ static int read_core_importdesc(wp_cursor *c, const char **kind)
 			error = wp_cursor_u32(c, &idx);
 		break;
 	}
-	default:
-		return wp_wasm_fail(at, "unknown import kind");
+	default: return wp_wasm_fail(at, "unknown import kind");
 	}
 	if (!error)
 		*kind = core_kinds[b];
@@ -226,8 +221,8 @@ static int decode_core_imports(parser *ps, wp_cursor *c)
 		if (!error)
 			error = read_core_importdesc(c, &kind);
 		if (!error) {
-			error = push_extern(&w->imports, &w->imports_count,
-					    &ps->imports_cap, module, name, kind);
+			error = push_extern(&w->imports, &w->imports_count, &ps->imports_cap,
+					    module, name, kind);
 		} else {
 			free(module);
 			free(name);
@@ -256,8 +251,8 @@ static int decode_core_exports(parser *ps, wp_cursor *c)
 		if (!error)
 			error = wp_cursor_u32(c, &idx);
 		if (!error)
-			error = push_extern(&w->exports, &w->exports_count,
-					    &ps->exports_cap, NULL, name, core_kinds[k]);
+			error = push_extern(&w->exports, &w->exports_count, &ps->exports_cap, NULL,
+					    name, core_kinds[k]);
 		else
 			free(name);
 	}
@@ -332,8 +327,7 @@ static int read_externdesc(wp_cursor *c, const char **kind)
 		error = wp_cursor_u32(c, &idx);
 		*kind = "instance";
 		break;
-	default:
-		return wp_wasm_fail(at, "unknown extern kind");
+	default: return wp_wasm_fail(at, "unknown extern kind");
 	}
 	return error;
 }
@@ -364,8 +358,8 @@ static int decode_component_imports(parser *ps, wp_cursor *c)
 		if (!error)
 			error = read_externdesc(c, &kind);
 		if (!error)
-			error = push_extern(&w->imports, &w->imports_count,
-					    &ps->imports_cap, NULL, name, kind);
+			error = push_extern(&w->imports, &w->imports_count, &ps->imports_cap, NULL,
+					    name, kind);
 		else
 			free(name);
 	}
@@ -376,8 +370,7 @@ static int decode_component_imports(parser *ps, wp_cursor *c)
  * exported (Binary.md, "Import and Export Definitions"). */
 static int read_export_sort(wp_cursor *c, const char **kind)
 {
-	static const char *const sorts[] = {NULL, "func", "value", "type",
-					    "component", "instance"};
+	static const char *const sorts[] = {NULL, "func", "value", "type", "component", "instance"};
 	uint64_t at = wp_cursor_offset(c);
 	uint8_t b = 0, core = 0;
 	int error = wp_cursor_byte(c, &b);
@@ -388,7 +381,8 @@ static int read_export_sort(wp_cursor *c, const char **kind)
 		if (error)
 			return error;
 		if (core != 0x11)
-			return wp_wasm_fail(at, "only core modules may be exported from a component");
+			return wp_wasm_fail(at,
+					    "only core modules may be exported from a component");
 		*kind = "module";
 		return 0;
 	}
@@ -426,8 +420,8 @@ static int decode_component_exports(parser *ps, wp_cursor *c)
 				error = wp_wasm_fail(at + 1, "export type does not match its sort");
 		}
 		if (!error)
-			error = push_extern(&w->exports, &w->exports_count,
-					    &ps->exports_cap, NULL, name, kind);
+			error = push_extern(&w->exports, &w->exports_count, &ps->exports_cap, NULL,
+					    name, kind);
 		else
 			free(name);
 	}
@@ -462,16 +456,13 @@ static int name_is(const unsigned char *name, size_t len, const char *want)
 	return strlen(want) == len && !memcmp(name, want, len);
 }
 
-static int is_name_section(const wasmpack_wasm *w, const unsigned char *name,
-			   size_t len)
+static int is_name_section(const wasmpack_wasm *w, const unsigned char *name, size_t len)
 {
-	return name_is(name, len, w->kind == WASMPACK_WASM_COMPONENT ? "component-name"
-								   : "name");
+	return name_is(name, len, w->kind == WASMPACK_WASM_COMPONENT ? "component-name" : "name");
 }
 
 /* Which custom sections get decoded; the others are only framed. */
-static int custom_is_decoded(const wasmpack_wasm *w, const unsigned char *name,
-			     size_t len)
+static int custom_is_decoded(const wasmpack_wasm *w, const unsigned char *name, size_t len)
 {
 	return is_name_section(w, name, len) || name_is(name, len, "producers") ||
 	       metadata_field((wasmpack_wasm *)w, name, len) != NULL;
@@ -520,8 +511,8 @@ static int decode_producers(parser *ps, wp_cursor *c)
 			if (!error && !(p.field = strdup(field)))
 				error = wp_error_nomem();
 			if (!error) {
-				wasmpack_wasm_producer *grown =
-					realloc(w->producers, (w->producers_count + 1) * sizeof(*grown));
+				wasmpack_wasm_producer *grown = realloc(
+					w->producers, (w->producers_count + 1) * sizeof(*grown));
 				if (!grown)
 					error = wp_error_nomem();
 				else
@@ -578,8 +569,7 @@ static int decode_name_section(parser *ps, wp_cursor *c)
 	return error;
 }
 
-static int decode_custom(parser *ps, const unsigned char *name, size_t name_len,
-			 wp_cursor *c)
+static int decode_custom(parser *ps, const unsigned char *name, size_t name_len, wp_cursor *c)
 {
 	char **slot = metadata_field(ps->w, name, name_len);
 	if (slot) {
@@ -608,7 +598,7 @@ static int decode_custom(parser *ps, const unsigned char *name, size_t name_len,
 /* The order non-custom core sections must come in (tag, id 13, sits between
  * memory and global; data count, id 12, before code). Index = id. */
 static const int core_section_order[] = {
-	[1] = 1, [2] = 2, [3] = 3, [4] = 4, [5] = 5, [13] = 6, [6] = 7,
+	[1] = 1, [2] = 2, [3] = 3,  [4] = 4,   [5] = 5,   [13] = 6,  [6] = 7,
 	[7] = 8, [8] = 9, [9] = 10, [12] = 11, [10] = 12, [11] = 13,
 };
 
@@ -643,9 +633,8 @@ static int too_large(uint64_t at, const char *what, uint64_t size)
 
 /* Reads a section's bytes [off, off+len) and decodes them as section id
  * (or, for a custom section, as the named one); all must be consumed. */
-static int load_and_decode(parser *ps, const source *src, uint8_t id,
-			   const unsigned char *custom, size_t custom_len,
-			   uint64_t off, uint64_t len, uint64_t section_at)
+static int load_and_decode(parser *ps, const source *src, uint8_t id, const unsigned char *custom,
+			   size_t custom_len, uint64_t off, uint64_t len, uint64_t section_at)
 {
 	const unsigned char *bytes = NULL;
 	unsigned char *owned = NULL;
@@ -657,8 +646,7 @@ static int load_and_decode(parser *ps, const source *src, uint8_t id,
 	if (error)
 		goto done;
 	wp_cursor_init(&c, bytes, (size_t)len, off);
-	error = id == 0 ? decode_custom(ps, custom, custom_len, &c)
-			: decode_section(ps, id, &c);
+	error = id == 0 ? decode_custom(ps, custom, custom_len, &c) : decode_section(ps, id, &c);
 	if (!error && wp_cursor_left(&c) != 0)
 		error = wp_wasm_fail(wp_cursor_offset(&c), "trailing bytes in section");
 done:
@@ -706,8 +694,8 @@ static int handle_custom(parser *ps, const source *src, uint64_t off, uint64_t l
 	if (is_name_section(ps->w, name, name_len) && body_len > WASM_SECTION_MAX)
 		goto done;
 	if (custom_is_decoded(ps->w, name, name_len))
-		error = load_and_decode(ps, src, 0, name, name_len, name_at + name_len,
-					body_len, section_at);
+		error = load_and_decode(ps, src, 0, name, name_len, name_at + name_len, body_len,
+					section_at);
 done:
 	free(head_owned);
 	free(name_owned);
@@ -739,17 +727,20 @@ static int read_header(wasmpack_wasm *w, const source *src)
 	else if (layer == 1 && version == 0x0d)
 		w->kind = WASMPACK_WASM_COMPONENT;
 	else if (layer == 0)
-		error = wp_error(WASMPACK_EINVALID,
-				 "invalid wasm at offset 0x4: unsupported core module version %u (only 1 is known)",
-				 version);
+		error = wp_error(
+			WASMPACK_EINVALID,
+			"invalid wasm at offset 0x4: unsupported core module version %u (only 1 is known)",
+			version);
 	else if (layer == 1)
-		error = wp_error(WASMPACK_EINVALID,
-				 "invalid wasm at offset 0x4: unsupported component binary version 0x%x (only 0xd is known)",
-				 version);
+		error = wp_error(
+			WASMPACK_EINVALID,
+			"invalid wasm at offset 0x4: unsupported component binary version 0x%x (only 0xd is known)",
+			version);
 	else
-		error = wp_error(WASMPACK_EINVALID,
-				 "invalid wasm at offset 0x6: unknown layer %u (0 = module, 1 = component)",
-				 layer);
+		error = wp_error(
+			WASMPACK_EINVALID,
+			"invalid wasm at offset 0x6: unknown layer %u (0 = module, 1 = component)",
+			layer);
 	free(owned);
 	return error;
 }
@@ -784,7 +775,8 @@ static int walk_sections(parser *ps, const source *src)
 		}
 		if (w->kind == WASMPACK_WASM_MODULE && id != 0) {
 			int order = id < sizeof(core_section_order) / sizeof(core_section_order[0])
-					    ? core_section_order[id] : 0;
+					    ? core_section_order[id]
+					    : 0;
 			if (!order)
 				error = wp_wasm_fail(off, "unknown section id");
 			else if (order <= ps->last_core_order)
@@ -818,8 +810,8 @@ static int is_interface(const char *name, const char *iface)
 
 static unsigned preview1_capability(const char *f)
 {
-	if (starts_with(f, "path_") || !strcmp(f, "fd_readdir") ||
-	    !strcmp(f, "fd_prestat_get") || !strcmp(f, "fd_prestat_dir_name"))
+	if (starts_with(f, "path_") || !strcmp(f, "fd_readdir") || !strcmp(f, "fd_prestat_get") ||
+	    !strcmp(f, "fd_prestat_dir_name"))
 		return WASMPACK_CAP_FILESYSTEM;
 	if (starts_with(f, "sock_"))
 		return WASMPACK_CAP_NETWORK;
@@ -855,8 +847,8 @@ unsigned wp_wasm_import_capability(const wasmpack_wasm_extern *e)
 {
 	if (!e || !e->name)
 		return 0;
-	if (e->module && (!strcmp(e->module, "wasi_snapshot_preview1") ||
-			  !strcmp(e->module, "wasi_unstable")))
+	if (e->module &&
+	    (!strcmp(e->module, "wasi_snapshot_preview1") || !strcmp(e->module, "wasi_unstable")))
 		return preview1_capability(e->name);
 	if (e->module && starts_with(e->module, "wasi:"))
 		return preview2_capability(e->module);
@@ -1003,8 +995,7 @@ static const char *const capability_names[] = {
 	"filesystem", "network", "environment", "clocks", "random", "exit", NULL,
 };
 #define CAPABILITY_COUNT (sizeof(capability_names) / sizeof(capability_names[0]) - 1)
-_Static_assert(WASMPACK_CAP_ALL == (1u << CAPABILITY_COUNT) - 1,
-	       "one name per capability bit");
+_Static_assert(WASMPACK_CAP_ALL == (1u << CAPABILITY_COUNT) - 1, "one name per capability bit");
 
 const char *wasmpack_wasm_capability_name(unsigned cap)
 {
@@ -1024,17 +1015,15 @@ unsigned wasmpack_wasm_capability_from_name(const char *name)
 	return 0;
 }
 
-const char *const *wasmpack_wasm_capability_names(void)
-{
-	return capability_names;
-}
+const char *const *wasmpack_wasm_capability_names(void) { return capability_names; }
 
 int wasmpack_wasm_capabilities_format(wasmpack_buf *out, unsigned caps, const char *separator)
 {
 	char buf[256] = "";
 	size_t used = 0;
 	if (!out)
-		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_capabilities_format: out is NULL");
+		return wp_error(WASMPACK_EINVALID,
+				"wasmpack_wasm_capabilities_format: out is NULL");
 	if (!separator)
 		separator = ",";
 	for (size_t i = 0; i < CAPABILITY_COUNT; i++) {
@@ -1059,7 +1048,8 @@ int wasmpack_wasm_capabilities_parse(unsigned *out, const char *list)
 {
 	unsigned caps = 0;
 	if (!out || !list)
-		return wp_error(WASMPACK_EINVALID, "wasmpack_wasm_capabilities_parse: NULL argument");
+		return wp_error(WASMPACK_EINVALID,
+				"wasmpack_wasm_capabilities_parse: NULL argument");
 	*out = 0;
 	for (const char *p = list; *p;) {
 		size_t n = strcspn(p, ",");

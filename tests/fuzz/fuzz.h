@@ -13,14 +13,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Aborts with a message when an invariant fails, so libFuzzer records the
  * input as a crash and the replay binary exits non-zero. */
-#define FUZZ_CHECK(cond, ...)                                                  \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz check failed: %s: ", #cond);     \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			abort();                                               \
-		}                                                              \
+#define FUZZ_CHECK(cond, ...)                                              \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "fuzz check failed: %s: ", #cond); \
+			fprintf(stderr, __VA_ARGS__);                      \
+			fputc('\n', stderr);                               \
+			abort();                                           \
+		}                                                          \
 	} while (0)
 
 /* A NUL-terminated copy of the input (text stops at its first NUL byte),

@@ -28,7 +28,8 @@ static void lookup_keys(json_t *root, const char *name, const void *data, size_t
 	const char *key;
 	if (!json_is_object(obj))
 		return;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (*budget == 0)
 			return;
 		(*budget)--;
@@ -39,7 +40,10 @@ static void lookup_keys(json_t *root, const char *name, const void *data, size_t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const registries[] = {
-		"docker.io", "ghcr.io", "localhost:5000", "https://index.docker.io/v1/",
+		"docker.io",
+		"ghcr.io",
+		"localhost:5000",
+		"https://index.docker.io/v1/",
 	};
 	void *copy = fuzz_dup(data, size);
 	if (!copy)

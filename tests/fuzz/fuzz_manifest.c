@@ -63,8 +63,7 @@ static void round_trip(const kind *k, const void *data, size_t size)
 	FUZZ_CHECK(rc == 0, "serialized %s does not parse back: %s\n%s", k->name,
 		   wasmpack_error_last(), (const char *)first.data);
 	rc = k->serialize(&second, doc2);
-	FUZZ_CHECK(rc == 0, "re-parsed %s does not serialize: %s", k->name,
-		   wasmpack_error_last());
+	FUZZ_CHECK(rc == 0, "re-parsed %s does not serialize: %s", k->name, wasmpack_error_last());
 	FUZZ_CHECK(first.size == second.size && memcmp(first.data, second.data, first.size) == 0,
 		   "%s round trip unstable:\n%s\n%s", k->name, (const char *)first.data,
 		   (const char *)second.data);

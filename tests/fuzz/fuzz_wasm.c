@@ -27,9 +27,9 @@ static void check_externs(const char *what, const wasmpack_wasm_extern *a, size_
 
 static void check_same(const wasmpack_wasm *a, const wasmpack_wasm *b)
 {
-	FUZZ_CHECK(a->kind == b->kind && a->wasi == b->wasi &&
-			   a->capabilities == b->capabilities && a->is_command == b->is_command &&
-			   a->is_reactor == b->is_reactor && a->size == b->size,
+	FUZZ_CHECK(a->kind == b->kind && a->wasi == b->wasi && a->capabilities == b->capabilities &&
+			   a->is_command == b->is_command && a->is_reactor == b->is_reactor &&
+			   a->size == b->size,
 		   "summary differs");
 	check_externs("imports", a->imports, a->imports_count, b->imports, b->imports_count);
 	check_externs("exports", a->exports, a->exports_count, b->exports, b->exports_count);

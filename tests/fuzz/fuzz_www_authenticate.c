@@ -24,8 +24,7 @@ static void check_scopes_round_trip(const wp_auth_scopes *set)
 	int rc = wp_auth_scopes_add_list(&back, joined);
 	FUZZ_CHECK(rc == 0, "joined scopes '%s' do not parse back: %s", joined,
 		   wasmpack_error_last());
-	FUZZ_CHECK(wp_auth_scopes_equal(set, &back), "scopes '%s' parse back differently",
-		   joined);
+	FUZZ_CHECK(wp_auth_scopes_equal(set, &back), "scopes '%s' parse back differently", joined);
 	(void)wp_auth_scopes_covers(set, &back);
 	if (wp_auth_scopes_merge(&merged, set) == 0)
 		FUZZ_CHECK(wp_auth_scopes_equal(set, &merged), "scopes '%s' merge differently",
@@ -95,8 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *again = NULL, *user2 = NULL, *pass2 = NULL;
 		/* A decoded user never holds ':', so it encodes and decodes again. */
 		int rc = wp_auth_basic_encode(&again, user, pass);
-		FUZZ_CHECK(rc == 0, "decoded credentials do not encode: %s",
-			   wasmpack_error_last());
+		FUZZ_CHECK(rc == 0, "decoded credentials do not encode: %s", wasmpack_error_last());
 		rc = wp_auth_basic_decode(&user2, &pass2, again);
 		FUZZ_CHECK(rc == 0 && strcmp(user, user2) == 0 && strcmp(pass, pass2) == 0,
 			   "basic credentials change in a round trip: %s", wasmpack_error_last());

@@ -22,19 +22,21 @@ extern "C" {
  * against its digest while it is written; on an error the output is
  * incomplete and the caller should discard it. fd is only written; the
  * caller keeps it. */
-WASMPACK_EXTERN int wasmpack_save(wasmpack_store *store,
-				  const wasmpack_reference *const *refs, size_t count,
-				  int fd);
+WASMPACK_EXTERN int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs,
+				  size_t count, int fd);
 
 #define WASMPACK_LOAD_OPTIONS_VERSION 1
 typedef struct wasmpack_load_options {
-	unsigned version;                /* WASMPACK_LOAD_OPTIONS_VERSION */
+	unsigned version; /* WASMPACK_LOAD_OPTIONS_VERSION */
 	/* Names the image when the archive holds exactly one (replacing the
 	 * archive's names); needed when that image carries no full name.
 	 * Borrowed. NULL = the names in the archive. */
 	const wasmpack_reference *name;
 } wasmpack_load_options;
-#define WASMPACK_LOAD_OPTIONS_INIT {WASMPACK_LOAD_OPTIONS_VERSION, NULL}
+#define WASMPACK_LOAD_OPTIONS_INIT                  \
+	{                                           \
+		WASMPACK_LOAD_OPTIONS_VERSION, NULL \
+	}
 /* As WASMPACK_LOAD_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init). */
 WASMPACK_EXTERN int wasmpack_load_options_init(wasmpack_load_options *opts, unsigned version);
@@ -52,9 +54,8 @@ WASMPACK_EXTERN int wasmpack_load_options_init(wasmpack_load_options *opts, unsi
  * org.opencontainers.image.ref.name, else RepoTags, else opts->name.
  * *out is a new array of *count images (name and descriptor) the caller
  * frees with wasmpack_store_images_free. */
-WASMPACK_EXTERN int wasmpack_load(wasmpack_store_image **out, size_t *count,
-				  wasmpack_store *store, int fd,
-				  const wasmpack_load_options *opts);
+WASMPACK_EXTERN int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *store,
+				  int fd, const wasmpack_load_options *opts);
 
 #ifdef __cplusplus
 }

@@ -76,9 +76,8 @@ extern "C" {
 #define WASMPACK_VERSION_PATCH 0
 #define WASMPACK_VERSION "0.1.0"
 /* Comparable number: 0xMMmmpp. */
-#define WASMPACK_VERSION_NUMBER                                                \
-	((WASMPACK_VERSION_MAJOR << 16) | (WASMPACK_VERSION_MINOR << 8) |      \
-	 WASMPACK_VERSION_PATCH)
+#define WASMPACK_VERSION_NUMBER \
+	((WASMPACK_VERSION_MAJOR << 16) | (WASMPACK_VERSION_MINOR << 8) | WASMPACK_VERSION_PATCH)
 
 /* Every function that can fail returns 0 on success or one of these
  * negative codes; wasmpack_error_last() then holds a one-line message and
@@ -106,37 +105,37 @@ typedef enum wasmpack_error_code {
 /* Why an error happened, beside its code. New reasons may be added at the
  * end in later versions: treat an unknown value as WASMPACK_REASON_NONE. */
 typedef enum wasmpack_error_reason {
-	WASMPACK_REASON_NONE = 0,           /* nothing more specific than the code */
-	WASMPACK_REASON_INVALID_ARGUMENT,   /* an argument or option of the caller */
-	WASMPACK_REASON_INVALID_INPUT,      /* malformed data: module, manifest, archive, answer */
-	WASMPACK_REASON_NOT_WASM,           /* an image, layer or file that holds no wasm */
-	WASMPACK_REASON_FILE_NOT_FOUND,     /* a local file or directory the caller named */
-	WASMPACK_REASON_NOT_A_FILE,         /* a directory or special file where a file was wanted */
-	WASMPACK_REASON_NOT_IN_STORE,       /* an image, tag or blob the local store lacks */
-	WASMPACK_REASON_NOT_FOUND_REMOTE,   /* the registry has no such repository, tag or blob */
-	WASMPACK_REASON_DIGEST_MISMATCH,    /* bytes that do not hash to their digest */
-	WASMPACK_REASON_POLICY,             /* refused by a policy (denied capabilities) */
-	WASMPACK_REASON_TLS_VERIFY,         /* the server's certificate is not trusted */
-	WASMPACK_REASON_TLS,                /* another TLS failure (handshake, protocol) */
-	WASMPACK_REASON_PLAIN_HTTP_TO_TLS,  /* plain http sent to a server that speaks TLS */
-	WASMPACK_REASON_DNS,                /* the host name does not resolve */
+	WASMPACK_REASON_NONE = 0,          /* nothing more specific than the code */
+	WASMPACK_REASON_INVALID_ARGUMENT,  /* an argument or option of the caller */
+	WASMPACK_REASON_INVALID_INPUT,     /* malformed data: module, manifest, archive, answer */
+	WASMPACK_REASON_NOT_WASM,          /* an image, layer or file that holds no wasm */
+	WASMPACK_REASON_FILE_NOT_FOUND,    /* a local file or directory the caller named */
+	WASMPACK_REASON_NOT_A_FILE,        /* a directory or special file where a file was wanted */
+	WASMPACK_REASON_NOT_IN_STORE,      /* an image, tag or blob the local store lacks */
+	WASMPACK_REASON_NOT_FOUND_REMOTE,  /* the registry has no such repository, tag or blob */
+	WASMPACK_REASON_DIGEST_MISMATCH,   /* bytes that do not hash to their digest */
+	WASMPACK_REASON_POLICY,            /* refused by a policy (denied capabilities) */
+	WASMPACK_REASON_TLS_VERIFY,        /* the server's certificate is not trusted */
+	WASMPACK_REASON_TLS,               /* another TLS failure (handshake, protocol) */
+	WASMPACK_REASON_PLAIN_HTTP_TO_TLS, /* plain http sent to a server that speaks TLS */
+	WASMPACK_REASON_DNS,               /* the host name does not resolve */
 	WASMPACK_REASON_CONNECTION_REFUSED, /* nothing listens at the address */
 	WASMPACK_REASON_TIMEOUT,            /* the peer stopped answering */
 	WASMPACK_REASON_CONNECTION,         /* another transport failure (reset, closed) */
 	WASMPACK_REASON_RATE_LIMITED,       /* 429: the registry's limit is reached */
 	WASMPACK_REASON_REGISTRY,           /* the registry failed or answered wrongly (5xx, ...) */
 	WASMPACK_REASON_NO_CREDENTIALS,     /* the registry wants a login and none is stored */
-	WASMPACK_REASON_CREDENTIALS_REFUSED,/* the registry refused the credentials sent */
-	WASMPACK_REASON_DENIED,             /* logged in, but not allowed to do this */
-	WASMPACK_REASON_CREDENTIAL_HELPER,  /* a docker-credential-* helper failed */
-	WASMPACK_REASON_OUT_OF_SPACE,       /* the disk or quota is full */
-	WASMPACK_REASON_PERMISSION,         /* the file system refused access */
-	WASMPACK_REASON_LOCKED,             /* another process holds the store's lock */
-	WASMPACK_REASON_IO,                 /* another local file system failure */
-	WASMPACK_REASON_UNSUPPORTED,        /* valid, but not supported here */
-	WASMPACK_REASON_TOO_LARGE,          /* over a size or count limit */
-	WASMPACK_REASON_OUT_OF_MEMORY,      /* an allocation failed */
-	WASMPACK_REASON_CALLBACK,           /* a callback of the caller's failed */
+	WASMPACK_REASON_CREDENTIALS_REFUSED, /* the registry refused the credentials sent */
+	WASMPACK_REASON_DENIED,              /* logged in, but not allowed to do this */
+	WASMPACK_REASON_CREDENTIAL_HELPER,   /* a docker-credential-* helper failed */
+	WASMPACK_REASON_OUT_OF_SPACE,        /* the disk or quota is full */
+	WASMPACK_REASON_PERMISSION,          /* the file system refused access */
+	WASMPACK_REASON_LOCKED,              /* another process holds the store's lock */
+	WASMPACK_REASON_IO,                  /* another local file system failure */
+	WASMPACK_REASON_UNSUPPORTED,         /* valid, but not supported here */
+	WASMPACK_REASON_TOO_LARGE,           /* over a size or count limit */
+	WASMPACK_REASON_OUT_OF_MEMORY,       /* an allocation failed */
+	WASMPACK_REASON_CALLBACK,            /* a callback of the caller's failed */
 } wasmpack_error_reason;
 
 /* Everything known about the last error of a thread. */
@@ -197,7 +196,10 @@ typedef struct wasmpack_buf {
 	size_t size;
 } wasmpack_buf;
 
-#define WASMPACK_BUF_INIT {NULL, 0}
+#define WASMPACK_BUF_INIT \
+	{                 \
+		NULL, 0   \
+	}
 
 /* Frees buf->data and zeroes the struct. NULL-safe; idempotent. */
 WASMPACK_EXTERN void wasmpack_buf_dispose(wasmpack_buf *buf);
@@ -215,7 +217,10 @@ typedef struct wasmpack_strv {
 	size_t count;
 } wasmpack_strv;
 
-#define WASMPACK_STRV_INIT {NULL, 0}
+#define WASMPACK_STRV_INIT \
+	{                  \
+		NULL, 0    \
+	}
 
 /* Appends a copy of s. On failure (WASMPACK_ENOMEM) v is unchanged. */
 WASMPACK_EXTERN int wasmpack_strv_push(wasmpack_strv *v, const char *s);
@@ -236,17 +241,18 @@ typedef struct wasmpack_kvlist {
 	size_t count;
 } wasmpack_kvlist;
 
-#define WASMPACK_KVLIST_INIT {NULL, 0}
+#define WASMPACK_KVLIST_INIT \
+	{                    \
+		NULL, 0      \
+	}
 
 /* Sets key to a copy of value, replacing an existing entry of the same key.
  * The list keeps its own copies of both strings; key and value stay the
  * caller's. On failure (WASMPACK_ENOMEM) the list is unchanged. */
-WASMPACK_EXTERN int wasmpack_kvlist_set(wasmpack_kvlist *list, const char *key,
-					const char *value);
+WASMPACK_EXTERN int wasmpack_kvlist_set(wasmpack_kvlist *list, const char *key, const char *value);
 
 /* The value stored under key, borrowed from the list, or NULL. */
-WASMPACK_EXTERN const char *wasmpack_kvlist_get(const wasmpack_kvlist *list,
-						const char *key);
+WASMPACK_EXTERN const char *wasmpack_kvlist_get(const wasmpack_kvlist *list, const char *key);
 
 /* Frees every string and the array, and zeroes the list. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_kvlist_dispose(wasmpack_kvlist *list);

@@ -21,7 +21,10 @@ typedef struct wasmpack_credential {
 	char *identity_token;
 } wasmpack_credential;
 
-#define WASMPACK_CREDENTIAL_INIT {NULL, NULL, NULL}
+#define WASMPACK_CREDENTIAL_INIT \
+	{                        \
+		NULL, NULL, NULL \
+	}
 
 /* Wipes and frees the strings and zeroes the struct. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_credential_dispose(wasmpack_credential *cred);
@@ -34,7 +37,10 @@ typedef struct wasmpack_credentials_options {
 	const char *config_dir; /* directory of config.json; default
 				   $DOCKER_CONFIG, else $HOME/.docker */
 } wasmpack_credentials_options;
-#define WASMPACK_CREDENTIALS_OPTIONS_INIT {WASMPACK_CREDENTIALS_OPTIONS_VERSION, NULL}
+#define WASMPACK_CREDENTIALS_OPTIONS_INIT                  \
+	{                                                  \
+		WASMPACK_CREDENTIALS_OPTIONS_VERSION, NULL \
+	}
 /* As WASMPACK_CREDENTIALS_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init in registry.h). */
 WASMPACK_EXTERN int wasmpack_credentials_options_init(wasmpack_credentials_options *opts,
@@ -71,8 +77,7 @@ WASMPACK_EXTERN int wasmpack_credentials_options_init(wasmpack_credentials_optio
  * when there are none (no file, no entry, an empty entry, or the helper's
  * "credentials not found in native keychain"); WASMPACK_EINVALID for a
  * malformed config.json or `auth` field; *out is left zeroed on error. */
-WASMPACK_EXTERN int wasmpack_credentials_get(wasmpack_credential *out,
-					     const char *registry,
+WASMPACK_EXTERN int wasmpack_credentials_get(wasmpack_credential *out, const char *registry,
 					     const wasmpack_credentials_options *opts);
 
 /* Saves cred (borrowed) as the login for registry: into the helper when

@@ -18,20 +18,17 @@ typedef struct wasmpack_sha256 wasmpack_sha256;
 WASMPACK_EXTERN int wasmpack_sha256_new(wasmpack_sha256 **out);
 
 /* Feeds len bytes; data is only read during the call. */
-WASMPACK_EXTERN int wasmpack_sha256_update(wasmpack_sha256 *h, const void *data,
-					   size_t len);
+WASMPACK_EXTERN int wasmpack_sha256_update(wasmpack_sha256 *h, const void *data, size_t len);
 
 /* Writes "sha256:<64 lowercase hex>" into out and resets the hasher so it
  * can be reused for new input. */
-WASMPACK_EXTERN int wasmpack_sha256_final(char out[WASMPACK_DIGEST_MAX],
-					  wasmpack_sha256 *h);
+WASMPACK_EXTERN int wasmpack_sha256_final(char out[WASMPACK_DIGEST_MAX], wasmpack_sha256 *h);
 
 /* Frees the hasher. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_sha256_free(wasmpack_sha256 *h);
 
 /* One-shot: "sha256:..." of len bytes at data into out. */
-WASMPACK_EXTERN int wasmpack_digest_of(char out[WASMPACK_DIGEST_MAX],
-				       const void *data, size_t len);
+WASMPACK_EXTERN int wasmpack_digest_of(char out[WASMPACK_DIGEST_MAX], const void *data, size_t len);
 
 /* 0 when text is a well-formed digest: algorithm per the OCI grammar
  * ([a-z0-9]+([+._-][a-z0-9]+)*) and, for the registered algorithms,

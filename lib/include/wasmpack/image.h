@@ -28,28 +28,30 @@ typedef enum wasmpack_format {
 /* Every pointer is borrowed for the duration of the call; NULL or zero
  * means the default written beside the field. */
 typedef struct wasmpack_build_options {
-	unsigned version;             /* WASMPACK_BUILD_OPTIONS_VERSION */
-	wasmpack_format format;       /* default image */
-	const char *os;               /* "wasi" (image); wasip1/wasip2 (artifact) */
-	const char *architecture;     /* "wasm32" (image); "wasm" (artifact) */
-	const char *variant;          /* none */
-	const char *file_name;        /* name in the layer: basename of the path */
-	const char *entrypoint;       /* "/" + file_name */
-	const char *const *args;      /* config Cmd (image format) */
+	unsigned version;         /* WASMPACK_BUILD_OPTIONS_VERSION */
+	wasmpack_format format;   /* default image */
+	const char *os;           /* "wasi" (image); wasip1/wasip2 (artifact) */
+	const char *architecture; /* "wasm32" (image); "wasm" (artifact) */
+	const char *variant;      /* none */
+	const char *file_name;    /* name in the layer: basename of the path */
+	const char *entrypoint;   /* "/" + file_name */
+	const char *const *args;  /* config Cmd (image format) */
 	size_t args_count;
-	const wasmpack_kvlist *env;        /* config Env, in order */
-	const wasmpack_kvlist *labels;     /* config Labels */
+	const wasmpack_kvlist *env;         /* config Env, in order */
+	const wasmpack_kvlist *labels;      /* config Labels */
 	const wasmpack_kvlist *annotations; /* manifest annotations; win over
 					       those read from the module */
-	int64_t created;              /* seconds since the epoch; default 0 */
-	wasmpack_compression compression; /* image layer; default gzip */
-	int level;                    /* gzip level; 0 = 6 */
-	unsigned deny;                /* WASMPACK_CAP_* bits the module must not
+	int64_t created;                    /* seconds since the epoch; default 0 */
+	wasmpack_compression compression;   /* image layer; default gzip */
+	int level;                          /* gzip level; 0 = 6 */
+	unsigned deny;                      /* WASMPACK_CAP_* bits the module must not
 					 import; refused with WASMPACK_EPOLICY */
 } wasmpack_build_options;
-#define WASMPACK_BUILD_OPTIONS_INIT                                            \
-	{WASMPACK_BUILD_OPTIONS_VERSION, WASMPACK_FORMAT_IMAGE, NULL, NULL, NULL, NULL, NULL, \
-	 NULL, 0, NULL, NULL, NULL, 0, WASMPACK_COMPRESSION_GZIP, 0, 0}
+#define WASMPACK_BUILD_OPTIONS_INIT                                                            \
+	{                                                                                      \
+		WASMPACK_BUILD_OPTIONS_VERSION, WASMPACK_FORMAT_IMAGE, NULL, NULL, NULL, NULL, \
+			NULL, NULL, 0, NULL, NULL, NULL, 0, WASMPACK_COMPRESSION_GZIP, 0, 0    \
+	}
 /* As WASMPACK_BUILD_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init in registry.h). */
 WASMPACK_EXTERN int wasmpack_build_options_init(wasmpack_build_options *opts, unsigned version);
@@ -72,10 +74,8 @@ typedef struct wasmpack_build_result {
  * with wasmpack_store_tag. The module is streamed, so memory stays small
  * whatever its size. The same module and options give the same manifest
  * digest on any machine. Runs on the calling thread only. */
-WASMPACK_EXTERN int wasmpack_image_build(wasmpack_build_result *out,
-					 wasmpack_store *store,
-					 const char *wasm_path,
-					 const wasmpack_build_options *opts);
+WASMPACK_EXTERN int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
+					 const char *wasm_path, const wasmpack_build_options *opts);
 
 /* Frees what r owns and zeroes it. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_build_result_dispose(wasmpack_build_result *r);

@@ -23,7 +23,10 @@ typedef struct wasmpack_layer_options {
 	int64_t mtime;                    /* tar entry time; default 0 */
 	unsigned mode;                    /* file mode; 0 = 0755 */
 } wasmpack_layer_options;
-#define WASMPACK_LAYER_OPTIONS_INIT {WASMPACK_LAYER_OPTIONS_VERSION, WASMPACK_COMPRESSION_GZIP, 0, 0, 0}
+#define WASMPACK_LAYER_OPTIONS_INIT                                                \
+	{                                                                          \
+		WASMPACK_LAYER_OPTIONS_VERSION, WASMPACK_COMPRESSION_GZIP, 0, 0, 0 \
+	}
 /* As WASMPACK_LAYER_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init in registry.h). */
 WASMPACK_EXTERN int wasmpack_layer_options_init(wasmpack_layer_options *opts, unsigned version);
@@ -44,8 +47,7 @@ typedef struct wasmpack_layer_info {
  * no file name and mtime 0, so equal input gives equal bytes. src_fd is
  * only read; the caller keeps and closes it. */
 WASMPACK_EXTERN int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd,
-					 const char *entry_name,
-					 const wasmpack_layer_options *opts,
+					 const char *entry_name, const wasmpack_layer_options *opts,
 					 wasmpack_write_cb sink, void *payload);
 
 /* Finds the regular file `path` (leading "/" and "./" ignored) in the tar
@@ -54,8 +56,8 @@ WASMPACK_EXTERN int wasmpack_layer_write(wasmpack_layer_info *out, int src_fd,
  * is the one streamed: the layer is read twice if needed, so layer_fd must
  * be seekable. WASMPACK_ENOTFOUND when absent; WASMPACK_EINVALID when the
  * entry is a link, device or directory, or the archive is malformed. */
-WASMPACK_EXTERN int wasmpack_layer_extract(int layer_fd, const char *path,
-					   wasmpack_write_cb sink, void *payload);
+WASMPACK_EXTERN int wasmpack_layer_extract(int layer_fd, const char *path, wasmpack_write_cb sink,
+					   void *payload);
 
 #ifdef __cplusplus
 }

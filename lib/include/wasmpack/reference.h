@@ -31,18 +31,15 @@ typedef struct wasmpack_reference {
  * a bare 64-hex name, names over WASMPACK_REFERENCE_NAME_MAX, bad tags and
  * digests, with WASMPACK_EINVALID and a message naming the problem.
  * On success *out is a new reference the caller frees. */
-WASMPACK_EXTERN int wasmpack_reference_parse(wasmpack_reference **out,
-					     const char *text);
+WASMPACK_EXTERN int wasmpack_reference_parse(wasmpack_reference **out, const char *text);
 
 /* The full normalized form: "docker.io/library/alpine:latest",
  * "host/a/b:tag@sha256:...", "host/a/b@sha256:...". New string in *out,
  * freed by the caller with free(). */
-WASMPACK_EXTERN int wasmpack_reference_format(char **out,
-					      const wasmpack_reference *ref);
+WASMPACK_EXTERN int wasmpack_reference_format(char **out, const wasmpack_reference *ref);
 
 /* "registry/repository" without tag or digest. New string, caller frees. */
-WASMPACK_EXTERN int wasmpack_reference_name(char **out,
-					    const wasmpack_reference *ref);
+WASMPACK_EXTERN int wasmpack_reference_name(char **out, const wasmpack_reference *ref);
 
 /* What to ask a registry or store for: the digest when present (it wins
  * over a tag), else the tag. Borrowed from ref. */
@@ -53,8 +50,7 @@ WASMPACK_EXTERN const char *wasmpack_reference_target(const wasmpack_reference *
 WASMPACK_EXTERN const char *wasmpack_reference_api_host(const wasmpack_reference *ref);
 
 /* Makes a deep copy in *out; the caller frees it. */
-WASMPACK_EXTERN int wasmpack_reference_dup(wasmpack_reference **out,
-					   const wasmpack_reference *ref);
+WASMPACK_EXTERN int wasmpack_reference_dup(wasmpack_reference **out, const wasmpack_reference *ref);
 
 /* Frees ref and its strings. NULL-safe. */
 WASMPACK_EXTERN void wasmpack_reference_free(wasmpack_reference *ref);

@@ -22,28 +22,31 @@ typedef void (*wasmpack_log_cb)(const char *line, void *payload);
 #define WASMPACK_REGISTRY_OPTIONS_VERSION 1
 /* Strings are borrowed and must outlive the client. Zero/NULL = default. */
 typedef struct wasmpack_registry_options {
-	unsigned version;          /* WASMPACK_REGISTRY_OPTIONS_VERSION */
+	unsigned version; /* WASMPACK_REGISTRY_OPTIONS_VERSION */
 	/* 1: plain HTTP. 0: HTTPS, except that a loopback registry
 	 * (localhost, 127.0.0.0/8, [::1]) falls back to plain HTTP when it
 	 * does not speak TLS, as docker and ORAS do. */
 	int plain_http;
-	int insecure;              /* do not verify the TLS certificate */
-	const char *ca_file;       /* extra CA certificates (PEM) */
-	const char *config_dir;    /* docker config dir: NULL = $DOCKER_CONFIG, else ~/.docker */
-	const char *username;      /* explicit credentials win over config.json */
+	int insecure;           /* do not verify the TLS certificate */
+	const char *ca_file;    /* extra CA certificates (PEM) */
+	const char *config_dir; /* docker config dir: NULL = $DOCKER_CONFIG, else ~/.docker */
+	const char *username;   /* explicit credentials win over config.json */
 	const char *password;
-	int max_retries;           /* per request; 0 = 4, -1 = none */
-	long retry_max_ms;         /* cap of one backoff wait; 0 = 10000 */
-	long low_speed_seconds;    /* stall limit; 0 = 30 */
-	int64_t chunk_size;        /* blobs larger than this upload in chunks;
+	int max_retries;        /* per request; 0 = 4, -1 = none */
+	long retry_max_ms;      /* cap of one backoff wait; 0 = 10000 */
+	long low_speed_seconds; /* stall limit; 0 = 30 */
+	int64_t chunk_size;     /* blobs larger than this upload in chunks;
 				      0 = 64 MiB, -1 = always monolithic */
-	wasmpack_log_cb log;       /* verbose request log; NULL = none */
+	wasmpack_log_cb log;    /* verbose request log; NULL = none */
 	void *log_payload;
 } wasmpack_registry_options;
 /* Every field, in order: valid C and C++ before C++20 (no designated
  * initialisers), and quiet under -Wmissing-field-initializers. */
-#define WASMPACK_REGISTRY_OPTIONS_INIT                                         \
-	{WASMPACK_REGISTRY_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL}
+#define WASMPACK_REGISTRY_OPTIONS_INIT                                                             \
+	{                                                                                          \
+		WASMPACK_REGISTRY_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, \
+			NULL                                                                       \
+	}
 /* Sets *opts to the defaults (WASMPACK_REGISTRY_OPTIONS_INIT) of `version` (pass the *_OPTIONS_VERSION of
  * the headers built against), writing no further than that version's
  * struct reaches: for language bindings, which cannot use the macro.
@@ -58,8 +61,7 @@ typedef struct wasmpack_registry wasmpack_registry;
  * registry-1.docker.io. *out is the caller's (wasmpack_registry_free).
  * A client may be used from several threads at once: it keeps one
  * connection per thread in use and shares its token cache. */
-WASMPACK_EXTERN int wasmpack_registry_new(wasmpack_registry **out,
-					  const char *registry,
+WASMPACK_EXTERN int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 					  const wasmpack_registry_options *opts);
 
 /* Frees the client, once no thread uses it any more. NULL-safe. */
@@ -75,8 +77,7 @@ WASMPACK_EXTERN int wasmpack_registry_check_login(wasmpack_registry *r);
 
 /* 1 when `repository` has the blob (and its size in *size_out, may be
  * NULL), 0 when not, negative on error. */
-WASMPACK_EXTERN int wasmpack_registry_blob_exists(wasmpack_registry *r,
-						  const char *repository,
+WASMPACK_EXTERN int wasmpack_registry_blob_exists(wasmpack_registry *r, const char *repository,
 						  const char *digest, int64_t *size_out);
 
 /* Streams the blob's bytes from `offset` to sink, following redirects to
@@ -85,8 +86,7 @@ WASMPACK_EXTERN int wasmpack_registry_blob_exists(wasmpack_registry *r,
  * few times, each only after new bytes came), so the sink always sees one
  * unbroken stream. The bytes are not verified here (the caller hashes
  * what it stores). */
-WASMPACK_EXTERN int wasmpack_registry_blob_get(wasmpack_registry *r,
-					       const char *repository,
+WASMPACK_EXTERN int wasmpack_registry_blob_get(wasmpack_registry *r, const char *repository,
 					       const char *digest, int64_t offset,
 					       wasmpack_write_cb sink, void *payload);
 
@@ -94,17 +94,14 @@ WASMPACK_EXTERN int wasmpack_registry_blob_get(wasmpack_registry *r,
  * caller keeps it) as blob `digest`: monolithic POST + PUT, or chunked
  * PATCHes for blobs over the chunk size. Retried uploads restart cleanly
  * with a new session. */
-WASMPACK_EXTERN int wasmpack_registry_blob_push(wasmpack_registry *r,
-						const char *repository,
+WASMPACK_EXTERN int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository,
 						const char *digest, int64_t size, int fd);
 
 /* Asks the registry to mount the blob from `from_repository` (same
  * registry). 1 when mounted, 0 when the registry declined (upload it
  * instead), negative on error. */
-WASMPACK_EXTERN int wasmpack_registry_blob_mount(wasmpack_registry *r,
-						 const char *repository,
-						 const char *digest,
-						 const char *from_repository);
+WASMPACK_EXTERN int wasmpack_registry_blob_mount(wasmpack_registry *r, const char *repository,
+						 const char *digest, const char *from_repository);
 
 /* Fetches the manifest or index `reference` (a tag or a digest) names,
  * asking for every manifest type. The body is checked against the digest
@@ -112,33 +109,26 @@ WASMPACK_EXTERN int wasmpack_registry_blob_mount(wasmpack_registry *r,
  * Fills *out with the exact bytes (caller disposes), *media_type_out with
  * a new string (caller frees; may be NULL to skip) and digest_out (may be
  * NULL). WASMPACK_ENOTFOUND when the registry has no such manifest. */
-WASMPACK_EXTERN int wasmpack_registry_manifest_get(wasmpack_buf *out,
-						   char **media_type_out,
+WASMPACK_EXTERN int wasmpack_registry_manifest_get(wasmpack_buf *out, char **media_type_out,
 						   char digest_out[WASMPACK_DIGEST_MAX],
-						   wasmpack_registry *r,
-						   const char *repository,
+						   wasmpack_registry *r, const char *repository,
 						   const char *reference);
 
 /* HEAD of a manifest: fills *out (caller disposes) with media type, digest
  * and size. WASMPACK_ENOTFOUND when absent. */
-WASMPACK_EXTERN int wasmpack_registry_manifest_head(wasmpack_descriptor *out,
-						    wasmpack_registry *r,
-						    const char *repository,
-						    const char *reference);
+WASMPACK_EXTERN int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry *r,
+						    const char *repository, const char *reference);
 
 /* PUT of exactly `len` bytes as a manifest of `media_type` under
  * `reference` (tag or digest). The digest the registry reports goes to
  * digest_out (may be NULL); a mismatch with the bytes is an error. */
 WASMPACK_EXTERN int wasmpack_registry_manifest_put(char digest_out[WASMPACK_DIGEST_MAX],
-						   wasmpack_registry *r,
-						   const char *repository,
-						   const char *reference,
-						   const char *media_type,
+						   wasmpack_registry *r, const char *repository,
+						   const char *reference, const char *media_type,
 						   const void *data, size_t len);
 
 /* DELETE of a manifest by digest. */
-WASMPACK_EXTERN int wasmpack_registry_manifest_delete(wasmpack_registry *r,
-						      const char *repository,
+WASMPACK_EXTERN int wasmpack_registry_manifest_delete(wasmpack_registry *r, const char *repository,
 						      const char *digest);
 
 /* Every tag of `repository`, following Link pagination. *out is filled

@@ -39,16 +39,14 @@ WASMPACK_EXTERN const char *wasmpack_store_path(const wasmpack_store *store);
  * *out is owned by the caller: commit it, or free it to throw it away.
  * A writer is used by one thread at a time; writers of one store may run
  * on different threads at once (the library's pull does). */
-WASMPACK_EXTERN int wasmpack_store_blob_writer(wasmpack_blob_writer **out,
-					       wasmpack_store *store);
+WASMPACK_EXTERN int wasmpack_store_blob_writer(wasmpack_blob_writer **out, wasmpack_store *store);
 
 /* Appends len bytes (data is only read during the call). */
-WASMPACK_EXTERN int wasmpack_blob_writer_write(wasmpack_blob_writer *w,
-					       const void *data, size_t len);
+WASMPACK_EXTERN int wasmpack_blob_writer_write(wasmpack_blob_writer *w, const void *data,
+					       size_t len);
 
 /* A wasmpack_write_cb that appends to the writer passed as payload. */
-WASMPACK_EXTERN int wasmpack_blob_writer_sink(const void *data, size_t len,
-					      void *payload);
+WASMPACK_EXTERN int wasmpack_blob_writer_sink(const void *data, size_t len, void *payload);
 
 /* Finishes the blob: flushes it to disk and, when expected_digest is not
  * NULL, checks the bytes against it (WASMPACK_EDIGEST on mismatch, nothing
@@ -56,8 +54,7 @@ WASMPACK_EXTERN int wasmpack_blob_writer_sink(const void *data, size_t len,
  * what was written go to digest_out and size_out (either may be NULL).
  * The writer must still be freed afterwards. */
 WASMPACK_EXTERN int wasmpack_blob_writer_commit(char digest_out[WASMPACK_DIGEST_MAX],
-						int64_t *size_out,
-						wasmpack_blob_writer *w,
+						int64_t *size_out, wasmpack_blob_writer *w,
 						const char *expected_digest);
 
 /* Frees the writer; an uncommitted temporary file is removed. NULL-safe. */
@@ -65,15 +62,14 @@ WASMPACK_EXTERN void wasmpack_blob_writer_free(wasmpack_blob_writer *w);
 
 /* Writes len bytes as a blob in one call (see commit for expected). */
 WASMPACK_EXTERN int wasmpack_store_blob_put(char digest_out[WASMPACK_DIGEST_MAX],
-					    wasmpack_store *store, const void *data,
-					    size_t len, const char *expected_digest);
+					    wasmpack_store *store, const void *data, size_t len,
+					    const char *expected_digest);
 
 /* 1 when the blob is present, 0 when not, negative on error. A blob
  * found present stays so: from the first call until the handle is freed,
  * gc in other handles leaves the store alone (as it does while a handle
  * writes blobs), so a blob a pull skipped is still there when it tags. */
-WASMPACK_EXTERN int wasmpack_store_blob_exists(wasmpack_store *store,
-					       const char *digest);
+WASMPACK_EXTERN int wasmpack_store_blob_exists(wasmpack_store *store, const char *digest);
 
 /* Reads a blob of at most max bytes into out (caller disposes) and checks
  * its digest (WASMPACK_EDIGEST when the file was altered). */
@@ -82,22 +78,20 @@ WASMPACK_EXTERN int wasmpack_store_blob_read(wasmpack_buf *out, wasmpack_store *
 
 /* Opens a blob for reading; *fd_out is the caller's to close. The content
  * is not verified here. */
-WASMPACK_EXTERN int wasmpack_store_blob_open(int *fd_out, int64_t *size_out,
-					     wasmpack_store *store, const char *digest);
+WASMPACK_EXTERN int wasmpack_store_blob_open(int *fd_out, int64_t *size_out, wasmpack_store *store,
+					     const char *digest);
 
 /* Points ref's tag at the manifest described by `manifest` (which must be
  * in the store), replacing what the tag named before. A reference with a
  * digest and no tag files the image as "registry/repo@digest". The
  * descriptor is copied. */
-WASMPACK_EXTERN int wasmpack_store_tag(wasmpack_store *store,
-				       const wasmpack_reference *ref,
+WASMPACK_EXTERN int wasmpack_store_tag(wasmpack_store *store, const wasmpack_reference *ref,
 				       const wasmpack_descriptor *manifest);
 
 /* Finds what ref names: by full name and tag, or by digest (any entry with
  * that digest). Fills *out (caller disposes with
  * wasmpack_descriptor_dispose). WASMPACK_ENOTFOUND when nothing matches. */
-WASMPACK_EXTERN int wasmpack_store_resolve(wasmpack_descriptor *out,
-					   wasmpack_store *store,
+WASMPACK_EXTERN int wasmpack_store_resolve(wasmpack_descriptor *out, wasmpack_store *store,
 					   const wasmpack_reference *ref);
 
 /* One tagged image: its full normalized name ("docker.io/user/app:tag")
@@ -113,14 +107,12 @@ WASMPACK_EXTERN int wasmpack_store_list(wasmpack_store_image **out, size_t *coun
 					wasmpack_store *store);
 
 /* Frees a list from wasmpack_store_list. NULL-safe. */
-WASMPACK_EXTERN void wasmpack_store_images_free(wasmpack_store_image *images,
-						size_t count);
+WASMPACK_EXTERN void wasmpack_store_images_free(wasmpack_store_image *images, size_t count);
 
 /* Removes the tag ref names (or, for a digest reference, every entry with
  * that digest). WASMPACK_ENOTFOUND when nothing matched. Blobs stay until
  * wasmpack_store_gc. */
-WASMPACK_EXTERN int wasmpack_store_untag(wasmpack_store *store,
-					 const wasmpack_reference *ref);
+WASMPACK_EXTERN int wasmpack_store_untag(wasmpack_store *store, const wasmpack_reference *ref);
 
 /* Deletes blobs no index entry reaches and leftover temporary files of
  * processes that died (in .wasmpack/tmp, and index.json.tmp-XXXXXX). Skips the

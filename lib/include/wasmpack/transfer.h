@@ -22,7 +22,7 @@ typedef enum wasmpack_progress_state {
 	WASMPACK_PROGRESS_UPLOADING,
 	WASMPACK_PROGRESS_UPLOADED,
 	WASMPACK_PROGRESS_DOWNLOADING,
-	WASMPACK_PROGRESS_VERIFIED,    /* downloaded and its digest checked */
+	WASMPACK_PROGRESS_VERIFIED, /* downloaded and its digest checked */
 	WASMPACK_PROGRESS_FAILED,
 } wasmpack_progress_state;
 
@@ -30,8 +30,8 @@ typedef enum wasmpack_progress_state {
 typedef struct wasmpack_progress {
 	const char *digest;
 	const char *media_type;
-	int64_t done;   /* bytes moved so far */
-	int64_t total;  /* the blob's size */
+	int64_t done;  /* bytes moved so far */
+	int64_t total; /* the blob's size */
 	wasmpack_progress_state state;
 } wasmpack_progress;
 
@@ -43,20 +43,23 @@ typedef void (*wasmpack_progress_cb)(const wasmpack_progress *p, void *payload);
 
 #define WASMPACK_TRANSFER_OPTIONS_VERSION 2
 typedef struct wasmpack_transfer_options {
-	unsigned version;                 /* WASMPACK_TRANSFER_OPTIONS_VERSION */
+	unsigned version; /* WASMPACK_TRANSFER_OPTIONS_VERSION */
 	wasmpack_registry_options registry;
-	const char *os;                   /* platform wanted from an index; */
-	const char *architecture;         /* NULL = the first wasi entry */
-	int jobs;                         /* blobs at once; 0 = 4 */
-	wasmpack_progress_cb progress;    /* NULL = none */
+	const char *os;                /* platform wanted from an index; */
+	const char *architecture;      /* NULL = the first wasi entry */
+	int jobs;                      /* blobs at once; 0 = 4 */
+	wasmpack_progress_cb progress; /* NULL = none */
 	void *progress_payload;
 	/* Version 2. Pull: WASMPACK_CAP_* bits the image's module must not
 	 * reach (wasm.h); 0 = no policy. Ignored by push and copy. */
 	unsigned deny;
 } wasmpack_transfer_options;
 /* Every field, in order (see WASMPACK_REGISTRY_OPTIONS_INIT). */
-#define WASMPACK_TRANSFER_OPTIONS_INIT                                         \
-	{WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT, NULL, NULL, 0, NULL, NULL, 0}
+#define WASMPACK_TRANSFER_OPTIONS_INIT                                                            \
+	{                                                                                         \
+		WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT, NULL, NULL, 0, \
+			NULL, NULL, 0                                                             \
+	}
 /* As WASMPACK_TRANSFER_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init); version 1 stops before `deny`. */
 WASMPACK_EXTERN int wasmpack_transfer_options_init(wasmpack_transfer_options *opts,
@@ -70,7 +73,7 @@ typedef struct wasmpack_transfer_result {
 	size_t blobs_moved;           /* uploaded or downloaded */
 	size_t blobs_skipped;         /* already there or mounted */
 	int64_t bytes_moved;
-	uint64_t requests;            /* HTTP requests sent */
+	uint64_t requests; /* HTTP requests sent */
 	/* A remark worth showing the user, e.g. that an index had no entry
 	 * for the platform asked and the same architecture under its other
 	 * name was taken; NULL when none. Owned by the result. */
@@ -91,8 +94,7 @@ WASMPACK_EXTERN void wasmpack_transfer_result_dispose(wasmpack_transfer_result *
  * at a time; opts->registry.log may run on several of them at once.
  * src, dst and opts are borrowed for the call. */
 WASMPACK_EXTERN int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store *store,
-				  const wasmpack_reference *src,
-				  const wasmpack_reference *dst,
+				  const wasmpack_reference *src, const wasmpack_reference *dst,
 				  const wasmpack_transfer_options *opts);
 
 /* Pulls `ref` into the store and tags it there: the manifest (an index is
@@ -126,8 +128,7 @@ WASMPACK_EXTERN int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store 
  * index is resolved to one entry as wasmpack_pull does and only that
  * image is copied; otherwise all of an index is. Fills *out (caller
  * disposes); out->manifest is what dst names now. */
-WASMPACK_EXTERN int wasmpack_copy(wasmpack_transfer_result *out,
-				  const wasmpack_reference *src,
+WASMPACK_EXTERN int wasmpack_copy(wasmpack_transfer_result *out, const wasmpack_reference *src,
 				  const wasmpack_reference *dst,
 				  const wasmpack_transfer_options *opts);
 

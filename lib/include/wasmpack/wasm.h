@@ -22,12 +22,12 @@ typedef enum wasmpack_wasi_version {
 } wasmpack_wasi_version;
 
 /* Capability classes, as bits. */
-#define WASMPACK_CAP_FILESYSTEM 0x01u /* path_*, fd_readdir, wasi:filesystem */
-#define WASMPACK_CAP_NETWORK 0x02u    /* sock_*, wasi:sockets, wasi:http */
+#define WASMPACK_CAP_FILESYSTEM 0x01u  /* path_*, fd_readdir, wasi:filesystem */
+#define WASMPACK_CAP_NETWORK 0x02u     /* sock_*, wasi:sockets, wasi:http */
 #define WASMPACK_CAP_ENVIRONMENT 0x04u /* environ_*, args_*, wasi:cli/environment */
-#define WASMPACK_CAP_CLOCKS 0x08u     /* clock_*, poll_oneoff, wasi:clocks */
-#define WASMPACK_CAP_RANDOM 0x10u     /* random_get, wasi:random */
-#define WASMPACK_CAP_EXIT 0x20u       /* proc_exit, proc_raise, wasi:cli/exit */
+#define WASMPACK_CAP_CLOCKS 0x08u      /* clock_*, poll_oneoff, wasi:clocks */
+#define WASMPACK_CAP_RANDOM 0x10u      /* random_get, wasi:random */
+#define WASMPACK_CAP_EXIT 0x20u        /* proc_exit, proc_raise, wasi:cli/exit */
 #define WASMPACK_CAP_ALL 0x3fu
 
 /* The names below are the library's one spelling of capability classes
@@ -88,17 +88,17 @@ typedef struct wasmpack_wasm_producer {
 typedef struct wasmpack_wasm {
 	wasmpack_wasm_kind kind;
 	wasmpack_wasi_version wasi;
-	unsigned capabilities;          /* WASMPACK_CAP_* bits */
-	int is_command;                 /* exports _start or wasi:cli/run */
-	int is_reactor;                 /* exports _initialize */
-	uint64_t size;                  /* bytes in the binary */
+	unsigned capabilities; /* WASMPACK_CAP_* bits */
+	int is_command;        /* exports _start or wasi:cli/run */
+	int is_reactor;        /* exports _initialize */
+	uint64_t size;         /* bytes in the binary */
 	wasmpack_wasm_extern *imports;
 	size_t imports_count;
 	wasmpack_wasm_extern *exports;
 	size_t exports_count;
 	wasmpack_wasm_producer *producers;
 	size_t producers_count;
-	char *name;                     /* module/component name (`name` section) */
+	char *name; /* module/component name (`name` section) */
 	/* wasm-metadata custom sections */
 	char *authors;
 	char *description;
@@ -117,8 +117,7 @@ typedef struct wasmpack_wasm {
  * outside [data, data+len). Errors: WASMPACK_EINVALID with the byte offset
  * in the message ("invalid wasm at offset 0x1f: section size past end").
  * On success *out is new and owned by the caller. */
-WASMPACK_EXTERN int wasmpack_wasm_parse(wasmpack_wasm **out, const void *data,
-					size_t len);
+WASMPACK_EXTERN int wasmpack_wasm_parse(wasmpack_wasm **out, const void *data, size_t len);
 
 /* Like wasmpack_wasm_parse() on the file at path, reading only the bytes of
  * the sections it decodes (others are skipped by seeking), so memory stays

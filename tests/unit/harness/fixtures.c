@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void store_free(void *s)
-{
-	wasmpack_store_free(s);
-}
+static void store_free(void *s) { wasmpack_store_free(s); }
 
 /* A new empty store in the run's temporary directory, freed after the
  * test; NULL after failing the test. */
@@ -26,10 +23,7 @@ wasmpack_store *temp_store_(const char *name)
 	return harness_defer(store_free, s) == 0 ? s : NULL;
 }
 
-static void reference_free(void *r)
-{
-	wasmpack_reference_free(r);
-}
+static void reference_free(void *r) { wasmpack_reference_free(r); }
 
 /* text parsed, freed after the test; NULL after failing the test. */
 wasmpack_reference *parse_ref_(const char *text)
@@ -68,8 +62,10 @@ built *build_hello_(wasmpack_store *s, const char *tag)
 	wasmpack_reference *r = parse_ref_(tag);
 	if (!r)
 		return NULL;
-	if (wasmpack_image_build(&b->r, s, path, NULL) != 0 || wasmpack_store_tag(s, r, &b->r.manifest) != 0 ||
-	    wasmpack_store_blob_read(&b->manifest, s, b->r.manifest.digest, WASMPACK_MANIFEST_MAX) != 0 ||
+	if (wasmpack_image_build(&b->r, s, path, NULL) != 0 ||
+	    wasmpack_store_tag(s, r, &b->r.manifest) != 0 ||
+	    wasmpack_store_blob_read(&b->manifest, s, b->r.manifest.digest,
+				     WASMPACK_MANIFEST_MAX) != 0 ||
 	    wasmpack_store_blob_read(&b->config, s, b->r.config.digest, WASMPACK_CONFIG_MAX) != 0 ||
 	    wasmpack_store_blob_read(&b->layer, s, b->r.layer.digest, 1 << 24) != 0) {
 		harness_fail(__FILE__, __LINE__, "build hello.wasm", wasmpack_error_last());

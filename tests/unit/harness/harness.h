@@ -30,8 +30,7 @@ void harness_fail(const char *file, int line, const char *expr, const char *deta
 void harness_failf(const char *file, int line, const char *expr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* What CHECK_INT, CHECK_STR, CHECK_OK, CHECK_ERR and CHECK_MEM print. */
-void harness_fail_int(const char *file, int line, const char *expr, long long got,
-		      long long want);
+void harness_fail_int(const char *file, int line, const char *expr, long long got, long long want);
 void harness_fail_str(const char *file, int line, const char *expr, const char *got,
 		      const char *want);
 void harness_fail_code(const char *file, int line, const char *expr, int got, int want);
@@ -77,77 +76,77 @@ int harness_write_script_(char *path, size_t size, const char *name, const char 
 int harness_read_testdata_(wasmpack_buf *out, const char *name);
 #define harness_read_testdata(...) AT_INT(harness_read_testdata_(__VA_ARGS__))
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			harness_fail(__FILE__, __LINE__, #cond, NULL);         \
-			return;                                                \
-		}                                                              \
+#define CHECK(cond)                                                    \
+	do {                                                           \
+		if (!(cond)) {                                         \
+			harness_fail(__FILE__, __LINE__, #cond, NULL); \
+			return;                                        \
+		}                                                      \
 	} while (0)
 
 /* Integers (and enums, sizes): got and want are converted to long long,
  * and a pointer given by mistake does not compile. */
-#define CHECK_INT(got, want)                                                   \
-	do {                                                                   \
-		long long check_got_ = (got), check_want_ = (want);            \
-		if (check_got_ != check_want_) {                               \
-			harness_fail_int(__FILE__, __LINE__,                   \
-					 #got " == " #want, check_got_,        \
-					 check_want_);                         \
-			return;                                                \
-		}                                                              \
+#define CHECK_INT(got, want)                                                                \
+	do {                                                                                \
+		long long check_got_ = (got), check_want_ = (want);                         \
+		if (check_got_ != check_want_) {                                            \
+			harness_fail_int(__FILE__, __LINE__, #got " == " #want, check_got_, \
+					 check_want_);                                      \
+			return;                                                             \
+		}                                                                           \
 	} while (0)
 
 /* Strings, equal and both non-NULL. */
-#define CHECK_STR(got, want)                                                   \
-	do {                                                                   \
-		const char *check_got_ = (got), *check_want_ = (want);         \
-		if (!check_got_ || !check_want_ ||                             \
-		    strcmp(check_got_, check_want_) != 0) {                    \
-			harness_fail_str(__FILE__, __LINE__,                   \
-					 #got " == " #want, check_got_,        \
-					 check_want_);                         \
-			return;                                                \
-		}                                                              \
+#define CHECK_STR(got, want)                                                                \
+	do {                                                                                \
+		const char *check_got_ = (got), *check_want_ = (want);                      \
+		if (!check_got_ || !check_want_ || strcmp(check_got_, check_want_) != 0) {  \
+			harness_fail_str(__FILE__, __LINE__, #got " == " #want, check_got_, \
+					 check_want_);                                      \
+			return;                                                             \
+		}                                                                           \
 	} while (0)
 
 /* size bytes at got equal those at want. */
-#define CHECK_MEM(got, want, size)                                             \
-	do {                                                                   \
-		const void *check_got_ = (got), *check_want_ = (want);         \
-		size_t check_size_ = (size);                                   \
-		if (!check_got_ || !check_want_ ||                             \
-		    memcmp(check_got_, check_want_, check_size_) != 0) {       \
-			harness_fail_mem(__FILE__, __LINE__,                   \
-					 #got " == " #want, check_got_,        \
-					 check_want_, check_size_);            \
-			return;                                                \
-		}                                                              \
+#define CHECK_MEM(got, want, size)                                                          \
+	do {                                                                                \
+		const void *check_got_ = (got), *check_want_ = (want);                      \
+		size_t check_size_ = (size);                                                \
+		if (!check_got_ || !check_want_ ||                                          \
+		    memcmp(check_got_, check_want_, check_size_) != 0) {                    \
+			harness_fail_mem(__FILE__, __LINE__, #got " == " #want, check_got_, \
+					 check_want_, check_size_);                         \
+			return;                                                             \
+		}                                                                           \
 	} while (0)
 
 /* Expects the call to return 0; otherwise reports the code and last error. */
-#define CHECK_OK(expr)                                                         \
-	do {                                                                   \
-		int check_rc_ = (expr);                                        \
-		if (check_rc_ != 0) {                                          \
-			harness_fail_code(__FILE__, __LINE__, #expr,           \
-					  check_rc_, 0);                       \
-			return;                                                \
-		}                                                              \
+#define CHECK_OK(expr)                                                              \
+	do {                                                                        \
+		int check_rc_ = (expr);                                             \
+		if (check_rc_ != 0) {                                               \
+			harness_fail_code(__FILE__, __LINE__, #expr, check_rc_, 0); \
+			return;                                                     \
+		}                                                                   \
 	} while (0)
 
 /* Expects exactly the (negative) error code `code`. */
-#define CHECK_ERR(expr, code)                                                  \
-	do {                                                                   \
-		int check_rc_ = (expr), check_code_ = (code);                  \
-		if (check_rc_ != check_code_) {                                \
-			harness_fail_code(__FILE__, __LINE__, #expr,           \
-					  check_rc_, check_code_);             \
-			return;                                                \
-		}                                                              \
+#define CHECK_ERR(expr, code)                                                                 \
+	do {                                                                                  \
+		int check_rc_ = (expr), check_code_ = (code);                                 \
+		if (check_rc_ != check_code_) {                                               \
+			harness_fail_code(__FILE__, __LINE__, #expr, check_rc_, check_code_); \
+			return;                                                               \
+		}                                                                             \
 	} while (0)
 
-#define TEST_ENTRY(fn) {#fn, fn}
-#define TEST_END {NULL, NULL}
+#define TEST_ENTRY(fn)  \
+	{               \
+#fn, fn \
+	}
+#define TEST_END           \
+	{                  \
+		NULL, NULL \
+	}
 
 #endif

@@ -56,10 +56,7 @@ void *harness_leave_ptr(void *value)
 	return value;
 }
 
-int harness_failed(void)
-{
-	return current_failed;
-}
+int harness_failed(void) { return current_failed; }
 
 /* "check failed at" the outermost caller (the test's line), and the line
  * that failed when that is inside a helper. */
@@ -67,8 +64,8 @@ static void fail_header(const char *file, int line, const char *expr)
 {
 	current_failed = 1;
 	if (ncallers > 0 && (callers[0].file != file || callers[0].line != line))
-		fprintf(stdout, "  check failed at %s:%d (in a helper, at %s:%d): %s", callers[0].file,
-			callers[0].line, file, line, expr);
+		fprintf(stdout, "  check failed at %s:%d (in a helper, at %s:%d): %s",
+			callers[0].file, callers[0].line, file, line, expr);
 	else
 		fprintf(stdout, "  check failed at %s:%d: %s", file, line, expr);
 }
@@ -124,7 +121,8 @@ static void print_quoted(const char *s)
 		fprintf(stdout, "... (%zu bytes)", len);
 }
 
-void harness_fail_str(const char *file, int line, const char *expr, const char *got, const char *want)
+void harness_fail_str(const char *file, int line, const char *expr, const char *got,
+		      const char *want)
 {
 	fail_header(file, line, expr);
 	fputs("\n    expected ", stdout);
@@ -141,8 +139,8 @@ static void print_hex(const unsigned char *p, size_t from, size_t to)
 		fprintf(stdout, " %02x", p[i]);
 }
 
-void harness_fail_mem(const char *file, int line, const char *expr, const void *got, const void *want,
-		      size_t size)
+void harness_fail_mem(const char *file, int line, const char *expr, const void *got,
+		      const void *want, size_t size)
 {
 	fail_header(file, line, expr);
 	if (!got || !want) {
@@ -155,7 +153,8 @@ void harness_fail_mem(const char *file, int line, const char *expr, const void *
 	while (at < size && g[at] == w[at])
 		at++;
 	size_t from = at > 8 ? at - 8 : 0, to = at + 8 < size ? at + 8 : size;
-	fprintf(stdout, "\n    first difference at byte %zu of %zu (bytes %zu to %zu shown)\n    expected",
+	fprintf(stdout,
+		"\n    first difference at byte %zu of %zu (bytes %zu to %zu shown)\n    expected",
 		at, size, from, to ? to - 1 : 0);
 	print_hex(w, from, to);
 	fputs("\n    got     ", stdout);

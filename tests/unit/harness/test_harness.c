@@ -168,7 +168,8 @@ static void test_harness__check_err_prints_codes_names_and_last_error(void)
 	char want[128], got[128];
 	snprintf(want, sizeof(want), "expected %d (%s)", WASMPACK_ENOTFOUND,
 		 wasmpack_strerror(WASMPACK_ENOTFOUND));
-	snprintf(got, sizeof(got), "got %d (%s)", WASMPACK_EINVALID, wasmpack_strerror(WASMPACK_EINVALID));
+	snprintf(got, sizeof(got), "got %d (%s)", WASMPACK_EINVALID,
+		 wasmpack_strerror(WASMPACK_EINVALID));
 	int ok = has_all(out, want, got, "last error: ", "UPPER/Case", (char *)NULL);
 	free(out);
 	CHECK(ok);
@@ -197,7 +198,8 @@ static void test_harness__helper_failure_reports_the_tests_line(void)
 	int rc = run_captured(wrong_in_helper, &out);
 	CHECK_INT(rc, 1);
 	char at[128];
-	snprintf(at, sizeof(at), "check failed at %s:%d (in a helper, at ", __FILE__, helper_call_line);
+	snprintf(at, sizeof(at), "check failed at %s:%d (in a helper, at ", __FILE__,
+		 helper_call_line);
 	int ok = has_all(out, at, "helper wants 7", "got 6", (char *)NULL);
 	free(out);
 	CHECK(ok);

@@ -47,7 +47,10 @@ static int tar_header(tarbuf *t, const char *name, char type, unsigned long long
 	h[156] = (unsigned char)type;
 	if (link)
 		memcpy(h + 157, link, strlen(link) < 100 ? strlen(link) : 100);
-	memcpy(h + 257, "ustar\0" "00", 8);
+	memcpy(h + 257,
+	       "ustar\0"
+	       "00",
+	       8);
 	memset(h + 148, ' ', 8);
 	unsigned sum = 0;
 	for (int i = 0; i < BLOCK; i++)
@@ -92,7 +95,8 @@ static int to_sink(const void *data, size_t len, void *payload)
 {
 	sink *s = payload;
 	if (s->bytes < sizeof(s->first) - 1) {
-		size_t n = len < sizeof(s->first) - 1 - s->bytes ? len : sizeof(s->first) - 1 - s->bytes;
+		size_t n = len < sizeof(s->first) - 1 - s->bytes ? len
+								 : sizeof(s->first) - 1 - s->bytes;
 		memcpy(s->first + s->bytes, data, n);
 	}
 	s->bytes += len;
@@ -129,12 +133,14 @@ static void test_hostile__every_entry_kind_but_a_file_is_refused(void)
 		tarbuf t = {0};
 		sink s;
 		CHECK(tar_file(&t, "real.wasm", "wasm secret") == 0);
-		CHECK(tar_header(&t, "app.wasm", kinds[i], 0, kinds[i] <= '2' ? "real.wasm" : NULL, 0) == 0);
+		CHECK(tar_header(&t, "app.wasm", kinds[i], 0, kinds[i] <= '2' ? "real.wasm" : NULL,
+				 0) == 0);
 		CHECK_INT(tar_end(&t), 0);
 		int rc = extract(&t, "app.wasm", &s);
 		if (rc != WASMPACK_EINVALID || s.bytes != 0) {
 			char what[64];
-			snprintf(what, sizeof(what), "entry type '%c' gave %d, %zu bytes", kinds[i], rc, s.bytes);
+			snprintf(what, sizeof(what), "entry type '%c' gave %d, %zu bytes", kinds[i],
+				 rc, s.bytes);
 			harness_fail(__FILE__, __LINE__, "a non-file entry is refused", what);
 			return;
 		}
@@ -156,8 +162,9 @@ static void test_hostile__a_hard_link_to_a_file_is_not_followed(void)
 
 static void test_hostile__names_that_climb_out_do_not_match(void)
 {
-	const char *names[] = {"../app.wasm", "../../../../app.wasm", "x/../../app.wasm",
-			       "app.wasm/..", "..", "./../app.wasm"};
+	const char *names[] = {
+		"../app.wasm", "../../../../app.wasm", "x/../../app.wasm", "app.wasm/..",
+		"..",          "./../app.wasm"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		tarbuf t = {0};
 		sink s;
@@ -165,7 +172,8 @@ static void test_hostile__names_that_climb_out_do_not_match(void)
 		CHECK_INT(tar_end(&t), 0);
 		int rc = extract(&t, "app.wasm", &s);
 		if (rc != WASMPACK_ENOTFOUND || s.bytes != 0) {
-			harness_fail(__FILE__, __LINE__, "a climbing name is not app.wasm", names[i]);
+			harness_fail(__FILE__, __LINE__, "a climbing name is not app.wasm",
+				     names[i]);
 			return;
 		}
 	}
@@ -216,13 +224,15 @@ static void test_hostile__sizes_beyond_the_data_are_refused(void)
 	for (size_t i = 0; i < 3; i++) {
 		tarbuf t = {0};
 		sink s;
-		CHECK(tar_header(&t, "app.wasm", '0', sizes[i], NULL, sizes[i] >= (1ull << 33)) == 0);
+		CHECK(tar_header(&t, "app.wasm", '0', sizes[i], NULL, sizes[i] >= (1ull << 33)) ==
+		      0);
 		CHECK(tar_data(&t, "wasm only this much", 19) == 0);
 		CHECK_INT(tar_end(&t), 0);
 		int rc = extract(&t, "app.wasm", &s);
 		if (rc != WASMPACK_EINVALID || s.bytes > 4 * BLOCK) {
 			char what[96];
-			snprintf(what, sizeof(what), "size %llu gave %d after %zu bytes", sizes[i], rc, s.bytes);
+			snprintf(what, sizeof(what), "size %llu gave %d after %zu bytes", sizes[i],
+				 rc, s.bytes);
 			harness_fail(__FILE__, __LINE__, "a size past the data is refused", what);
 			return;
 		}
@@ -240,7 +250,8 @@ static void test_hostile__oversize_extended_headers_are_refused(void)
 		for (size_t j = 0; j < 2; j++) {
 			tarbuf t = {0};
 			sink s;
-			CHECK(tar_header(&t, "././@LongLink", kinds[i], sizes[j], NULL, sizes[j] >= (1ull << 33)) == 0);
+			CHECK(tar_header(&t, "././@LongLink", kinds[i], sizes[j], NULL,
+					 sizes[j] >= (1ull << 33)) == 0);
 			CHECK(tar_data(&t, "30 path=aaaaaaaaaaaaaaaaaaaaa\n", 30) == 0);
 			CHECK(tar_file(&t, "app.wasm", "wasm after a lie") == 0);
 			CHECK_INT(tar_end(&t), 0);
@@ -248,12 +259,16 @@ static void test_hostile__oversize_extended_headers_are_refused(void)
 			clock_gettime(CLOCK_MONOTONIC, &a);
 			int rc = extract(&t, "app.wasm", &s);
 			clock_gettime(CLOCK_MONOTONIC, &b);
-			double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-			if ((rc != WASMPACK_EINVALID && rc != WASMPACK_ENOTFOUND) || s.bytes != 0 || secs > 2.0) {
+			double secs = (double)(b.tv_sec - a.tv_sec) +
+				      (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+			if ((rc != WASMPACK_EINVALID && rc != WASMPACK_ENOTFOUND) || s.bytes != 0 ||
+			    secs > 2.0) {
 				char what[96];
-				snprintf(what, sizeof(what), "type '%c' of %llu bytes gave %d, %zu bytes, %.2f s",
+				snprintf(what, sizeof(what),
+					 "type '%c' of %llu bytes gave %d, %zu bytes, %.2f s",
 					 kinds[i], sizes[j], rc, s.bytes, secs);
-				harness_fail(__FILE__, __LINE__, "an oversize extended header is refused", what);
+				harness_fail(__FILE__, __LINE__,
+					     "an oversize extended header is refused", what);
 				return;
 			}
 		}

@@ -36,7 +36,8 @@ static void test_image__build_writes_manifest_config_and_layer(void)
 	CHECK(m->layers_count == 1);
 	CHECK_STR(m->layers[0].digest, r.layer.digest);
 	CHECK_STR(m->config.digest, r.config.digest);
-	CHECK_STR(wasmpack_kvlist_get(&m->annotations, "module.wasm.image/variant"), "compat-smart");
+	CHECK_STR(wasmpack_kvlist_get(&m->annotations, "module.wasm.image/variant"),
+		  "compat-smart");
 	CHECK_STR(wasmpack_kvlist_get(&m->annotations, "org.opencontainers.image.created"),
 		  "1970-01-01T00:00:00Z");
 	CHECK_STR(wasmpack_kvlist_get(&m->annotations, WASMPACK_ANNOTATION_WASI), "preview1");
@@ -92,7 +93,8 @@ static void test_image__artifact_layer_is_the_raw_module(void)
 	CHECK(harness_read_testdata(&raw, "hello.wasm") == 0);
 	CHECK_OK(wasmpack_digest_of(d, raw.data, raw.size));
 	CHECK_STR(r.layer.digest, d);
-	CHECK_STR(wasmpack_kvlist_get(&r.layer.annotations, "org.opencontainers.image.title"), "hello.wasm");
+	CHECK_STR(wasmpack_kvlist_get(&r.layer.annotations, "org.opencontainers.image.title"),
+		  "hello.wasm");
 	CHECK_OK(wasmpack_store_blob_read(&cb, s, r.config.digest, 1 << 20));
 	CHECK(strstr((const char *)cb.data, "\"os\":\"wasip1\"") != NULL);
 	CHECK(strstr((const char *)cb.data, "\"component\":null") != NULL);

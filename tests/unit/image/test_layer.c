@@ -67,7 +67,10 @@ static void test_layer__uncompressed_tar_has_exact_header_and_padding(void)
 	CHECK_MEM(m.data, "app.wasm", 9);
 	CHECK_MEM(m.data + 100, "0000755", 8);
 	CHECK_MEM(m.data + 124, "00000001750", 12); /* 1000 in octal */
-	CHECK_MEM(m.data + 257, "ustar\0" "00", 8);
+	CHECK_MEM(m.data + 257,
+		  "ustar\0"
+		  "00",
+		  8);
 	CHECK_INT(m.data[156], '0');
 	unsigned sum = 0;
 	for (int i = 0; i < 512; i++)
@@ -165,7 +168,8 @@ static void test_layer__sink_errors_stop_the_writer(void)
 	wasmpack_layer_info info;
 	int fd = pattern_file(10000);
 	CHECK(fd >= 0);
-	CHECK_ERR(wasmpack_layer_write(&info, fd, "x.wasm", NULL, failing_sink, NULL), WASMPACK_EIO);
+	CHECK_ERR(wasmpack_layer_write(&info, fd, "x.wasm", NULL, failing_sink, NULL),
+		  WASMPACK_EIO);
 	close(fd);
 }
 
@@ -223,7 +227,10 @@ static void test_layer__extract_refuses_links_and_garbage(void)
 	memcpy(tar + 136, "00000000000", 11);
 	tar[156] = '2';
 	memcpy(tar + 157, "/etc/passwd", 11);
-	memcpy(tar + 257, "ustar\0" "00", 8);
+	memcpy(tar + 257,
+	       "ustar\0"
+	       "00",
+	       8);
 	memset(tar + 148, ' ', 8);
 	unsigned sum = 0;
 	for (int i = 0; i < 512; i++)
@@ -276,7 +283,8 @@ static int code_like_file(size_t len, unsigned seed)
 		} else {
 			for (size_t k = 0; k < run && i < len; k++, i++) {
 				x = x * 1664525u + 1013904223u;
-				b[i] = (unsigned char)"\0\x01\x20\x41\x0b\x10\x28\x7f"[x >> 29] ^ (unsigned char)(x >> 20 & 3);
+				b[i] = (unsigned char)"\0\x01\x20\x41\x0b\x10\x28\x7f"[x >> 29] ^
+				       (unsigned char)(x >> 20 & 3);
 			}
 		}
 	}
@@ -352,7 +360,8 @@ static int reference_gzip(mem_sink *out, const unsigned char *tar, size_t len, i
 
 /* Inflates a whole gzip stream; 0 when it is exactly one valid member
  * whose bytes equal want. */
-static int gunzips_to(const unsigned char *gz, size_t gzlen, const unsigned char *want, size_t wantlen)
+static int gunzips_to(const unsigned char *gz, size_t gzlen, const unsigned char *want,
+		      size_t wantlen)
 {
 	unsigned char *out = malloc(wantlen + 1);
 	z_stream z;
@@ -367,7 +376,9 @@ static int gunzips_to(const unsigned char *gz, size_t gzlen, const unsigned char
 	z.avail_out = (uInt)wantlen + 1;
 	int zr = inflate(&z, Z_FINISH);
 	int rc = zr == Z_STREAM_END && z.avail_in == 0 && z.total_out == wantlen &&
-			 memcmp(out, want, wantlen) == 0 ? 0 : -1;
+				 memcmp(out, want, wantlen) == 0
+			 ? 0
+			 : -1;
 	inflateEnd(&z);
 	free(out);
 	return rc;

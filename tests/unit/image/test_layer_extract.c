@@ -37,8 +37,9 @@ static void test_layer_extract__image_module_refuses_a_sparse_module(void)
 	wasmpack_store *s = NULL;
 	wasmpack_descriptor desc = {0};
 	uint64_t got = 0;
-	const char *config = "{\"architecture\":\"wasm\",\"config\":{\"Entrypoint\":[\"/app.wasm\"]},"
-			     "\"os\":\"wasi\",\"rootfs\":{\"diff_ids\":[],\"type\":\"layers\"}}";
+	const char *config =
+		"{\"architecture\":\"wasm\",\"config\":{\"Entrypoint\":[\"/app.wasm\"]},"
+		"\"os\":\"wasi\",\"rootfs\":{\"diff_ids\":[],\"type\":\"layers\"}}";
 	snprintf(dir, sizeof(dir), "%s/sparse-store", harness_tmpdir());
 	CHECK(harness_read_testdata(&layer, "fuzz/tar/hostile-sparse-1tib.tar") == 0);
 	CHECK_OK(wasmpack_store_open(&s, dir));
@@ -48,10 +49,11 @@ static void test_layer_extract__image_module_refuses_a_sparse_module(void)
 		 "{\"config\":{\"digest\":\"%s\",\"mediaType\":\"%s\",\"size\":%zu},"
 		 "\"layers\":[{\"digest\":\"%s\",\"mediaType\":\"%s\",\"size\":%zu}],"
 		 "\"mediaType\":\"%s\",\"schemaVersion\":2}",
-		 cd, WASMPACK_MEDIATYPE_OCI_CONFIG, strlen(config), ld, WASMPACK_MEDIATYPE_OCI_LAYER,
-		 layer.size, WASMPACK_MEDIATYPE_OCI_MANIFEST);
+		 cd, WASMPACK_MEDIATYPE_OCI_CONFIG, strlen(config), ld,
+		 WASMPACK_MEDIATYPE_OCI_LAYER, layer.size, WASMPACK_MEDIATYPE_OCI_MANIFEST);
 	CHECK_OK(wasmpack_store_blob_put(md, s, manifest, strlen(manifest), NULL));
-	CHECK_OK(wasmpack_descriptor_init(&desc, WASMPACK_MEDIATYPE_OCI_MANIFEST, md, (int64_t)strlen(manifest)));
+	CHECK_OK(wasmpack_descriptor_init(&desc, WASMPACK_MEDIATYPE_OCI_MANIFEST, md,
+					  (int64_t)strlen(manifest)));
 	CHECK_ERR(wasmpack_image_module(s, &desc, count_sink, &got), WASMPACK_EINVALID);
 	CHECK_INT(got, 0);
 	wasmpack_descriptor_dispose(&desc);

@@ -11,8 +11,8 @@
 
 typedef struct tar_spec {
 	const char *name;
-	int type;           /* AE_IFREG, AE_IFLNK, AE_IFDIR */
-	const char *link;   /* symlink target, or hard link name when hard */
+	int type;         /* AE_IFREG, AE_IFLNK, AE_IFDIR */
+	const char *link; /* symlink target, or hard link name when hard */
 	int hard;
 	const char *data;
 } tar_spec;

@@ -8,8 +8,8 @@
 #include "wasmpack/digest.h"
 
 #define HEX64_A "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define HEX128_A                                                               \
-	"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"     \
+#define HEX128_A                                                           \
+	"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce" \
 	"47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
 
 static void test_digest__sha256_of_empty_input(void)
@@ -255,7 +255,8 @@ static void test_digest__equal_needs_two_identical_valid_digests(void)
 	CHECK(wasmpack_digest_equal("sha512:" HEX128_A, "sha512:" HEX128_A) == 1);
 	CHECK(wasmpack_digest_equal(
 		      "sha256:" HEX64_A,
-		      "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+		      "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
+	      0);
 	CHECK(wasmpack_digest_equal("sha256:abc", "sha256:abc") == 0);
 	CHECK(wasmpack_digest_equal("md5:d41d8cd98f00b204e9800998ecf8427e",
 				    "md5:d41d8cd98f00b204e9800998ecf8427e") == 0);

@@ -12,33 +12,30 @@
 #define DIG_B "sha256:4970405cb2a3a461cc00fd755712beded51919d7e69270d7d10d0dcf5e209714"
 #define DIG_C "sha256:18d070c3f9aadcbc535ba940e5eea9d39785822eeb5b270b3c37512145de85fa"
 
-#define CFG_DESC                                                               \
-	"{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","         \
+#define CFG_DESC                                                       \
+	"{\"mediaType\":\"application/vnd.oci.image.config.v1+json\"," \
 	"\"digest\":\"" DIG_A "\",\"size\":2}"
-#define LAYER_DESC                                                             \
-	"{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","      \
+#define LAYER_DESC                                                        \
+	"{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\"," \
 	"\"digest\":\"" DIG_B "\",\"size\":10}"
 /* A minimal valid manifest with the given layers and extra members. */
-#define MANIFEST(layers, extra)                                                \
-	"{\"schemaVersion\":2,\"config\":" CFG_DESC ",\"layers\":[" layers "]" \
-	extra "}"
+#define MANIFEST(layers, extra) \
+	"{\"schemaVersion\":2,\"config\":" CFG_DESC ",\"layers\":[" layers "]" extra "}"
 /* A minimal valid index with the given entries and extra members. */
-#define INDEX(entries, extra)                                                  \
-	"{\"schemaVersion\":2,\"manifests\":[" entries "]" extra "}"
-#define ENTRY(platform)                                                        \
-	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","       \
+#define INDEX(entries, extra) "{\"schemaVersion\":2,\"manifests\":[" entries "]" extra "}"
+#define ENTRY(platform)                                                  \
+	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"," \
 	"\"digest\":\"" DIG_B "\",\"size\":10,\"platform\":" platform "}"
 #define CONFIG(extra) "{\"os\":\"wasi\",\"architecture\":\"wasm32\"" extra "}"
 
 /* The error message contains sub. */
-#define CHECK_MSG_HAS(sub)                                                     \
-	do {                                                                   \
-		const char *msg_ = wasmpack_error_last();                      \
-		if (!strstr(msg_, (sub))) {                                    \
-			harness_fail(__FILE__, __LINE__,                       \
-				     "last error contains " #sub, msg_);       \
-			return;                                                \
-		}                                                              \
+#define CHECK_MSG_HAS(sub)                                                                   \
+	do {                                                                                 \
+		const char *msg_ = wasmpack_error_last();                                    \
+		if (!strstr(msg_, (sub))) {                                                  \
+			harness_fail(__FILE__, __LINE__, "last error contains " #sub, msg_); \
+			return;                                                              \
+		}                                                                            \
 	} while (0)
 
 /* Parse results as a code; 1 flags a failed parse that left an output. */
@@ -74,10 +71,7 @@ static int parse_config(const char *json)
 
 /* --- structural equality, for round trips ------------------------------ */
 
-static int str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
+static int str_eq(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
 
 /* As maps: JSON objects have no order, and output sorts the keys. */
 static int kv_eq(const wasmpack_kvlist *a, const wasmpack_kvlist *b)
@@ -114,12 +108,11 @@ static int desc_eq(const wasmpack_descriptor *a, const wasmpack_descriptor *b)
 		return a == b;
 	return str_eq(a->media_type, b->media_type) && str_eq(a->digest, b->digest) &&
 	       a->size == b->size && str_eq(a->artifact_type, b->artifact_type) &&
-	       kv_eq(&a->annotations, &b->annotations) &&
-	       platform_eq(a->platform, b->platform);
+	       kv_eq(&a->annotations, &b->annotations) && platform_eq(a->platform, b->platform);
 }
 
-static int descs_eq(const wasmpack_descriptor *a, size_t na,
-		    const wasmpack_descriptor *b, size_t nb)
+static int descs_eq(const wasmpack_descriptor *a, size_t na, const wasmpack_descriptor *b,
+		    size_t nb)
 {
 	if (na != nb)
 		return 0;
@@ -131,24 +124,18 @@ static int descs_eq(const wasmpack_descriptor *a, size_t na,
 
 static int manifest_eq(const wasmpack_manifest *a, const wasmpack_manifest *b)
 {
-	return a->schema_version == b->schema_version &&
-	       str_eq(a->media_type, b->media_type) &&
-	       str_eq(a->artifact_type, b->artifact_type) &&
-	       desc_eq(&a->config, &b->config) &&
+	return a->schema_version == b->schema_version && str_eq(a->media_type, b->media_type) &&
+	       str_eq(a->artifact_type, b->artifact_type) && desc_eq(&a->config, &b->config) &&
 	       descs_eq(a->layers, a->layers_count, b->layers, b->layers_count) &&
-	       desc_eq(a->subject, b->subject) &&
-	       kv_eq(&a->annotations, &b->annotations);
+	       desc_eq(a->subject, b->subject) && kv_eq(&a->annotations, &b->annotations);
 }
 
 static int index_eq(const wasmpack_index *a, const wasmpack_index *b)
 {
-	return a->schema_version == b->schema_version &&
-	       str_eq(a->media_type, b->media_type) &&
+	return a->schema_version == b->schema_version && str_eq(a->media_type, b->media_type) &&
 	       str_eq(a->artifact_type, b->artifact_type) &&
-	       descs_eq(a->manifests, a->manifests_count, b->manifests,
-			b->manifests_count) &&
-	       desc_eq(a->subject, b->subject) &&
-	       kv_eq(&a->annotations, &b->annotations);
+	       descs_eq(a->manifests, a->manifests_count, b->manifests, b->manifests_count) &&
+	       desc_eq(a->subject, b->subject) && kv_eq(&a->annotations, &b->annotations);
 }
 
 static int config_eq(const wasmpack_image_config *a, const wasmpack_image_config *b)
@@ -236,8 +223,7 @@ static void test_oci__parses_oci_manifest(void)
 	CHECK(m->layers_count == 1);
 	CHECK_STR(m->layers[0].media_type, WASMPACK_MEDIATYPE_OCI_LAYER_GZIP);
 	CHECK(m->layers[0].size == 812345);
-	CHECK_STR(wasmpack_kvlist_get(&m->layers[0].annotations,
-				      "org.opencontainers.image.title"),
+	CHECK_STR(wasmpack_kvlist_get(&m->layers[0].annotations, "org.opencontainers.image.title"),
 		  "hello.wasm");
 	CHECK(m->annotations.count == 4);
 	/* Document order is kept. */
@@ -285,8 +271,7 @@ static void test_oci__parses_oci_index_with_platforms(void)
 	CHECK_STR(idx->manifests[1].platform->architecture, "wasm32");
 	CHECK_STR(idx->manifests[1].digest,
 		  "sha256:6b38326a5db2ea582e35cea194f3672c9ab2029fd16ef1ed183e60a5b52c0396");
-	CHECK_STR(wasmpack_kvlist_get(&idx->manifests[2].annotations,
-				      "vnd.docker.reference.type"),
+	CHECK_STR(wasmpack_kvlist_get(&idx->manifests[2].annotations, "vnd.docker.reference.type"),
 		  "attestation-manifest");
 	CHECK_STR(wasmpack_kvlist_get(&idx->annotations, "org.opencontainers.image.created"),
 		  "2024-05-01T12:00:00Z");
@@ -331,8 +316,7 @@ static void test_oci__parses_image_config(void)
 	CHECK_STR(c->env.items[1], "RUST_LOG=info");
 	CHECK_STR(c->working_dir, "/");
 	CHECK(c->labels.count == 2);
-	CHECK_STR(wasmpack_kvlist_get(&c->labels, "org.opencontainers.image.version"),
-		  "1.2.0");
+	CHECK_STR(wasmpack_kvlist_get(&c->labels, "org.opencontainers.image.version"), "1.2.0");
 	CHECK(c->diff_ids.count == 1);
 	CHECK_STR(c->diff_ids.items[0], DIG_C);
 	check_config_round_trip(c);
@@ -348,7 +332,8 @@ static void test_oci__serializes_manifest_compact_with_sorted_keys(void)
 	wasmpack_buf b = WASMPACK_BUF_INIT;
 	const char *in = "{\"schemaVersion\": 2, \"layers\": [], \"annotations\": "
 			 "{\"b\": \"2\", \"a\": \"1\"}, \"mediaType\": "
-			 "\"application/vnd.oci.image.manifest.v1+json\", \"config\": " CFG_DESC "}";
+			 "\"application/vnd.oci.image.manifest.v1+json\", \"config\": " CFG_DESC
+			 "}";
 	CHECK_OK(wasmpack_manifest_parse(&m, in, strlen(in)));
 	CHECK_OK(wasmpack_manifest_serialize(&b, m));
 	CHECK_STR((char *)b.data,
@@ -565,8 +550,9 @@ static void test_oci__index_round_trips_every_field(void)
 
 static void test_oci__rejects_invalid_digest_naming_the_field(void)
 {
-	CHECK_ERR(parse_manifest(MANIFEST(LAYER_DESC ",{\"mediaType\":\"application/"
-						     "wasm\",\"digest\":\"sha256:zz\",\"size\":1}", )),
+	CHECK_ERR(parse_manifest(MANIFEST(LAYER_DESC
+					  ",{\"mediaType\":\"application/"
+					  "wasm\",\"digest\":\"sha256:zz\",\"size\":1}", )),
 		  WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(),
 		  "invalid manifest: layers[1].digest: invalid digest 'sha256:zz'");
@@ -574,10 +560,12 @@ static void test_oci__rejects_invalid_digest_naming_the_field(void)
 						     "\"digest\":\"" DIG_A "\",\"size\":1}", )),
 		  0);
 	/* Uppercase hex is not a valid sha256 digest. */
-	CHECK_ERR(parse_manifest(MANIFEST("{\"mediaType\":\"a/b\",\"digest\":"
-					  "\"sha256:4D523DEE6BC8C17A3E283570526D8D6ED3D1EDDA07C53E94C55E491BBF780337\","
-					  "\"size\":1}", )),
-		  WASMPACK_EINVALID);
+	CHECK_ERR(
+		parse_manifest(MANIFEST(
+			"{\"mediaType\":\"a/b\",\"digest\":"
+			"\"sha256:4D523DEE6BC8C17A3E283570526D8D6ED3D1EDDA07C53E94C55E491BBF780337\","
+			"\"size\":1}", )),
+		WASMPACK_EINVALID);
 	CHECK_MSG_HAS("layers[0].digest: invalid digest");
 	CHECK_ERR(parse_manifest(MANIFEST("{\"mediaType\":\"a/b\",\"digest\":\"\",\"size\":1}", )),
 		  WASMPACK_EINVALID);
@@ -600,7 +588,8 @@ static void test_oci__accepts_well_formed_digests_of_other_algorithms(void)
 {
 	/* A registered algorithm with the right length parses... */
 	CHECK_OK(parse_manifest(MANIFEST("{\"mediaType\":\"a/b\",\"size\":1,\"digest\":"
-					 "\"sha512:" "0123456789abcdef0123456789abcdef"
+					 "\"sha512:"
+					 "0123456789abcdef0123456789abcdef"
 					 "0123456789abcdef0123456789abcdef"
 					 "0123456789abcdef0123456789abcdef"
 					 "0123456789abcdef0123456789abcdef\"}", )));
@@ -651,10 +640,19 @@ static void test_oci__rejects_bad_sizes(void)
 static void test_oci__rejects_malformed_media_types(void)
 {
 	static const char *const bad[] = {
-		"\"\"", "\"application\"", "\"application/\"", "\"/json\"",
-		"\"application/json; charset=utf-8\"", "\"app lication/json\"",
-		"\"application/json/x\"", "\".application/json\"", "\"application/.json\"",
-		"\"\\u00e9/x\"", "5", "null", "[\"a/b\"]",
+		"\"\"",
+		"\"application\"",
+		"\"application/\"",
+		"\"/json\"",
+		"\"application/json; charset=utf-8\"",
+		"\"app lication/json\"",
+		"\"application/json/x\"",
+		"\".application/json\"",
+		"\"application/.json\"",
+		"\"\\u00e9/x\"",
+		"5",
+		"null",
+		"[\"a/b\"]",
 	};
 	char buf[512];
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -703,15 +701,16 @@ static void test_oci__requires_config_and_layers(void)
 	CHECK_STR(wasmpack_error_last(), "invalid manifest: layers: missing");
 	CHECK_ERR(parse_manifest("{\"schemaVersion\":2,\"config\":" CFG_DESC ",\"layers\":null}"),
 		  WASMPACK_EINVALID);
-	CHECK_STR(wasmpack_error_last(),
-		  "invalid manifest: layers: expected an array, got null");
+	CHECK_STR(wasmpack_error_last(), "invalid manifest: layers: expected an array, got null");
 	CHECK_ERR(parse_manifest("{\"schemaVersion\":2,\"config\":[],\"layers\":[]}"),
 		  WASMPACK_EINVALID);
-	CHECK_STR(wasmpack_error_last(), "invalid manifest: config: expected an object, got an array");
+	CHECK_STR(wasmpack_error_last(),
+		  "invalid manifest: config: expected an object, got an array");
 	CHECK_ERR(parse_manifest("{\"schemaVersion\":2,\"config\":" CFG_DESC ",\"layers\":{}}"),
 		  WASMPACK_EINVALID);
 	CHECK_ERR(parse_manifest(MANIFEST("\"x\"", )), WASMPACK_EINVALID);
-	CHECK_STR(wasmpack_error_last(), "invalid manifest: layers[0]: expected an object, got a string");
+	CHECK_STR(wasmpack_error_last(),
+		  "invalid manifest: layers[0]: expected an object, got a string");
 	CHECK_OK(parse_manifest(MANIFEST(, )));
 	CHECK_ERR(parse_index("{\"schemaVersion\":2}"), WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(), "invalid index: manifests: missing");
@@ -735,8 +734,9 @@ static void test_oci__manifest_parse_refuses_an_index(void)
 		  WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(), "invalid manifest: this is an image index (it has "
 					 "'manifests'), not an image manifest");
-	CHECK_ERR(parse_manifest(MANIFEST(, ",\"mediaType\":\"" WASMPACK_MEDIATYPE_DOCKER_LIST "\"")),
-		  WASMPACK_EINVALID);
+	CHECK_ERR(
+		parse_manifest(MANIFEST(, ",\"mediaType\":\"" WASMPACK_MEDIATYPE_DOCKER_LIST "\"")),
+		WASMPACK_EINVALID);
 	CHECK_MSG_HAS("is an image index, not an image manifest");
 	CHECK_ERR(parse_manifest(MANIFEST(, ",\"mediaType\":\"application/json\"")),
 		  WASMPACK_EINVALID);
@@ -755,15 +755,17 @@ static void test_oci__index_parse_refuses_a_manifest(void)
 		return;
 	CHECK_ERR(wasmpack_index_parse(&idx, f.data, f.size), WASMPACK_EINVALID);
 	CHECK(idx == NULL);
-	CHECK_STR(wasmpack_error_last(),
-		  "invalid index: mediaType: 'application/vnd.docker.distribution.manifest.v2+json' "
-		  "is an image manifest, not an image index");
+	CHECK_STR(
+		wasmpack_error_last(),
+		"invalid index: mediaType: 'application/vnd.docker.distribution.manifest.v2+json' "
+		"is an image manifest, not an image index");
 	wasmpack_buf_dispose(&f);
 	CHECK_ERR(parse_index(MANIFEST(, )), WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(), "invalid index: this is an image manifest (it has "
 					 "'config'), not an image index");
-	CHECK_ERR(parse_index(INDEX(, ",\"mediaType\":\"application/vnd.oci.image.config.v1+json\"")),
-		  WASMPACK_EINVALID);
+	CHECK_ERR(
+		parse_index(INDEX(, ",\"mediaType\":\"application/vnd.oci.image.config.v1+json\"")),
+		WASMPACK_EINVALID);
 	CHECK_MSG_HAS("is not an image index media type");
 }
 
@@ -771,8 +773,8 @@ static void test_oci__index_platform_needs_os_and_architecture(void)
 {
 	CHECK_OK(parse_index(INDEX(ENTRY("{\"os\":\"wasi\",\"architecture\":\"wasm\","
 					 "\"os.features\":[\"x\"],\"features\":[]}"), )));
-	CHECK_ERR(parse_index(INDEX(ENTRY("{\"os\":\"wasi\",\"architecture\":\"wasm\"}") ","
-				    ENTRY("{\"os\":\"wasi\"}"), )),
+	CHECK_ERR(parse_index(INDEX(ENTRY("{\"os\":\"wasi\",\"architecture\":\"wasm\"}") "," ENTRY(
+					    "{\"os\":\"wasi\"}"), )),
 		  WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(),
 		  "invalid index: manifests[1].platform.architecture: missing");
@@ -819,8 +821,8 @@ static void test_oci__rejects_non_string_annotation_values(void)
 
 static void test_oci__rejects_duplicate_keys(void)
 {
-	CHECK_ERR(parse_manifest("{\"schemaVersion\":2,\"schemaVersion\":2,\"config\":"
-				 CFG_DESC ",\"layers\":[]}"),
+	CHECK_ERR(parse_manifest("{\"schemaVersion\":2,\"schemaVersion\":2,\"config\":" CFG_DESC
+				 ",\"layers\":[]}"),
 		  WASMPACK_EINVALID);
 	CHECK_MSG_HAS("invalid manifest: malformed json at line 1, column ");
 	CHECK_MSG_HAS("duplicate");
@@ -832,16 +834,17 @@ static void test_oci__rejects_duplicate_keys_in_nested_objects(void)
 {
 	static const char *const docs[] = {
 		MANIFEST(, ",\"annotations\":{\"a\":\"1\",\"a\":\"1\"}"),
-		MANIFEST("{\"mediaType\":\"a/b\",\"digest\":\"" DIG_A "\",\"size\":1,\"size\":1}", ),
+		MANIFEST("{\"mediaType\":\"a/b\",\"digest\":\"" DIG_A
+			 "\",\"size\":1,\"size\":1}", ),
 		MANIFEST(, ",\"unknown\":{\"deep\":[{\"x\":1,\"x\":2}]}"),
 		INDEX(ENTRY("{\"os\":\"wasi\",\"architecture\":\"wasm\",\"os\":\"linux\"}"), ),
 		CONFIG(",\"config\":{\"Labels\":{\"l\":\"1\",\"l\":\"2\"}}"),
 		CONFIG(",\"rootfs\":{\"type\":\"layers\",\"type\":\"layers\"}"),
 	};
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-		int rc = i < 3 ? parse_manifest(docs[i])
-			: i == 3 ? parse_index(docs[i])
-				 : parse_config(docs[i]);
+		int rc = i < 3    ? parse_manifest(docs[i])
+			 : i == 3 ? parse_index(docs[i])
+				  : parse_config(docs[i]);
 		CHECK_ERR(rc, WASMPACK_EINVALID);
 		CHECK_MSG_HAS("duplicate object key");
 	}
@@ -1222,7 +1225,9 @@ static void test_oci__error_messages_are_one_lowercase_line(void)
 	size_t n = 100000;
 	char *doc = malloc(n + 256);
 	CHECK(doc != NULL);
-	size_t len = (size_t)snprintf(doc, 256, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\",\"size\":1,\"digest\":\"sha256:");
+	size_t len = (size_t)snprintf(
+		doc, 256,
+		"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\",\"size\":1,\"digest\":\"sha256:");
 	memset(doc + len, 'a', n);
 	len += n;
 	len += (size_t)snprintf(doc + len, 256, "\"},\"layers\":[]}");
@@ -1328,11 +1333,14 @@ static void test_oci__json_writers_refuse_invalid_utf8(void)
 		"\xf4\x8f\xbf\xbf", /* U+10FFFF */
 	};
 	static const char *const bad[] = {
-		"\xff", "\xc0\xaf",  /* overlong '/' */
-		"\xe0\x80\xaf",      /* overlong */
-		"\xed\xa0\x80",      /* surrogate */
+		"\xff",
+		"\xc0\xaf",         /* overlong '/' */
+		"\xe0\x80\xaf",     /* overlong */
+		"\xed\xa0\x80",     /* surrogate */
 		"\xf4\x90\x80\x80", /* past U+10FFFF */
-		"\xc3", "\xe2\x82", "a\x80",
+		"\xc3",
+		"\xe2\x82",
+		"a\x80",
 	};
 	wp_json_ctx cx;
 	json_t *o = json_object();

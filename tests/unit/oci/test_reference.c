@@ -9,11 +9,11 @@
 
 #define HEX64 "a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"
 #define DG "sha256:" HEX64
-#define HEX128                                                                 \
-	"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"     \
+#define HEX128                                                             \
+	"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce" \
 	"47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
-#define TAG128                                                                 \
-	"t234567890123456789012345678901234567890123456789012345678901234"     \
+#define TAG128                                                             \
+	"t234567890123456789012345678901234567890123456789012345678901234" \
 	"5678901234567890123456789012345678901234567890123456789012345678"
 
 typedef struct good_ref {
@@ -99,18 +99,18 @@ static int check_bad(const char *file, int line, const bad_ref *v)
 	return 0;
 }
 
-#define CHECK_GOOD_TABLE(table)                                                \
-	do {                                                                   \
+#define CHECK_GOOD_TABLE(table)                                                  \
+	do {                                                                     \
 		for (size_t i_ = 0; i_ < sizeof(table) / sizeof(table[0]); i_++) \
-			if (check_good(__FILE__, __LINE__, &table[i_]))        \
-				return;                                        \
+			if (check_good(__FILE__, __LINE__, &table[i_]))          \
+				return;                                          \
 	} while (0)
 
-#define CHECK_BAD_TABLE(table)                                                 \
-	do {                                                                   \
+#define CHECK_BAD_TABLE(table)                                                   \
+	do {                                                                     \
 		for (size_t i_ = 0; i_ < sizeof(table) / sizeof(table[0]); i_++) \
-			if (check_bad(__FILE__, __LINE__, &table[i_]))         \
-				return;                                        \
+			if (check_bad(__FILE__, __LINE__, &table[i_]))           \
+				return;                                          \
 	} while (0)
 
 /* A string of n copies of c after prefix, in a buffer the caller frees. */
@@ -154,8 +154,7 @@ static void test_reference__normalizes_docker_hub_names(void)
 static void test_reference__maps_index_docker_io_to_docker_io(void)
 {
 	static const good_ref v[] = {
-		{"index.docker.io/x/y", "docker.io", "x/y", "latest", NULL,
-		 "docker.io/x/y:latest"},
+		{"index.docker.io/x/y", "docker.io", "x/y", "latest", NULL, "docker.io/x/y:latest"},
 		{"index.docker.io/alpine:3", "docker.io", "library/alpine", "3", NULL,
 		 "docker.io/library/alpine:3"},
 		{"index.docker.io/library/alpine@" DG, "docker.io", "library/alpine", NULL, DG,
@@ -169,34 +168,30 @@ static void test_reference__first_component_is_a_registry_only_when_it_looks_lik
 	static const good_ref v[] = {
 		/* localhost is a host; any other bare word is a namespace */
 		{"localhost/foo", "localhost", "foo", "latest", NULL, "localhost/foo:latest"},
-		{"localhost/foo/bar:1", "localhost", "foo/bar", "1", NULL,
-		 "localhost/foo/bar:1"},
+		{"localhost/foo/bar:1", "localhost", "foo/bar", "1", NULL, "localhost/foo/bar:1"},
 		{"localhostx/foo", "docker.io", "localhostx/foo", "latest", NULL,
 		 "docker.io/localhostx/foo:latest"},
 		/* a '.' makes a host */
 		{"a.b/c", "a.b", "c", "latest", NULL, "a.b/c:latest"},
 		{"ghcr.io/org/app:1.2.3", "ghcr.io", "org/app", "1.2.3", NULL,
 		 "ghcr.io/org/app:1.2.3"},
-		{"sub.localhost/x", "sub.localhost", "x", "latest", NULL,
-		 "sub.localhost/x:latest"},
+		{"sub.localhost/x", "sub.localhost", "x", "latest", NULL, "sub.localhost/x:latest"},
 		{"host-with-dash.example.io/a", "host-with-dash.example.io", "a", "latest", NULL,
 		 "host-with-dash.example.io/a:latest"},
 		{"a--b.io/c", "a--b.io", "c", "latest", NULL, "a--b.io/c:latest"},
 		{"127.0.0.1/foo", "127.0.0.1", "foo", "latest", NULL, "127.0.0.1/foo:latest"},
 		/* a ':' (port) makes a host */
-		{"registry:5000/x", "registry:5000", "x", "latest", NULL,
-		 "registry:5000/x:latest"},
+		{"registry:5000/x", "registry:5000", "x", "latest", NULL, "registry:5000/x:latest"},
 		{"localhost:5000/a/b", "localhost:5000", "a/b", "latest", NULL,
 		 "localhost:5000/a/b:latest"},
 		{"127.0.0.1:5000/foo:tag", "127.0.0.1:5000", "foo", "tag", NULL,
 		 "127.0.0.1:5000/foo:tag"},
 		{"example.com:443/team/app:1.0", "example.com:443", "team/app", "1.0", NULL,
 		 "example.com:443/team/app:1.0"},
-		{"my-registry.example.com:5000/a/b/c/d", "my-registry.example.com:5000",
-		 "a/b/c/d", "latest", NULL, "my-registry.example.com:5000/a/b/c/d:latest"},
+		{"my-registry.example.com:5000/a/b/c/d", "my-registry.example.com:5000", "a/b/c/d",
+		 "latest", NULL, "my-registry.example.com:5000/a/b/c/d:latest"},
 		/* an upper-case letter makes a host: paths are lower case */
-		{"Example.COM/foo", "Example.COM", "foo", "latest", NULL,
-		 "Example.COM/foo:latest"},
+		{"Example.COM/foo", "Example.COM", "foo", "latest", NULL, "Example.COM/foo:latest"},
 		{"Foo/bar", "Foo", "bar", "latest", NULL, "Foo/bar:latest"},
 		{"LOCALHOST/bar", "LOCALHOST", "bar", "latest", NULL, "LOCALHOST/bar:latest"},
 		/* without a '/' it is a name, even with a ':' or '.' */
@@ -226,14 +221,11 @@ static void test_reference__accepts_ipv6_registries(void)
 static void test_reference__accepts_every_path_separator(void)
 {
 	static const good_ref v[] = {
-		{"a.b", "docker.io", "library/a.b", "latest", NULL,
-		 "docker.io/library/a.b:latest"},
-		{"a_b", "docker.io", "library/a_b", "latest", NULL,
-		 "docker.io/library/a_b:latest"},
+		{"a.b", "docker.io", "library/a.b", "latest", NULL, "docker.io/library/a.b:latest"},
+		{"a_b", "docker.io", "library/a_b", "latest", NULL, "docker.io/library/a_b:latest"},
 		{"a__b", "docker.io", "library/a__b", "latest", NULL,
 		 "docker.io/library/a__b:latest"},
-		{"a-b", "docker.io", "library/a-b", "latest", NULL,
-		 "docker.io/library/a-b:latest"},
+		{"a-b", "docker.io", "library/a-b", "latest", NULL, "docker.io/library/a-b:latest"},
 		{"a---b", "docker.io", "library/a---b", "latest", NULL,
 		 "docker.io/library/a---b:latest"},
 		{"a__b/c--d/e.f_g---h.i", "docker.io", "a__b/c--d/e.f_g---h.i", "latest", NULL,
@@ -311,10 +303,8 @@ static void test_reference__target_prefers_digest_over_tag(void)
 static void test_reference__rejects_empty_and_image_ids(void)
 {
 	static const bad_ref v[] = {
-		{"", "at least one component"},
-		{HEX64, "64-byte hexadecimal"},
-		{":tag", "at least one component"},
-		{"@" DG, "at least one component"},
+		{"", "at least one component"},         {HEX64, "64-byte hexadecimal"},
+		{":tag", "at least one component"},     {"@" DG, "at least one component"},
 		{":tag@" DG, "at least one component"},
 	};
 	CHECK_BAD_TABLE(v);
@@ -444,12 +434,12 @@ static void test_reference__limits_repository_path_to_255_characters(void)
 		char *text;
 		int ok;
 	} v[] = {
-		{repeat("", 'a', 247, ""), 1},               /* library/ + 247 = 255 */
-		{repeat("", 'a', 248, ""), 0},               /* 256 */
-		{repeat("", 'a', 247, ":tag@" DG), 1},       /* tag and digest don't count */
-		{repeat("ns/", 'a', 252, ""), 1},            /* 255 */
-		{repeat("ns/", 'a', 253, ""), 0},            /* 256 */
-		{repeat("example.com/", 'a', 255, ""), 1},   /* host doesn't count */
+		{repeat("", 'a', 247, ""), 1},             /* library/ + 247 = 255 */
+		{repeat("", 'a', 248, ""), 0},             /* 256 */
+		{repeat("", 'a', 247, ":tag@" DG), 1},     /* tag and digest don't count */
+		{repeat("ns/", 'a', 252, ""), 1},          /* 255 */
+		{repeat("ns/", 'a', 253, ""), 0},          /* 256 */
+		{repeat("example.com/", 'a', 255, ""), 1}, /* host doesn't count */
 		{repeat("example.com/", 'a', 256, ""), 0},
 		{repeat("localhost:5000/x/", 'b', 253, ""), 1},
 		{repeat("localhost:5000/x/", 'b', 254, ""), 0},
@@ -615,8 +605,12 @@ static void test_reference__dup_is_a_deep_copy(void)
 static void test_reference__formatted_text_parses_back_to_itself(void)
 {
 	static const char *const texts[] = {
-		"alpine", "user/app:v1", "localhost:5000/a/b:t@" DG, "[::1]:5000/a",
-		"index.docker.io/x/y@" DG, "Example.COM/foo",
+		"alpine",
+		"user/app:v1",
+		"localhost:5000/a/b:t@" DG,
+		"[::1]:5000/a",
+		"index.docker.io/x/y@" DG,
+		"Example.COM/foo",
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		wasmpack_reference *a = NULL, *b = NULL;

@@ -87,8 +87,7 @@ static void test_auth__parses_several_challenges_in_one_header(void)
 	CHECK_OK(parse(&l, "Basic realm=\"x\", Bearer realm=\"y\",service=\"z\""));
 	int ok = l.count == 2 && strcmp(l.items[0].scheme, "basic") == 0 &&
 		 l.items[0].params.count == 1 && strcmp(l.items[1].scheme, "bearer") == 0 &&
-		 l.items[1].params.count == 2 &&
-		 strcmp(param(&l.items[1], "realm"), "y") == 0 &&
+		 l.items[1].params.count == 2 && strcmp(param(&l.items[1], "realm"), "y") == 0 &&
 		 strcmp(param(&l.items[1], "service"), "z") == 0 &&
 		 wp_auth_challenges_find(&l, "BASIC") == &l.items[0];
 	wp_auth_challenges_dispose(&l);
@@ -97,10 +96,9 @@ static void test_auth__parses_several_challenges_in_one_header(void)
 	/* Empty list elements, a bare scheme, token68 and odd spacing. */
 	CHECK_OK(parse(&l, " , Negotiate, NTLM abc+/123==  ,, Newauth realm = \"apps\" ,"
 			   "type=1,title=\"Login to \\\"apps\\\"\", Basic realm=\"simple\" ,"));
-	ok = l.count == 4 && strcmp(l.items[0].scheme, "negotiate") == 0 &&
-	     !l.items[0].token68 && l.items[0].params.count == 0 &&
-	     strcmp(l.items[1].scheme, "ntlm") == 0 && l.items[1].token68 &&
-	     strcmp(l.items[1].token68, "abc+/123==") == 0 &&
+	ok = l.count == 4 && strcmp(l.items[0].scheme, "negotiate") == 0 && !l.items[0].token68 &&
+	     l.items[0].params.count == 0 && strcmp(l.items[1].scheme, "ntlm") == 0 &&
+	     l.items[1].token68 && strcmp(l.items[1].token68, "abc+/123==") == 0 &&
 	     strcmp(l.items[2].scheme, "newauth") == 0 && l.items[2].params.count == 3 &&
 	     strcmp(param(&l.items[2], "realm"), "apps") == 0 &&
 	     strcmp(param(&l.items[2], "type"), "1") == 0 &&
@@ -175,7 +173,9 @@ static void test_auth__rejects_garbage_and_keeps_the_list(void)
 		{"Basic abc== def", "expected ','"},
 		{"Bearer ,realm=x", "expected a space"},
 		{"Bearer @@@", "expected a parameter or token68"},
-		{"B\xc3\xa9" "arer realm=x", "expected a space"},
+		{"B\xc3\xa9"
+		 "arer realm=x",
+		 "expected a space"},
 	};
 	wp_auth_challenges l = WP_AUTH_CHALLENGES_INIT;
 	CHECK_OK(parse(&l, "Basic realm=\"kept\""));
@@ -334,8 +334,15 @@ static void test_auth__merges_insufficient_scope_into_the_set(void)
 static void test_auth__rejects_malformed_scopes_without_change(void)
 {
 	static const char *const bad[] = {
-		"", "repository", "repository:a", "repository::pull", ":a:pull",
-		"repository:a:", "repository:a:,,", "repository:a b:pull", "repository:a:pu\"ll",
+		"",
+		"repository",
+		"repository:a",
+		"repository::pull",
+		":a:pull",
+		"repository:a:",
+		"repository:a:,,",
+		"repository:a b:pull",
+		"repository:a:pu\"ll",
 		"repository:a:pull\n",
 	};
 	wp_auth_scopes s = WP_AUTH_SCOPES_INIT;
@@ -426,8 +433,13 @@ static void test_auth__token_url_encodes_and_joins_queries(void)
 
 static void test_auth__token_url_rejects_bad_realms(void)
 {
-	static const char *const bad[] = {"", "/token", "ftp://x/token", "https://",
-					  "https:///token", "https://x/t#frag", "https://x/a b",
+	static const char *const bad[] = {"",
+					  "/token",
+					  "ftp://x/token",
+					  "https://",
+					  "https:///token",
+					  "https://x/t#frag",
+					  "https://x/a b",
 					  "https://x/\r\nInjected: 1"};
 	char *url = NULL;
 	CHECK_ERR(wp_auth_token_url(&url, NULL, "s", NULL), WASMPACK_EINVALID);
@@ -564,8 +576,7 @@ static void test_auth__token_lifetime_counts_from_issued_at(void)
 	ok = t.issued_at == NOW;
 	wp_auth_token_dispose(&t);
 	CHECK(ok);
-	CHECK_ERR(token_of(&t, "{\"token\":\"t\",\"issued_at\":\"yesterday\"}"),
-		  WASMPACK_EINVALID);
+	CHECK_ERR(token_of(&t, "{\"token\":\"t\",\"issued_at\":\"yesterday\"}"), WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "issued_at") != NULL);
 	CHECK(t.token == NULL);
 }
@@ -584,10 +595,18 @@ static void test_auth__parses_rfc3339_times(void)
 		{"1969-12-31T23:59:59Z", -1},
 	};
 	static const char *const bad[] = {
-		"", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
-		"2024-01-01 00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T00:00:00",
-		"2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+0200", "2024-01-01T00:00:00Zx",
-		"2024-1-01T00:00:00Z", "+024-01-01T00:00:00Z",
+		"",
+		"2024-02-30T00:00:00Z",
+		"2023-02-29T00:00:00Z",
+		"2024-13-01T00:00:00Z",
+		"2024-01-01 00:00:00Z",
+		"2024-01-01T24:00:00Z",
+		"2024-01-01T00:00:00",
+		"2024-01-01T00:00:00.Z",
+		"2024-01-01T00:00:00+0200",
+		"2024-01-01T00:00:00Zx",
+		"2024-1-01T00:00:00Z",
+		"+024-01-01T00:00:00Z",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		int64_t t = 42;
@@ -798,8 +817,15 @@ static void test_auth__basic_encodes_and_decodes_user_pass(void)
 static void test_auth__basic_decode_rejects_bad_base64(void)
 {
 	static const char *const bad[] = {
-		"dXNlcjpwYXNz!", "dXNlcjpw YXNz", "dXNlcjpwYXNz===", "dXNlc=jpwYXNz",
-		"dXNlcg==", "", "=", "dXNlcjpwYXNz-_", "AHVzZXI6cGFzcw==",
+		"dXNlcjpwYXNz!",
+		"dXNlcjpw YXNz",
+		"dXNlcjpwYXNz===",
+		"dXNlc=jpwYXNz",
+		"dXNlcg==",
+		"",
+		"=",
+		"dXNlcjpwYXNz-_",
+		"AHVzZXI6cGFzcw==",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *u = (char *)"x", *p = (char *)"y";

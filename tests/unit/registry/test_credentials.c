@@ -145,18 +145,18 @@ static int check_get(const char *file, int line, const char *dir, const char *re
 		 !strcmp(show(c.identity_token), show(token));
 	if (!ok) {
 		snprintf(detail, sizeof(detail), "%s: rc=%d user=%s pass=%s token=%s (%s)",
-			 registry, rc, show(c.username), show(c.password),
-			 show(c.identity_token), wasmpack_error_last());
+			 registry, rc, show(c.username), show(c.password), show(c.identity_token),
+			 wasmpack_error_last());
 		harness_fail(file, line, "credentials as expected", detail);
 	}
 	wasmpack_credential_dispose(&c);
 	return ok ? 0 : -1;
 }
 
-#define CHECK_GET(dir, reg, user, pass, token)                                 \
-	do {                                                                   \
+#define CHECK_GET(dir, reg, user, pass, token)                                  \
+	do {                                                                    \
 		if (check_get(__FILE__, __LINE__, dir, reg, user, pass, token)) \
-			return;                                                \
+			return;                                                 \
 	} while (0)
 
 static int get_rc(const char *dir, const char *registry)
@@ -236,16 +236,17 @@ static void test_credentials__finds_docker_hub_under_its_legacy_key(void)
 {
 	char d[600];
 	fresh_dir(d, sizeof(d), "cred-hub");
-	CHECK(write_config(d, "{\"auths\":{\"docker.io\":{\"auth\":\"" AUTH_OLD "\"},"
-			      "\"https://index.docker.io/v1/\":{\"auth\":\"" AUTH_HUB "\"}}}") == 0);
+	CHECK(write_config(d,
+			   "{\"auths\":{\"docker.io\":{\"auth\":\"" AUTH_OLD "\"},"
+			   "\"https://index.docker.io/v1/\":{\"auth\":\"" AUTH_HUB "\"}}}") == 0);
 	CHECK_GET(d, "docker.io", "hub", "p:w:d", NULL);
 	CHECK_GET(d, "index.docker.io", "hub", "p:w:d", NULL);
 	CHECK_GET(d, "registry-1.docker.io", "hub", "p:w:d", NULL);
 	CHECK_GET(d, "https://index.docker.io/v1/", "hub", "p:w:d", NULL);
 
 	/* Fallbacks when the canonical key is absent. */
-	CHECK(write_config(d, "{\"auths\":{\"registry-1.docker.io\":{\"auth\":\"" AUTH_OLD "\"}}}") ==
-	      0);
+	CHECK(write_config(d, "{\"auths\":{\"registry-1.docker.io\":{\"auth\":\"" AUTH_OLD
+			      "\"}}}") == 0);
 	CHECK_GET(d, "docker.io", "old", "old", NULL);
 	CHECK(write_config(d, "{\"auths\":{\"https://index.docker.io/v1\":"
 			      "{\"auth\":\"" AUTH_OLD "\"}}}") == 0);
@@ -303,7 +304,8 @@ static void test_credentials__finds_the_config_from_the_environment(void)
 	fresh_dir(home, sizeof(home), "cred-home");
 	char *old_dc = getenv("DOCKER_CONFIG") ? strdup(getenv("DOCKER_CONFIG")) : NULL;
 	char *old_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
-	int ok = write_config(d, "{\"auths\":{\"ghcr.io\":{\"auth\":\"" AUTH_USER_PASS "\"}}}") == 0;
+	int ok = write_config(d, "{\"auths\":{\"ghcr.io\":{\"auth\":\"" AUTH_USER_PASS "\"}}}") ==
+		 0;
 
 	setenv("DOCKER_CONFIG", d, 1);
 	wasmpack_credential c = WASMPACK_CREDENTIAL_INIT;
@@ -346,7 +348,8 @@ static void test_credentials__store_keeps_unknown_members_and_mode_0600(void)
 	struct stat st;
 	fresh_dir(d, sizeof(d), "cred-store");
 	static const char original[] =
-		"{\n\t\"auths\": {\n\t\t\"other.io\": {\"auth\": \"" AUTH_OLD "\", \"email\": \"x@y\"}\n\t},"
+		"{\n\t\"auths\": {\n\t\t\"other.io\": {\"auth\": \"" AUTH_OLD
+		"\", \"email\": \"x@y\"}\n\t},"
 		"\"HttpHeaders\": {\"User-Agent\": \"me\"}, \"psFormat\": \"table\","
 		"\"currentContext\": \"remote\", \"plugins\": {\"a\": {\"b\": \"c\"}},"
 		"\"experimental\": true, \"ratio\": 1.5, \"list\": [1, \"two\", {\"z\": null}],"
@@ -398,7 +401,8 @@ static void test_credentials__store_creates_a_private_directory(void)
 	CHECK_INT(stat(path, &st), 0);
 	CHECK_INT((st.st_mode & 07777), 0600);
 	json_t *got = load_config(deep);
-	json_t *entry = json_object_get(json_object_get(got, "auths"), "https://index.docker.io/v1/");
+	json_t *entry = json_object_get(json_object_get(got, "auths"),
+					"https://index.docker.io/v1/");
 	const char *auth = json_string_value(json_object_get(entry, "auth"));
 	int ok = auth && strcmp(auth, AUTH_HUB) == 0 && json_object_size(got) == 1;
 	json_decref(got);
@@ -440,7 +444,8 @@ static void test_credentials__token_username_means_an_identity_token(void)
 	fresh_dir(d, sizeof(d), "cred-tokauth");
 	snprintf(path, sizeof(path), "%s/config.json", d);
 	/* base64("<token>:refresh-4") */
-	CHECK(write_text(path, "{\"auths\":{\"quay.io\":{\"auth\":\"PHRva2VuPjpyZWZyZXNoLTQ=\"}}}", 0600) == 0);
+	CHECK(write_text(path, "{\"auths\":{\"quay.io\":{\"auth\":\"PHRva2VuPjpyZWZyZXNoLTQ=\"}}}",
+			 0600) == 0);
 	CHECK_GET(d, "quay.io", NULL, NULL, "refresh-4");
 }
 
@@ -671,7 +676,8 @@ static void test_credentials__helper_round_trips_large_secrets(void)
 		pw[i] = (char)('a' + i % 26);
 	pw[big] = '\0';
 	int rc = store(d, "large.example", "user", pw, NULL);
-	int ok = rc == 0 && check_get(__FILE__, __LINE__, d, "large.example", "user", pw, NULL) == 0;
+	int ok = rc == 0 &&
+		 check_get(__FILE__, __LINE__, d, "large.example", "user", pw, NULL) == 0;
 	free(pw);
 	CHECK_OK(rc);
 	CHECK(ok);

@@ -22,14 +22,13 @@
 #define SECRET "Bearer secret"
 
 /* The last error contains sub. */
-#define CHECK_MSG_HAS(sub)                                                     \
-	do {                                                                   \
-		const char *msg_ = wasmpack_error_last();                      \
-		if (!strstr(msg_, (sub))) {                                    \
-			harness_fail(__FILE__, __LINE__,                       \
-				     "last error contains " #sub, msg_);       \
-			return;                                                \
-		}                                                              \
+#define CHECK_MSG_HAS(sub)                                                                   \
+	do {                                                                                 \
+		const char *msg_ = wasmpack_error_last();                                    \
+		if (!strstr(msg_, (sub))) {                                                  \
+			harness_fail(__FILE__, __LINE__, "last error contains " #sub, msg_); \
+			return;                                                              \
+		}                                                                            \
 	} while (0)
 
 /* --- the responder ------------------------------------------------------ */
@@ -83,11 +82,25 @@ static int make_cert(void)
 	char cert[512], key[512];
 	snprintf(cert, sizeof(cert), "%s/http-cert.pem", harness_tmpdir());
 	snprintf(key, sizeof(key), "%s/http-key.pem", harness_tmpdir());
-	char *const argv[] = {"openssl", "req", "-x509", "-newkey", "ec",
-			      "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-			      "-keyout", key, "-out", cert, "-days", "2",
-			      "-subj", "/CN=127.0.0.1",
-			      "-addext", "subjectAltName=IP:127.0.0.1", NULL};
+	char *const argv[] = {"openssl",
+			      "req",
+			      "-x509",
+			      "-newkey",
+			      "ec",
+			      "-pkeyopt",
+			      "ec_paramgen_curve:prime256v1",
+			      "-nodes",
+			      "-keyout",
+			      key,
+			      "-out",
+			      cert,
+			      "-days",
+			      "2",
+			      "-subj",
+			      "/CN=127.0.0.1",
+			      "-addext",
+			      "subjectAltName=IP:127.0.0.1",
+			      NULL};
 	if (run_quiet(argv) != 0) {
 		harness_fail(__FILE__, __LINE__, "openssl req makes a test certificate", NULL);
 		return -1;
@@ -107,8 +120,8 @@ static int server_start(server *s, const char *script, int tls)
 	s->pid = -1;
 	s->in_fd = s->out_fd = -1;
 	counter++;
-	snprintf(s->log_path, sizeof(s->log_path), "%s/http-log-%d.jsonl",
-		 harness_tmpdir(), counter);
+	snprintf(s->log_path, sizeof(s->log_path), "%s/http-log-%d.jsonl", harness_tmpdir(),
+		 counter);
 	char name[64];
 	snprintf(name, sizeof(name), "http-script-%d.json", counter);
 	if (harness_write_script(script_path, sizeof(script_path), name, script))
@@ -322,8 +335,8 @@ static unsigned char *pattern(size_t n)
 static void test_http__reuses_one_connection_for_two_requests(void)
 {
 	fx *f = fx_server("[{'match':{'path':'/one'},'response':{'body':'1'}},"
-		    "{'match':{'path':'/two'},'response':{'body':'22'}}]",
-		    0, NULL);
+			  "{'match':{'path':'/two'},'response':{'body':'22'}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r1 = {0}, r2 = {0};
@@ -360,7 +373,8 @@ static void test_http__connection_refused_fails_fast(void)
 	char url[128], want[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v2/?token=tok-value&n=1",
 		 ntohs(sa.sin_port));
-	snprintf(want, sizeof(want), "cannot connect to http://127.0.0.1:%d (connection refused; 3 attempts in ",
+	snprintf(want, sizeof(want),
+		 "cannot connect to http://127.0.0.1:%d (connection refused; 3 attempts in ",
 		 ntohs(sa.sin_port));
 
 	wp_http_options o;
@@ -403,10 +417,10 @@ static void test_http__global_init_is_refcounted(void)
 static void test_http__follows_relative_redirect_and_keeps_final_headers(void)
 {
 	fx *f = fx_server("[{'match':{'path':'/v2/a/start'},'response':{'status':307,"
-		    "'redirect':'next?x=1','headers':{'X-Hop':'first'}}},"
-		    "{'match':{'path':'/v2/a/next'},'response':{'body':'done',"
-		    "'headers':{'X-Final':'yes'}}}]",
-		    0, NULL);
+			  "'redirect':'next?x=1','headers':{'X-Hop':'first'}}},"
+			  "{'match':{'path':'/v2/a/next'},'response':{'body':'done',"
+			  "'headers':{'X-Final':'yes'}}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -415,8 +429,7 @@ static void test_http__follows_relative_redirect_and_keeps_final_headers(void)
 	CHECK_OK(wp_http_do(&r, f->h, &q));
 	int ok = r.status == 200 && r.attempts == 2 && r.url &&
 		 strcmp(r.url, at(f, "/v2/a/next?x=1")) == 0 && r.body.size == 4 &&
-		 !wp_http_header_get(&r, "X-Hop") &&
-		 wp_http_header_get(&r, "x-final") &&
+		 !wp_http_header_get(&r, "X-Hop") && wp_http_header_get(&r, "x-final") &&
 		 strcmp(wp_http_header_get(&r, "X-FINAL"), "yes") == 0;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
@@ -429,18 +442,18 @@ static void test_http__follows_relative_redirect_and_keeps_final_headers(void)
 
 static void test_http__follows_absolute_and_root_relative_redirects(void)
 {
-	fx *f = fx_server("[{'match':{'path':'/abs'},'response':{'status':301,"
-		    "'redirect':'{origin}/moved/here'}},"
-		    "{'match':{'path':'/moved/here'},'response':{'status':308,'redirect':'/final'}},"
-		    "{'match':{'path':'/final'},'response':{'body':'ok'}}]",
-		    0, NULL);
+	fx *f = fx_server(
+		"[{'match':{'path':'/abs'},'response':{'status':301,"
+		"'redirect':'{origin}/moved/here'}},"
+		"{'match':{'path':'/moved/here'},'response':{'status':308,'redirect':'/final'}},"
+		"{'match':{'path':'/final'},'response':{'body':'ok'}}]",
+		0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
 	wp_http_request q = request("GET", at(f, "/abs"));
 	CHECK_OK(wp_http_do(&r, f->h, &q));
-	int ok = r.status == 200 && r.attempts == 3 && r.url &&
-		 strcmp(r.url, at(f, "/final")) == 0;
+	int ok = r.status == 200 && r.attempts == 3 && r.url && strcmp(r.url, at(f, "/final")) == 0;
 	wp_http_response_dispose(&r);
 	CHECK(ok);
 	CHECK_INT(server_log(&f->srv), 3);
@@ -448,11 +461,12 @@ static void test_http__follows_absolute_and_root_relative_redirects(void)
 
 static void test_http__drops_authorization_after_cross_origin_redirect(void)
 {
-	fx *f = fx_server("[{'match':{'path':'/start'},'response':{'status':307,"
-		    "'redirect':'http://localhost:{port}/cdn/blob'}},"
-		    "{'match':{'path':'/cdn/blob'},'response':{'status':302,'redirect':'{origin}/back'}},"
-		    "{'match':{'path':'/back'},'response':{'body':'data'}}]",
-		    0, NULL);
+	fx *f = fx_server(
+		"[{'match':{'path':'/start'},'response':{'status':307,"
+		"'redirect':'http://localhost:{port}/cdn/blob'}},"
+		"{'match':{'path':'/cdn/blob'},'response':{'status':302,'redirect':'{origin}/back'}},"
+		"{'match':{'path':'/back'},'response':{'body':'data'}}]",
+		0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -484,9 +498,10 @@ static void test_http__caps_redirect_hops(void)
 {
 	wp_http_options o = test_options();
 	o.max_redirects = 2;
-	fx *f = fx_server("[{'match':{'path':'/loop'},'times':0,'response':{'status':302,'redirect':'/loop'}},"
-		    "{'match':{'path':'/noloc'},'response':{'status':302}}]",
-		    0, &o);
+	fx *f = fx_server(
+		"[{'match':{'path':'/loop'},'times':0,'response':{'status':302,'redirect':'/loop'}},"
+		"{'match':{'path':'/noloc'},'response':{'status':302}}]",
+		0, &o);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -514,9 +529,9 @@ static void test_http__caps_redirect_hops(void)
 static void test_http__303_turns_post_into_get_without_body(void)
 {
 	fx *f = fx_server("[{'match':{'method':'POST','path':'/post'},'response':{'status':303,"
-		    "'redirect':'/result'}},"
-		    "{'match':{'method':'GET','path':'/result'},'response':{'body':'r'}}]",
-		    0, NULL);
+			  "'redirect':'/result'}},"
+			  "{'match':{'method':'GET','path':'/result'},'response':{'body':'r'}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -542,9 +557,10 @@ static void test_http__303_turns_post_into_get_without_body(void)
 
 static void test_http__307_keeps_method_and_body(void)
 {
-	fx *f = fx_server("[{'match':{'path':'/patch'},'response':{'status':307,'redirect':'/patch2'}},"
-		    "{'match':{'method':'PATCH','path':'/patch2'},'response':{'status':202}}]",
-		    0, NULL);
+	fx *f = fx_server(
+		"[{'match':{'path':'/patch'},'response':{'status':307,'redirect':'/patch2'}},"
+		"{'match':{'method':'PATCH','path':'/patch2'},'response':{'status':202}}]",
+		0, NULL);
 	if (!f)
 		return;
 	size_t n = 3000;
@@ -579,8 +595,8 @@ static void test_http__refuses_https_to_http_redirect(void)
 	wp_http_options o = test_options();
 	o.insecure = 1;
 	fx *f = fx_server("[{'match':{'path':'/a'},'response':{'status':307,"
-		    "'redirect':'http://127.0.0.1:{port}/b'}}]",
-		    1, &o);
+			  "'redirect':'http://127.0.0.1:{port}/b'}}]",
+			  1, &o);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -641,7 +657,8 @@ static void test_http__resolves_urls_and_compares_origins(void)
 		{"?q=2", "http://127.0.0.1:5000/v2/a/blobs/uploads/u?q=2"},
 		{"other", "http://127.0.0.1:5000/v2/a/blobs/uploads/other"},
 		{"//cdn.example:9/z", "http://cdn.example:9/z"},
-		{"https://s3.example/b?X-Amz-Signature=s", "https://s3.example/b?X-Amz-Signature=s"},
+		{"https://s3.example/b?X-Amz-Signature=s",
+		 "https://s3.example/b?X-Amz-Signature=s"},
 		{"#f", "http://127.0.0.1:5000/v2/a/blobs/uploads/u?_state=1#f"},
 	};
 	const char *base = "http://127.0.0.1:5000/v2/a/blobs/uploads/u?_state=1";
@@ -708,8 +725,8 @@ static void test_http__honours_retry_after_seconds(void)
 	wp_http_options o = test_options();
 	o.retry_max_ms = 5000;
 	fx *f = fx_server("[{'response':{'status':429,'headers':{'Retry-After':'1'}}},"
-		    "{'response':{'body':'ok'}}]",
-		    0, &o);
+			  "{'response':{'body':'ok'}}]",
+			  0, &o);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -726,10 +743,11 @@ static void test_http__honours_retry_after_seconds(void)
 
 static void test_http__caps_retry_after_at_retry_max(void)
 {
-	fx *f = fx_server("[{'response':{'status':503,'headers':{'Retry-After':'3600'}}},"
-		    "{'response':{'status':429,'headers':{'Retry-After':'Wed, 21 Oct 2037 07:28:00 GMT'}}},"
-		    "{'response':{'body':'ok'}}]",
-		    0, NULL);
+	fx *f = fx_server(
+		"[{'response':{'status':503,'headers':{'Retry-After':'3600'}}},"
+		"{'response':{'status':429,'headers':{'Retry-After':'Wed, 21 Oct 2037 07:28:00 GMT'}}},"
+		"{'response':{'body':'ok'}}]",
+		0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -761,8 +779,8 @@ static void test_http__no_retry_returns_first_answer(void)
 static void test_http__does_not_retry_stream_after_bytes_reached_sink(void)
 {
 	fx *f = fx_server("[{'response':{'bodyBytes':100000,'reset':5000}},"
-		    "{'response':{'bodyBytes':100000}}]",
-		    0, NULL);
+			  "{'response':{'bodyBytes':100000}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -780,8 +798,8 @@ static void test_http__does_not_retry_stream_after_bytes_reached_sink(void)
 static void test_http__retries_stream_before_first_byte(void)
 {
 	fx *f = fx_server("[{'response':{'bodyBytes':100000,'reset':0}},"
-		    "{'response':{'bodyBytes':100000}}]",
-		    0, NULL);
+			  "{'response':{'bodyBytes':100000}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -809,9 +827,9 @@ static void test_http__retries_stream_before_first_byte(void)
 static void test_http__replays_file_body_after_500(void)
 {
 	fx *f = fx_server("[{'match':{'method':'PUT'},'response':{'status':500}},"
-		    "{'match':{'method':'PUT'},'response':{'status':201,"
-		    "'headers':{'Location':'/v2/r/blobs/sha256:x'}}}]",
-		    0, NULL);
+			  "{'match':{'method':'PUT'},'response':{'status':201,"
+			  "'headers':{'Location':'/v2/r/blobs/sha256:x'}}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	char path[512];
@@ -861,8 +879,8 @@ static void test_http__replays_file_body_after_500(void)
 static void test_http__post_without_body_sends_content_length_zero(void)
 {
 	fx *f = fx_server("[{'match':{'method':'POST'},'response':{'status':202,"
-		    "'headers':{'Location':'/v2/r/blobs/uploads/u1'}}}]",
-		    0, NULL);
+			  "'headers':{'Location':'/v2/r/blobs/uploads/u1'}}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -882,10 +900,11 @@ static void test_http__post_without_body_sends_content_length_zero(void)
 
 static void test_http__sends_head_without_body_and_delete(void)
 {
-	fx *f = fx_server("[{'match':{'method':'HEAD'},'response':{'headers':{'Content-Length':'123456',"
-		    "'Docker-Content-Digest':'sha256:abc'}}},"
-		    "{'match':{'method':'DELETE'},'response':{'status':202}}]",
-		    0, NULL);
+	fx *f = fx_server(
+		"[{'match':{'method':'HEAD'},'response':{'headers':{'Content-Length':'123456',"
+		"'Docker-Content-Digest':'sha256:abc'}}},"
+		"{'match':{'method':'DELETE'},'response':{'status':202}}]",
+		0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -941,10 +960,10 @@ static void test_http__caps_body_held_in_memory(void)
 static void test_http__keeps_error_body_out_of_sink(void)
 {
 	fx *f = fx_server("[{'response':{'status':404,'json':{'errors':[{'code':'BLOB_UNKNOWN',"
-		    "'message':'blob unknown to registry'}]}}},"
-		    "{'response':{'status':500,'bodyBytes':100000}},"
-		    "{'response':{'status':500,'bodyBytes':3000000}}]",
-		    0, NULL);
+			  "'message':'blob unknown to registry'}]}}},"
+			  "{'response':{'status':500,'bodyBytes':100000}},"
+			  "{'response':{'status':500,'bodyBytes':3000000}}]",
+			  0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -979,8 +998,8 @@ static void test_http__aborts_a_stalled_transfer(void)
 	o.low_speed_bytes = 1000;
 	o.low_speed_seconds = 1;
 	o.max_retries = -1;
-	fx *f = fx_server("[{'response':{'bodyBytes':10000,'stallAfterBytes':100,'stallMs':10000}}]",
-		    0, &o);
+	fx *f = fx_server(
+		"[{'response':{'bodyBytes':10000,'stallAfterBytes':100,'stallMs':10000}}]", 0, &o);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -998,13 +1017,14 @@ static void test_http__aborts_a_stalled_transfer(void)
 
 static void test_http__log_hides_credentials_and_upload_state(void)
 {
-	fx *f = fx_server("[{'match':{'method':'POST'},'response':{'status':202,'headers':{"
-		    "'Location':'/v2/r/blobs/uploads/u?_state=STATE-SECRET-1',"
-		    "'Docker-Content-Digest':'sha256:abc'}}},"
-		    "{'match':{'method':'PUT','path':'/v2/r/*'},'response':{'status':307,"
-		    "'redirect':'http://localhost:{port}/store?X-Amz-Signature=SIG-SECRET&X-Amz-Date=1'}},"
-		    "{'match':{'path':'/store'},'response':{'status':201}}]",
-		    0, NULL);
+	fx *f = fx_server(
+		"[{'match':{'method':'POST'},'response':{'status':202,'headers':{"
+		"'Location':'/v2/r/blobs/uploads/u?_state=STATE-SECRET-1',"
+		"'Docker-Content-Digest':'sha256:abc'}}},"
+		"{'match':{'method':'PUT','path':'/v2/r/*'},'response':{'status':307,"
+		"'redirect':'http://localhost:{port}/store?X-Amz-Signature=SIG-SECRET&X-Amz-Date=1'}},"
+		"{'match':{'path':'/store'},'response':{'status':201}}]",
+		0, NULL);
 	if (!f)
 		return;
 	wp_http_response r = {0};
@@ -1066,4 +1086,3 @@ const test_case http_tests[] = {
 	TEST_ENTRY(test_http__log_hides_credentials_and_upload_state),
 	TEST_END,
 };
-

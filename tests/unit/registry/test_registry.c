@@ -29,21 +29,21 @@
 #define KIT "registry/registry.sh"
 
 /* The last error contains / lacks sub. */
-#define CHECK_MSG_HAS(sub)                                                     \
-	do {                                                                   \
-		const char *msg_ = wasmpack_error_last();                      \
-		if (!strstr(msg_, (sub))) {                                    \
+#define CHECK_MSG_HAS(sub)                                                                   \
+	do {                                                                                 \
+		const char *msg_ = wasmpack_error_last();                                    \
+		if (!strstr(msg_, (sub))) {                                                  \
 			harness_fail(__FILE__, __LINE__, "last error contains " #sub, msg_); \
-			return;                                                \
-		}                                                              \
+			return;                                                              \
+		}                                                                            \
 	} while (0)
-#define CHECK_MSG_LACKS(sub)                                                   \
-	do {                                                                   \
-		const char *msg_ = wasmpack_error_last();                      \
-		if (strstr(msg_, (sub))) {                                     \
+#define CHECK_MSG_LACKS(sub)                                                              \
+	do {                                                                              \
+		const char *msg_ = wasmpack_error_last();                                 \
+		if (strstr(msg_, (sub))) {                                                \
 			harness_fail(__FILE__, __LINE__, "last error lacks " #sub, msg_); \
-			return;                                                \
-		}                                                              \
+			return;                                                           \
+		}                                                                         \
 	} while (0)
 
 static long now_ms(void)
@@ -85,7 +85,8 @@ static int blob_make(blob *b, size_t size, int seed)
 	if (!b->data)
 		return -1;
 	for (size_t i = 0; i < size; i++)
-		b->data[i] = seed < 0 ? (unsigned char)(i % 251) : (unsigned char)((i * 7 + (size_t)seed) & 0xff);
+		b->data[i] = seed < 0 ? (unsigned char)(i % 251)
+				      : (unsigned char)((i * 7 + (size_t)seed) & 0xff);
 	b->size = (int64_t)size;
 	snprintf(path, sizeof(path), "%s/blob-%d", harness_tmpdir(), ++counter);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -416,7 +417,8 @@ static int responder_start(fx *f, const char *script, int tls)
 	char script_path[600];
 
 	counter_++;
-	snprintf(f->log_path, sizeof(f->log_path), "%s/reg-log-%d.jsonl", harness_tmpdir(), counter_);
+	snprintf(f->log_path, sizeof(f->log_path), "%s/reg-log-%d.jsonl", harness_tmpdir(),
+		 counter_);
 	char name[64];
 	snprintf(name, sizeof(name), "reg-script-%d.json", counter_);
 	if (harness_write_script(script_path, sizeof(script_path), name, script))
@@ -425,19 +427,21 @@ static int responder_start(fx *f, const char *script, int tls)
 		char cmd[1600];
 		snprintf(cert, sizeof(cert), "%s/reg-cert.pem", harness_tmpdir());
 		snprintf(key, sizeof(key), "%s/reg-key.pem", harness_tmpdir());
-		snprintf(cmd, sizeof(cmd),
-			 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-			 "-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
-			 "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-			 key, cert);
+		snprintf(
+			cmd, sizeof(cmd),
+			"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+			"-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
+			"-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+			key, cert);
 		if (system(cmd) != 0) {
 			cert[0] = '\0';
 			harness_fail(__FILE__, __LINE__, "openssl makes a test certificate", NULL);
 			return -1;
 		}
 	}
-	char *argv[] = {"node", RESPONDER, script_path, "--log", f->log_path, "--max-seconds", "60",
-			tls ? "--tls-cert" : NULL, cert, "--tls-key", key, NULL};
+	char *argv[] = {"node",      RESPONDER,       script_path, "--log",
+			f->log_path, "--max-seconds", "60",        tls ? "--tls-cert" : NULL,
+			cert,        "--tls-key",     key,         NULL};
 	long port = harness_spawn_port(&f->pid, &f->in_fd, &f->out_fd, argv);
 	if (port < 0)
 		return -1;
@@ -517,12 +521,13 @@ static int count_req(fx *f, const char *method, const char *prefix)
  * re-serialization would show. */
 static char *manifest_json(const blob *config, const blob *layer)
 {
-	return wp_asprintf("{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"%s\",\n"
-			   "  \"config\": {\"mediaType\": \"%s\", \"digest\": \"%s\", \"size\": %lld},\n"
-			   "  \"layers\": [ {\"mediaType\": \"%s\", \"digest\": \"%s\", \"size\": %lld} ]\n}\n",
-			   WASMPACK_MEDIATYPE_OCI_MANIFEST, WASMPACK_MEDIATYPE_OCI_CONFIG, config->digest,
-			   (long long)config->size, WASMPACK_MEDIATYPE_WASM_LAYER, layer->digest,
-			   (long long)layer->size);
+	return wp_asprintf(
+		"{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"%s\",\n"
+		"  \"config\": {\"mediaType\": \"%s\", \"digest\": \"%s\", \"size\": %lld},\n"
+		"  \"layers\": [ {\"mediaType\": \"%s\", \"digest\": \"%s\", \"size\": %lld} ]\n}\n",
+		WASMPACK_MEDIATYPE_OCI_MANIFEST, WASMPACK_MEDIATYPE_OCI_CONFIG, config->digest,
+		(long long)config->size, WASMPACK_MEDIATYPE_WASM_LAYER, layer->digest,
+		(long long)layer->size);
 }
 
 /* ======================================================================= */
@@ -562,11 +567,13 @@ static void test_registry__pushes_a_blob_in_one_put(void)
 	int64_t size = -1;
 	CHECK_INT(blob_make(&f->b[0], 10000, 1), 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mono", f->b[0].digest, NULL) == 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mono", f->b[0].digest, f->b[0].size, f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mono", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
 	CHECK(f->count.post == 1 && f->count.put == 1 && f->count.patch == 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mono", f->b[0].digest, &size) == 1);
 	CHECK_INT(size, 10000);
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/mono", f->b[0].digest, 0, mem_write, &f->m));
+	CHECK_OK(
+		wasmpack_registry_blob_get(f->r, "open/mono", f->b[0].digest, 0, mem_write, &f->m));
 	CHECK(f->m.size == 10000);
 	CHECK_MEM(f->m.data, f->b[0].data, 10000);
 }
@@ -585,7 +592,8 @@ static void test_registry__pushes_a_blob_in_chunks(void)
 	CHECK(f->count.patch == 5 && f->count.put == 1);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/chunked", f->b[0].digest, &size) == 1);
 	CHECK_INT(size, 300 * 1024);
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/chunked", f->b[0].digest, 0, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/chunked", f->b[0].digest, 0, mem_write,
+					    &f->m));
 	CHECK(f->m.size == 300 * 1024);
 	CHECK_MEM(f->m.data, f->b[0].data, 300 * 1024);
 }
@@ -596,15 +604,19 @@ static void test_registry__gets_a_blob_from_an_offset(void)
 	if (!f)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 5000, 3), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/offset", f->b[0].digest, f->b[0].size, f->b[0].fd));
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 1234, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/offset", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 1234, mem_write,
+					    &f->m));
 	CHECK(f->m.size == 5000 - 1234);
 	CHECK_MEM(f->m.data, f->b[0].data + 1234, f->m.size);
 	/* At the very end there is nothing left to read. */
 	memsink_free(&f->m);
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 5000, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 5000, mem_write,
+					    &f->m));
 	CHECK(f->m.size == 0);
-	CHECK_ERR(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 6000, mem_write, &f->m),
+	CHECK_ERR(wasmpack_registry_blob_get(f->r, "open/offset", f->b[0].digest, 6000, mem_write,
+					     &f->m),
 		  WASMPACK_EINVALID);
 }
 
@@ -615,12 +627,15 @@ static void test_registry__absent_blob_is_not_there(void)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 10, 4), 0);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/absent", f->b[0].digest, NULL) == 0);
-	CHECK_ERR(wasmpack_registry_blob_get(f->r, "open/absent", f->b[0].digest, 0, mem_write, &f->m),
+	CHECK_ERR(wasmpack_registry_blob_get(f->r, "open/absent", f->b[0].digest, 0, mem_write,
+					     &f->m),
 		  WASMPACK_ENOTFOUND);
 	CHECK_MSG_HAS("cannot get blob 'sha256:");
 	CHECK_MSG_HAS("/open/absent': 404 BLOB_UNKNOWN: blob unknown to registry");
-	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "Open/Bad", f->b[0].digest, NULL), WASMPACK_EINVALID);
-	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "open/absent", "sha256:abc", NULL), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "Open/Bad", f->b[0].digest, NULL),
+		  WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "open/absent", "sha256:abc", NULL),
+		  WASMPACK_EINVALID);
 }
 
 static void test_registry__mounts_a_blob_from_another_repository(void)
@@ -630,13 +645,16 @@ static void test_registry__mounts_a_blob_from_another_repository(void)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 2048, 5), 0);
 	CHECK_INT(blob_make(&f->b[1], 2048, 6), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mount-src", f->b[0].digest, f->b[0].size, f->b[0].fd));
-	CHECK(wasmpack_registry_blob_mount(f->r, "open/mount-dst", f->b[0].digest, "open/mount-src") == 1);
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "open/mount-src", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
+	CHECK(wasmpack_registry_blob_mount(f->r, "open/mount-dst", f->b[0].digest,
+					   "open/mount-src") == 1);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mount-dst", f->b[0].digest, NULL) == 1);
 	/* A blob the source does not have: the registry opens an upload
 	 * instead, which the client cancels. */
 	int dels = f->count.del;
-	CHECK(wasmpack_registry_blob_mount(f->r, "open/mount-dst", f->b[1].digest, "open/mount-src") == 0);
+	CHECK(wasmpack_registry_blob_mount(f->r, "open/mount-dst", f->b[1].digest,
+					   "open/mount-src") == 0);
 	CHECK(f->count.del == dels + 1);
 	CHECK(wasmpack_registry_blob_exists(f->r, "open/mount-dst", f->b[1].digest, NULL) == 0);
 }
@@ -647,14 +665,17 @@ static int push_image(fx *f, const char *repo, const char *tag, char **manifest_
 	int error;
 	if (!f->b[0].data && (blob_make(&f->b[0], 100, 7) || blob_make(&f->b[1], 3000, 8)))
 		return -1;
-	if ((error = wasmpack_registry_blob_push(f->r, repo, f->b[0].digest, f->b[0].size, f->b[0].fd)) ||
-	    (error = wasmpack_registry_blob_push(f->r, repo, f->b[1].digest, f->b[1].size, f->b[1].fd)))
+	if ((error = wasmpack_registry_blob_push(f->r, repo, f->b[0].digest, f->b[0].size,
+						 f->b[0].fd)) ||
+	    (error = wasmpack_registry_blob_push(f->r, repo, f->b[1].digest, f->b[1].size,
+						 f->b[1].fd)))
 		return error;
 	*manifest_out = manifest_json(&f->b[0], &f->b[1]);
 	if (!*manifest_out)
 		return -1;
-	return wasmpack_registry_manifest_put(digest_out, f->r, repo, tag, WASMPACK_MEDIATYPE_OCI_MANIFEST,
-					      *manifest_out, strlen(*manifest_out));
+	return wasmpack_registry_manifest_put(digest_out, f->r, repo, tag,
+					      WASMPACK_MEDIATYPE_OCI_MANIFEST, *manifest_out,
+					      strlen(*manifest_out));
 }
 
 static void manifest_checks(fx *f, const char *manifest, const char *digest)
@@ -690,8 +711,10 @@ static void manifest_checks(fx *f, const char *manifest, const char *digest)
 	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "open/manifest", digest),
 		  WASMPACK_ENOTFOUND);
 	CHECK_MSG_HAS("cannot get manifest 'sha256:");
-	CHECK_ERR(wasmpack_registry_manifest_head(&desc, f->r, "open/manifest", digest), WASMPACK_ENOTFOUND);
-	CHECK_ERR(wasmpack_registry_manifest_delete(f->r, "open/manifest", "v1"), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_registry_manifest_head(&desc, f->r, "open/manifest", digest),
+		  WASMPACK_ENOTFOUND);
+	CHECK_ERR(wasmpack_registry_manifest_delete(f->r, "open/manifest", "v1"),
+		  WASMPACK_EINVALID);
 }
 /* Failures inside report the calling test's line. */
 #define manifest_checks(...) AT_VOID(manifest_checks(__VA_ARGS__))
@@ -726,8 +749,8 @@ static void test_registry__manifest_errors_map_to_codes(void)
 	CHECK(blob_make(&f->b[0], 10, 9) == 0 && blob_make(&f->b[1], 10, 10) == 0);
 	char *m = manifest_json(&f->b[0], &f->b[1]);
 	CHECK(m);
-	int rc = wasmpack_registry_manifest_put(d, f->r, "open/broken", "v1", WASMPACK_MEDIATYPE_OCI_MANIFEST,
-						m, strlen(m));
+	int rc = wasmpack_registry_manifest_put(d, f->r, "open/broken", "v1",
+						WASMPACK_MEDIATYPE_OCI_MANIFEST, m, strlen(m));
 	free(m);
 	CHECK_ERR(rc, WASMPACK_EINVALID);
 	CHECK_MSG_HAS("cannot push manifest 'v1' to '");
@@ -747,12 +770,14 @@ static void test_registry__lists_tags(void)
 		char tag[8];
 		snprintf(tag, sizeof(tag), "v%d", i);
 		error = wasmpack_registry_manifest_put(NULL, f->r, "open/tags", tag,
-						       WASMPACK_MEDIATYPE_OCI_MANIFEST, manifest, strlen(manifest));
+						       WASMPACK_MEDIATYPE_OCI_MANIFEST, manifest,
+						       strlen(manifest));
 	}
 	free(manifest);
 	CHECK_OK(error);
 	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "open/tags"));
-	int ok = tags.count == 3 && strcmp(tags.items[0], "v1") == 0 && strcmp(tags.items[2], "v3") == 0;
+	int ok = tags.count == 3 && strcmp(tags.items[0], "v1") == 0 &&
+		 strcmp(tags.items[2], "v3") == 0;
 	wasmpack_strv_dispose(&tags);
 	CHECK(ok);
 	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "open/no-such-repo"), WASMPACK_ENOTFOUND);
@@ -788,7 +813,8 @@ static void check_threads(fx *f)
 	for (int i = 0; i < 4; i++) {
 		w[i].r = f->r;
 		/* On the token registry, two threads share each token. */
-		w[i].repo = f->k == &kit_token ? (i % 2 ? "team/threads-a" : "team/threads-b") : "open/threads";
+		w[i].repo = f->k == &kit_token ? (i % 2 ? "team/threads-a" : "team/threads-b")
+					       : "open/threads";
 		w[i].b.fd = -1;
 		if (blob_make(&w[i].b, 200000 + (size_t)i, 20 + i) != 0)
 			made = 0;
@@ -833,7 +859,8 @@ static void test_registry__basic_auth_with_right_credentials(void)
 		return;
 	CHECK_OK(wasmpack_registry_check_login(f->r));
 	CHECK_INT(blob_make(&f->b[0], 1000, 11), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/app", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
 	CHECK(wasmpack_registry_blob_exists(f->r, "basic/app", f->b[0].digest, NULL) == 1);
 	/* Basic goes up front once the registry asked for it: no 401s. */
 	CHECK(f->r->basic == 1);
@@ -845,11 +872,13 @@ static void test_registry__basic_auth_wrong_password_is_eauth(void)
 	if (!f)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 1000, 12), 0);
-	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "basic/app", f->b[0].digest, NULL), WASMPACK_EAUTH);
+	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "basic/app", f->b[0].digest, NULL),
+		  WASMPACK_EAUTH);
 	CHECK_MSG_HAS(f->k->addr);
 	CHECK_MSG_HAS("401");
 	CHECK_MSG_LACKS("not-the-password");
-	CHECK_ERR(wasmpack_registry_blob_push(f->r, "basic/app", f->b[0].digest, f->b[0].size, f->b[0].fd),
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "basic/app", f->b[0].digest, f->b[0].size,
+					      f->b[0].fd),
 		  WASMPACK_EAUTH);
 	CHECK_MSG_HAS("cannot push blob 'sha256:");
 	CHECK_MSG_HAS("401 UNAUTHORIZED: authentication required");
@@ -897,8 +926,8 @@ static void test_registry__reads_credentials_from_docker_config(void)
 	if (!f)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 100, 13), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/from-config", f->b[0].digest, f->b[0].size,
-					     f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "basic/from-config", f->b[0].digest,
+					     f->b[0].size, f->b[0].fd));
 	CHECK_OK(wasmpack_registry_check_login(f->r));
 }
 
@@ -934,7 +963,8 @@ static void test_registry__token_auth_with_credentials_pushes(void)
 		return;
 	CHECK_OK(wasmpack_registry_check_login(f->r));
 	CHECK_INT(blob_make(&f->b[0], 4000, 14), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/app", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
 	CHECK(token_log_has(f->k, "GET", "scope=repository%3Ateam%2Fapp%3Apull%2Cpush", 1));
 	CHECK(wasmpack_registry_blob_exists(f->r, "team/app", f->b[0].digest, NULL) == 1);
 	CHECK(wp_auth_token_cache_size(f->r->tokens) >= 2);
@@ -967,7 +997,8 @@ static void test_registry__token_auth_refuses_anonymous(void)
 		  WASMPACK_EAUTH);
 	CHECK_MSG_HAS("401 UNAUTHORIZED");
 	CHECK_MSG_HAS("no credentials for ");
-	CHECK_ERR(wasmpack_registry_blob_push(f->r, "public/anon", f->b[0].digest, f->b[0].size, f->b[0].fd),
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "public/anon", f->b[0].digest, f->b[0].size,
+					      f->b[0].fd),
 		  WASMPACK_EAUTH);
 	CHECK_ERR(wasmpack_registry_check_login(f->r), WASMPACK_EAUTH);
 }
@@ -983,12 +1014,14 @@ static void test_registry__token_auth_anonymous_pull_of_public(void)
 	o.password = f->k->pass;
 	CHECK_INT(blob_make(&f->b[0], 321, 17), 0);
 	CHECK_OK(wasmpack_registry_new(&user, f->k->addr, &o));
-	int rc = wasmpack_registry_blob_push(user, "public/shared", f->b[0].digest, f->b[0].size, f->b[0].fd);
+	int rc = wasmpack_registry_blob_push(user, "public/shared", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd);
 	wasmpack_registry_free(user);
 	CHECK_OK(rc);
 	/* Anonymous pull of a public repository works. */
 	CHECK(wasmpack_registry_blob_exists(f->r, "public/shared", f->b[0].digest, NULL) == 1);
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "public/shared", f->b[0].digest, 0, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "public/shared", f->b[0].digest, 0, mem_write,
+					    &f->m));
 	CHECK(f->m.size == 321);
 }
 
@@ -998,7 +1031,8 @@ static void test_registry__token_auth_wrong_password_is_eauth(void)
 	if (!f)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 10, 18), 0);
-	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "team/app", f->b[0].digest, NULL), WASMPACK_EAUTH);
+	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "team/app", f->b[0].digest, NULL),
+		  WASMPACK_EAUTH);
 	CHECK_MSG_HAS("cannot get a token for ");
 	CHECK_MSG_HAS("incorrect username or password");
 	CHECK_MSG_LACKS("not-the-password");
@@ -1012,7 +1046,8 @@ static void test_registry__identity_token_uses_oauth2(void)
 	if (!f)
 		return;
 	CHECK_INT(blob_make(&f->b[0], 10, 19), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/identity", f->b[0].digest, f->b[0].size, f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/identity", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
 	CHECK(token_log_has(f->k, "POST", "refresh_token", 1));
 }
 
@@ -1024,11 +1059,13 @@ static void test_registry__blob_get_follows_redirect_without_credentials(void)
 	CHECK_INT(blob_make(&f->b[0], 70000, 21), 0);
 	CHECK_OK(wasmpack_registry_blob_push(f->r, "team/redirected", f->b[0].digest, f->b[0].size,
 					     f->b[0].fd));
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 0, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 0, mem_write,
+					    &f->m));
 	CHECK(f->m.size == 70000);
 	CHECK_MEM(f->m.data, f->b[0].data, 70000);
 	memsink_free(&f->m);
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 50000, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "team/redirected", f->b[0].digest, 50000,
+					    mem_write, &f->m));
 	CHECK(f->m.size == 20000);
 	CHECK_MEM(f->m.data, f->b[0].data + 50000, 20000);
 
@@ -1070,7 +1107,8 @@ static void test_registry__speaks_tls_with_a_ca_file(void)
 	CHECK_OK(wasmpack_registry_ping(f->r));
 	CHECK(strncmp(f->r->base, "https://", 8) == 0);
 	CHECK_INT(blob_make(&f->b[0], 100, 22), 0);
-	CHECK_OK(wasmpack_registry_blob_push(f->r, "tls/app", f->b[0].digest, f->b[0].size, f->b[0].fd));
+	CHECK_OK(wasmpack_registry_blob_push(f->r, "tls/app", f->b[0].digest, f->b[0].size,
+					     f->b[0].fd));
 }
 
 static void test_registry__untrusted_tls_is_not_downgraded(void)
@@ -1112,10 +1150,7 @@ static const char *script_with_digest(const char *fmt, const char *digest)
  * their digests can go into scripts. */
 static blob scripted_blob;
 
-static void scripted_blob_free(void *b)
-{
-	blob_free(b);
-}
+static void scripted_blob_free(void *b) { blob_free(b); }
 
 /* scripted_blob with size bytes (the responder's bodyBytes), freed after
  * the test; 0, or -1 after failing the test. */
@@ -1137,15 +1172,30 @@ static void chunk_1000(fx *f) { f->o.chunk_size = 1000; }
 static void test_registry__patch_answered_201_and_204(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/'},
-		 'response': {'status': 202, 'headers': {'Location': '/upload/1'}}},
-		{'match': {'method': 'PATCH', 'path': '/upload/1'},
-		 'response': {'status': 201, 'headers': {'Location': '/upload/2', 'Range': '0-999'}}},
-		{'match': {'method': 'PATCH', 'path': '/upload/2'},
-		 'response': {'status': 204, 'headers': {'Location': '{origin}/upload/3', 'Range': '0-1999'}}},
-		{'match': {'method': 'PATCH', 'path': '/upload/3'},
-		 'response': {'status': 202, 'headers': {'Location': '/upload/4?_state=x'}}},
-		{'match': {'method': 'PUT', 'path': '/upload/4*'}, 'response': {'status': 201}}
+		{
+			'match' : {'method' : 'POST', 'path' : '/v2/a/b/blobs/uploads/'},
+			'response' : {'status' : 202, 'headers' : {'Location' : '/upload/1'}}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/upload/1'},
+			'response' : {
+				'status' : 201,
+				'headers' : {'Location' : '/upload/2', 'Range' : '0-999'}
+			}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/upload/2'},
+			'response' : {
+				'status' : 204,
+				'headers' : {'Location' : '{origin}/upload/3', 'Range' : '0-1999'}
+			}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/upload/3'},
+			'response' :
+				{'status' : 202, 'headers' : {'Location' : '/upload/4?_state=x'}}
+		},
+		{'match' : {'method' : 'PUT', 'path' : '/upload/4*'}, 'response' : {'status' : 201}}
 	]);
 	if (scripted_blob_make(2500) != 0)
 		return;
@@ -1176,17 +1226,44 @@ static void test_registry__patch_answered_201_and_204(void)
 static void test_registry__patch_416_resumes_from_the_registry_range(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/'},
-		 'response': {'status': 202, 'headers': {'Location': '/u/1'}}},
-		{'match': {'method': 'PATCH', 'path': '/u/1'},
-		 'response': {'status': 202, 'headers': {'Location': '/u/2', 'Range': '0-999'}}},
-		{'match': {'method': 'PATCH', 'path': '/u/2'},
-		 'response': {'status': 416, 'json': {'errors': [{'code': 'RANGE_INVALID', 'message': 'invalid content range'}]}}},
-		{'match': {'method': 'GET', 'path': '/u/2'},
-		 'response': {'status': 204, 'headers': {'Location': '/u/3', 'Range': '0-1499'}}},
-		{'match': {'method': 'PATCH', 'path': '/u/3'},
-		 'response': {'status': 202, 'headers': {'Location': '/u/4', 'Range': '0-2499'}}},
-		{'match': {'method': 'PUT', 'path': '/u/4*'}, 'response': {'status': 201}}
+		{
+			'match' : {'method' : 'POST', 'path' : '/v2/a/b/blobs/uploads/'},
+			'response' : {'status' : 202, 'headers' : {'Location' : '/u/1'}}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/u/1'},
+			'response' : {
+				'status' : 202,
+				'headers' : {'Location' : '/u/2', 'Range' : '0-999'}
+			}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/u/2'},
+			'response' : {
+				'status' : 416,
+				'json' : {
+					'errors' : [ {
+						'code' : 'RANGE_INVALID',
+						'message' : 'invalid content range'
+					} ]
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'path' : '/u/2'},
+			'response' : {
+				'status' : 204,
+				'headers' : {'Location' : '/u/3', 'Range' : '0-1499'}
+			}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/u/3'},
+			'response' : {
+				'status' : 202,
+				'headers' : {'Location' : '/u/4', 'Range' : '0-2499'}
+			}
+		},
+		{'match' : {'method' : 'PUT', 'path' : '/u/4*'}, 'response' : {'status' : 201}}
 	]);
 	if (scripted_blob_make(2500) != 0)
 		return;
@@ -1207,11 +1284,19 @@ static void test_registry__patch_416_resumes_from_the_registry_range(void)
 static void test_registry__honours_oci_chunk_min_length(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST'},
-		 'response': {'status': 202, 'headers': {'Location': '/u', 'OCI-Chunk-Min-Length': '2000'}}},
-		{'match': {'method': 'PATCH', 'path': '/u'}, 'times': 0,
-		 'response': {'status': 202, 'headers': {'Location': '/u'}}},
-		{'match': {'method': 'PUT', 'path': '/u*'}, 'response': {'status': 201}}
+		{
+			'match' : {'method' : 'POST'},
+			'response' : {
+				'status' : 202,
+				'headers' : {'Location' : '/u', 'OCI-Chunk-Min-Length' : '2000'}
+			}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/u'},
+			'times' : 0,
+			'response' : {'status' : 202, 'headers' : {'Location' : '/u'}}
+		},
+		{'match' : {'method' : 'PUT', 'path' : '/u*'}, 'response' : {'status' : 201}}
 	]);
 	if (scripted_blob_make(3000) != 0)
 		return;
@@ -1230,10 +1315,14 @@ static void test_registry__relative_location_and_monolithic_put(void)
 {
 	/* A relative-path reference ("session-1") resolves against the POST URL. */
 	const char *script = S([
-		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/'},
-		 'response': {'status': 202, 'headers': {'Location': 'session-1'}}},
-		{'match': {'method': 'PUT', 'path': '/v2/a/b/blobs/uploads/session-1*'},
-		 'response': {'status': 201, 'headers': {'Docker-Content-Digest': '@D'}}}
+		{
+			'match' : {'method' : 'POST', 'path' : '/v2/a/b/blobs/uploads/'},
+			'response' : {'status' : 202, 'headers' : {'Location' : 'session-1'}}
+		},
+		{
+			'match' : {'method' : 'PUT', 'path' : '/v2/a/b/blobs/uploads/session-1*'},
+			'response' : {'status' : 201, 'headers' : {'Docker-Content-Digest' : '@D'}}
+		}
 	]);
 	if (scripted_blob_make(777) != 0)
 		return;
@@ -1258,17 +1347,18 @@ static void tls_insecure(fx *f)
 
 static void test_registry__refuses_an_upload_location_without_tls(void)
 {
-	const char *script = S([
-		{'match': {'method': 'POST'},
-		 'response': {'status': 202, 'headers': {'Location': 'http://{host}/upload'}}}
-	]);
+	const char *script = S([ {
+		'match' : {'method' : 'POST'},
+		'response' : {'status' : 202, 'headers' : {'Location' : 'http://{host}/upload'}}
+	} ]);
 	if (scripted_blob_make(10) != 0)
 		return;
 	fx *f = fx_script(script, tls_insecure);
 	if (!f)
 		return;
 	blob *b = &scripted_blob;
-	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd),
+		  WASMPACK_EINVALID);
 	CHECK_MSG_HAS("leaves https");
 	/* The scheme probe, then the POST; no PUT over plain http. */
 	CHECK_INT(reqs(f), 2);
@@ -1278,22 +1368,70 @@ static void test_registry__refuses_an_upload_location_without_tls(void)
 static void test_registry__reads_every_challenge(void)
 {
 	const char *script = S([
-		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v1', 'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
-			'Basic realm=\'basic\', Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull\''}}},
-		{'match': {'method': 'GET', 'path': '/token?service=svc&*'},
-		 'response': {'json': {'token': 'tok-ab', 'expires_in': 300}}},
-		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v1', 'headers': {'authorization': 'Bearer tok-ab'}},
-		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json; charset=utf-8'},
-			      'body': '{}'}},
-		{'match': {'method': 'GET', 'path': '/v2/c/d/manifests/v1', 'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate': ['Basic realm=\'x\'',
-			'Bearer realm=\'{origin}/token\',service=\'svc2\',scope=\'repository:c/d:pull\'']}}},
-		{'match': {'method': 'GET', 'path': '/token?service=svc2&*'},
-		 'response': {'json': {'access_token': 'tok-cd'}}},
-		{'match': {'method': 'GET', 'path': '/v2/c/d/manifests/v1', 'headers': {'authorization': 'Bearer tok-cd'}},
-		 'response': {'headers': {'Content-Type': 'application/json'},
-			      'body': '{\'mediaType\':\'application/vnd.oci.image.index.v1+json\'}'}}
+		{
+			'match' : {
+				'method' : 'GET',
+				'path' : '/v2/a/b/manifests/v1',
+				'headers' : {'authorization' : false}
+			},
+			'response' : {
+				'status' : 401,
+				'headers' : {
+					'WWW-Authenticate' :
+						'Basic realm=\'basic\', Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull\''
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'path' : '/token?service=svc&*'},
+			'response' : {'json' : {'token' : 'tok-ab', 'expires_in' : 300}}
+		},
+		{
+			'match' : {
+				'method' : 'GET',
+				'path' : '/v2/a/b/manifests/v1',
+				'headers' : {'authorization' : 'Bearer tok-ab'}
+			},
+			'response' : {
+				'headers' : {
+					'Content-Type' :
+						'application/vnd.oci.image.manifest.v1+json; charset=utf-8'
+				},
+				'body' : '{}'
+			}
+		},
+		{
+			'match' : {
+				'method' : 'GET',
+				'path' : '/v2/c/d/manifests/v1',
+				'headers' : {'authorization' : false}
+			},
+			'response' : {
+				'status' : 401,
+				'headers' : {
+					'WWW-Authenticate' : [
+						'Basic realm=\'x\'',
+						'Bearer realm=\'{origin}/token\',service=\'svc2\',scope=\'repository:c/d:pull\''
+					]
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'path' : '/token?service=svc2&*'},
+			'response' : {'json' : {'access_token' : 'tok-cd'}}
+		},
+		{
+			'match' : {
+				'method' : 'GET',
+				'path' : '/v2/c/d/manifests/v1',
+				'headers' : {'authorization' : 'Bearer tok-cd'}
+			},
+			'response' : {
+				'headers' : {'Content-Type' : 'application/json'},
+				'body' :
+					'{\'mediaType\':\'application/vnd.oci.image.index.v1+json\'}'
+			}
+		}
 	]);
 	fx *f = fx_script(script, NULL);
 	if (!f)
@@ -1316,32 +1454,68 @@ static void test_registry__reads_every_challenge(void)
 	reqs(f);
 	CHECK(count_req(f, "GET", "/token") == 2);
 	long t = find_req(f, "GET", "/token", 0);
-	CHECK_STR(req_str(f, (size_t)t, "path"), "/token?service=svc&scope=repository%3Aa%2Fb%3Apull");
+	CHECK_STR(req_str(f, (size_t)t, "path"),
+		  "/token?service=svc&scope=repository%3Aa%2Fb%3Apull");
 	CHECK_STR(req_header(f, (size_t)t + 1, "authorization"), "Bearer tok-ab");
 	t = find_req(f, "GET", "/token", 1);
-	CHECK_STR(req_str(f, (size_t)t, "path"), "/token?service=svc2&scope=repository%3Ac%2Fd%3Apull");
+	CHECK_STR(req_str(f, (size_t)t, "path"),
+		  "/token?service=svc2&scope=repository%3Ac%2Fd%3Apull");
 	CHECK_STR(req_header(f, (size_t)t + 1, "authorization"), "Bearer tok-cd");
 	/* An Accept that names all four manifest types. */
 	const char *accept = req_header(f, 0, "accept");
 	CHECK(accept && strstr(accept, WASMPACK_MEDIATYPE_OCI_MANIFEST) &&
-	      strstr(accept, WASMPACK_MEDIATYPE_OCI_INDEX) && strstr(accept, WASMPACK_MEDIATYPE_DOCKER_MANIFEST) &&
+	      strstr(accept, WASMPACK_MEDIATYPE_OCI_INDEX) &&
+	      strstr(accept, WASMPACK_MEDIATYPE_DOCKER_MANIFEST) &&
 	      strstr(accept, WASMPACK_MEDIATYPE_DOCKER_LIST));
 }
 
 static void test_registry__insufficient_scope_merges_and_retries_once(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST', 'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
-			'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull,push\''}}},
-		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'first'}}},
-		{'match': {'method': 'POST', 'headers': {'authorization': 'Bearer first'}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate':
-			'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:e/f:pull\',error=\'insufficient_scope\''},
-			'json': {'errors': [{'code': 'DENIED', 'message': 'requested access to the resource is denied'}]}}},
-		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'second'}}},
-		{'match': {'method': 'POST', 'path': '/v2/a/b/blobs/uploads/?mount=*', 'headers': {'authorization': 'Bearer second'}},
-		 'response': {'status': 201, 'headers': {'Location': '/v2/a/b/blobs/x'}}}
+		{
+			'match' : {'method' : 'POST', 'headers' : {'authorization' : false}},
+			'response' : {
+				'status' : 401,
+				'headers' : {
+					'WWW-Authenticate' :
+						'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:a/b:pull,push\''
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'path' : '/token*'},
+			'response' : {'json' : {'token' : 'first'}}
+		},
+		{
+			'match' :
+				{'method' : 'POST', 'headers' : {'authorization' : 'Bearer first'}},
+			'response' : {
+				'status' : 401,
+				'headers' : {
+					'WWW-Authenticate' :
+						'Bearer realm=\'{origin}/token\',service=\'svc\',scope=\'repository:e/f:pull\',error=\'insufficient_scope\''
+				},
+				'json' : {
+					'errors' : [ {
+						'code' : 'DENIED',
+						'message' :
+							'requested access to the resource is denied'
+					} ]
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'path' : '/token*'},
+			'response' : {'json' : {'token' : 'second'}}
+		},
+		{
+			'match' : {
+				'method' : 'POST',
+				'path' : '/v2/a/b/blobs/uploads/?mount=*',
+				'headers' : {'authorization' : 'Bearer second'}
+			},
+			'response' : {'status' : 201, 'headers' : {'Location' : '/v2/a/b/blobs/x'}}
+		}
 	]);
 	if (scripted_blob_make(10) != 0)
 		return;
@@ -1353,12 +1527,14 @@ static void test_registry__insufficient_scope_merges_and_retries_once(void)
 	CHECK(count_req(f, "GET", "/token") == 2);
 	long t = find_req(f, "GET", "/token", 0);
 	/* A mount asks for push on the target and pull on the source. */
-	CHECK_STR(req_str(f, (size_t)t, "path"),
-		  "/token?service=svc&scope=repository%3Aa%2Fb%3Apull%2Cpush&scope=repository%3Ac%2Fd%3Apull");
+	CHECK_STR(
+		req_str(f, (size_t)t, "path"),
+		"/token?service=svc&scope=repository%3Aa%2Fb%3Apull%2Cpush&scope=repository%3Ac%2Fd%3Apull");
 	t = find_req(f, "GET", "/token", 1);
-	CHECK_STR(req_str(f, (size_t)t, "path"),
-		  "/token?service=svc&scope=repository%3Aa%2Fb%3Apull%2Cpush&scope=repository%3Ac%2Fd%3Apull"
-		  "&scope=repository%3Ae%2Ff%3Apull");
+	CHECK_STR(
+		req_str(f, (size_t)t, "path"),
+		"/token?service=svc&scope=repository%3Aa%2Fb%3Apull%2Cpush&scope=repository%3Ac%2Fd%3Apull"
+		"&scope=repository%3Ae%2Ff%3Apull");
 	long post = find_req(f, "POST", "/v2/a/b/blobs/uploads/", 2);
 	CHECK(post >= 0);
 	CHECK_STR(req_header(f, (size_t)post, "authorization"), "Bearer second");
@@ -1374,8 +1550,14 @@ static void retries_2s(fx *f)
 static void test_registry__waits_as_retry_after_says(void)
 {
 	const char *script = S([
-		{'match': {'method': 'GET'}, 'response': {'status': 429, 'headers': {'Retry-After': '1'}}},
-		{'match': {'method': 'GET'}, 'response': {'json': {'name': 'a/b', 'tags': ['v1']}}}
+		{
+			'match' : {'method' : 'GET'},
+			'response' : {'status' : 429, 'headers' : {'Retry-After' : '1'}}
+		},
+		{
+			'match' : {'method' : 'GET'},
+			'response' : {'json' : {'name' : 'a/b', 'tags' : ['v1']}}
+		}
 	]);
 	fx *f = fx_script(script, retries_2s);
 	if (!f)
@@ -1393,11 +1575,23 @@ static void test_registry__waits_as_retry_after_says(void)
 
 static void test_registry__rate_limit_shows_the_limits(void)
 {
-	const char *script = S([
-		{'match': {'method': 'GET'}, 'times': 0,
-		 'response': {'status': 429, 'headers': {'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '0;w=21600'},
-			      'json': {'errors': [{'code': 'TOOMANYREQUESTS', 'message': 'You have reached your pull rate limit.'}]}}}
-	]);
+	const char *script = S([ {
+		'match' : {'method' : 'GET'},
+		'times' : 0,
+		'response' : {
+			'status' : 429,
+			'headers' : {
+				'ratelimit-limit' : '100;w=21600',
+				'ratelimit-remaining' : '0;w=21600'
+			},
+			'json' : {
+				'errors' : [ {
+					'code' : 'TOOMANYREQUESTS',
+					'message' : 'You have reached your pull rate limit.'
+				} ]
+			}
+		}
+	} ]);
 	fx *f = fx_script(script, NULL);
 	if (!f)
 		return;
@@ -1411,16 +1605,41 @@ static void test_registry__rate_limit_shows_the_limits(void)
 static void test_registry__manifest_digest_mismatch_is_edigest(void)
 {
 	const char *script = S([
-		{'match': {'path': '/v2/a/b/manifests/v1'},
-		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
-			'Docker-Content-Digest': 'sha256:1111111111111111111111111111111111111111111111111111111111111111'},
-			'body': '{}'}},
-		{'match': {'path': '/v2/a/b/manifests/sha256:*'},
-		 'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'}, 'body': '{}'}},
-		{'match': {'method': 'HEAD', 'path': '/v2/a/b/manifests/v2'},
-		 'response': {'headers': {'Content-Type': 'application/json', 'Content-Length': '19'}}},
-		{'match': {'method': 'GET', 'path': '/v2/a/b/manifests/v2'},
-		 'response': {'body': '{\'mediaType\':\'x/y\'}'}}
+		{
+			'match' : {'path' : '/v2/a/b/manifests/v1'},
+			'response' : {
+				'headers' : {
+					'Content-Type' :
+						'application/vnd.oci.image.manifest.v1+json',
+					'Docker-Content-Digest' :
+						'sha256:1111111111111111111111111111111111111111111111111111111111111111'
+				},
+				'body' : '{}'
+			}
+		},
+		{
+			'match' : {'path' : '/v2/a/b/manifests/sha256:*'},
+			'response' : {
+				'headers' : {
+					'Content-Type' :
+						'application/vnd.oci.image.manifest.v1+json'
+				},
+				'body' : '{}'
+			}
+		},
+		{
+			'match' : {'method' : 'HEAD', 'path' : '/v2/a/b/manifests/v2'},
+			'response' : {
+				'headers' : {
+					'Content-Type' : 'application/json',
+					'Content-Length' : '19'
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'path' : '/v2/a/b/manifests/v2'},
+			'response' : {'body' : '{\'mediaType\':\'x/y\'}'}
+		}
 	]);
 	fx *f = fx_script(script, NULL);
 	if (!f)
@@ -1428,12 +1647,14 @@ static void test_registry__manifest_digest_mismatch_is_edigest(void)
 	wasmpack_buf got = WASMPACK_BUF_INIT;
 	wasmpack_descriptor d;
 	char ref[WASMPACK_DIGEST_MAX];
-	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"), WASMPACK_EDIGEST);
+	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"),
+		  WASMPACK_EDIGEST);
 	CHECK_MSG_HAS("sha256:1111111111111111111111111111111111111111111111111111111111111111");
 	CHECK(got.data == NULL);
 	/* Asked by digest, the body must hash to it. */
 	CHECK_OK(wasmpack_digest_of(ref, "other", 5));
-	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", ref), WASMPACK_EDIGEST);
+	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", ref),
+		  WASMPACK_EDIGEST);
 	/* HEAD without Docker-Content-Digest falls back to a GET. */
 	CHECK_OK(wasmpack_registry_manifest_head(&d, f->r, "a/b", "v2"));
 	char want[WASMPACK_DIGEST_MAX];
@@ -1446,22 +1667,40 @@ static void test_registry__manifest_digest_mismatch_is_edigest(void)
 static void test_registry__manifest_put_checks_the_registry_digest(void)
 {
 	const char *script = S([
-		{'match': {'method': 'PUT', 'path': '/v2/a/b/manifests/v1'},
-		 'response': {'status': 201, 'headers': {'Docker-Content-Digest':
-			'sha256:2222222222222222222222222222222222222222222222222222222222222222'}}},
-		{'match': {'method': 'PUT', 'path': '/v2/a/b/manifests/v2'},
-		 'response': {'status': 400, 'json': {'errors': [{'code': 'MANIFEST_INVALID', 'message': 'manifest invalid', 'detail': {}}]}}}
+		{
+			'match' : {'method' : 'PUT', 'path' : '/v2/a/b/manifests/v1'},
+			'response' : {
+				'status' : 201,
+				'headers' : {
+					'Docker-Content-Digest' :
+						'sha256:2222222222222222222222222222222222222222222222222222222222222222'
+				}
+			}
+		},
+		{
+			'match' : {'method' : 'PUT', 'path' : '/v2/a/b/manifests/v2'},
+			'response' : {
+				'status' : 400,
+				'json' : {
+					'errors' : [ {
+						'code' : 'MANIFEST_INVALID',
+						'message' : 'manifest invalid',
+						'detail' : {}
+					} ]
+				}
+			}
+		}
 	]);
 	fx *f = fx_script(script, NULL);
 	if (!f)
 		return;
 	const char *m = "{\"schemaVersion\":2}";
 	char d[WASMPACK_DIGEST_MAX];
-	CHECK_ERR(wasmpack_registry_manifest_put(d, f->r, "a/b", "v1", WASMPACK_MEDIATYPE_OCI_MANIFEST, m,
-						 strlen(m)),
+	CHECK_ERR(wasmpack_registry_manifest_put(d, f->r, "a/b", "v1",
+						 WASMPACK_MEDIATYPE_OCI_MANIFEST, m, strlen(m)),
 		  WASMPACK_EDIGEST);
-	CHECK_ERR(wasmpack_registry_manifest_put(d, f->r, "a/b", "v2", WASMPACK_MEDIATYPE_OCI_MANIFEST, m,
-						 strlen(m)),
+	CHECK_ERR(wasmpack_registry_manifest_put(d, f->r, "a/b", "v2",
+						 WASMPACK_MEDIATYPE_OCI_MANIFEST, m, strlen(m)),
 		  WASMPACK_EINVALID);
 	CHECK_MSG_HAS("400 MANIFEST_INVALID: manifest invalid");
 	reqs(f);
@@ -1472,21 +1711,35 @@ static void test_registry__manifest_put_checks_the_registry_digest(void)
 static void test_registry__follows_tag_pages(void)
 {
 	const char *script = S([
-		{'match': {'path': '/v2/a/b/tags/list?n=1000'},
-		 'response': {'headers': {'Link': '</v2/a/b/tags/list?n=2&last=b>; rel=\'next\''},
-			      'json': {'name': 'a/b', 'tags': ['a', 'b']}}},
-		{'match': {'path': '/v2/a/b/tags/list?n=2&last=b'},
-		 'response': {'headers': {'Link': '<{origin}/v2/a/b/tags/list?n=2&last=d>; rel=next'},
-			      'json': {'name': 'a/b', 'tags': ['c', 'd']}}},
-		{'match': {'path': '/v2/a/b/tags/list?n=2&last=d'},
-		 'response': {'json': {'name': 'a/b', 'tags': ['e']}}}
+		{
+			'match' : {'path' : '/v2/a/b/tags/list?n=1000'},
+			'response' : {
+				'headers' :
+					{'Link' : '</v2/a/b/tags/list?n=2&last=b>; rel=\'next\''},
+				'json' : {'name' : 'a/b', 'tags' : [ 'a', 'b' ]}
+			}
+		},
+		{
+			'match' : {'path' : '/v2/a/b/tags/list?n=2&last=b'},
+			'response' : {
+				'headers' : {
+					'Link' : '<{origin}/v2/a/b/tags/list?n=2&last=d>; rel=next'
+				},
+				'json' : {'name' : 'a/b', 'tags' : [ 'c', 'd' ]}
+			}
+		},
+		{
+			'match' : {'path' : '/v2/a/b/tags/list?n=2&last=d'},
+			'response' : {'json' : {'name' : 'a/b', 'tags' : ['e']}}
+		}
 	]);
 	fx *f = fx_script(script, NULL);
 	if (!f)
 		return;
 	wasmpack_strv tags = {0};
 	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
-	int ok = tags.count == 5 && strcmp(tags.items[0], "a") == 0 && strcmp(tags.items[4], "e") == 0;
+	int ok = tags.count == 5 && strcmp(tags.items[0], "a") == 0 &&
+		 strcmp(tags.items[4], "e") == 0;
 	wasmpack_strv_dispose(&tags);
 	CHECK(ok);
 	CHECK_INT(reqs(f), 3);
@@ -1496,8 +1749,14 @@ static void test_registry__follows_tag_pages(void)
 static void test_registry__mount_answered_202_cancels_the_session(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST'}, 'response': {'status': 202, 'headers': {'Location': '/v2/a/b/blobs/uploads/s1?_state=z'}}},
-		{'match': {'method': 'DELETE'}, 'response': {'status': 500}}
+		{
+			'match' : {'method' : 'POST'},
+			'response' : {
+				'status' : 202,
+				'headers' : {'Location' : '/v2/a/b/blobs/uploads/s1?_state=z'}
+			}
+		},
+		{'match' : {'method' : 'DELETE'}, 'response' : {'status' : 500}}
 	]);
 	if (scripted_blob_make(10) != 0)
 		return;
@@ -1507,7 +1766,8 @@ static void test_registry__mount_answered_202_cancels_the_session(void)
 	CHECK(wasmpack_registry_blob_mount(f->r, "a/b", scripted_blob.digest, "c/d") == 0);
 	CHECK_INT(reqs(f), 2);
 	char want[300];
-	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/?mount=%s&from=c/d", scripted_blob.digest);
+	snprintf(want, sizeof(want), "/v2/a/b/blobs/uploads/?mount=%s&from=c/d",
+		 scripted_blob.digest);
 	CHECK_STR(req_str(f, 0, "path"), want);
 	CHECK_STR(req_str(f, 1, "method"), "DELETE");
 	CHECK_STR(req_str(f, 1, "path"), "/v2/a/b/blobs/uploads/s1?_state=z");
@@ -1516,10 +1776,18 @@ static void test_registry__mount_answered_202_cancels_the_session(void)
 static void test_registry__lost_final_put_answer_checks_the_blob(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST'}, 'response': {'status': 202, 'headers': {'Location': '/up'}}},
-		{'match': {'method': 'PUT'}, 'response': {'status': 201, 'body': 'xxxxxxxxxxxxxxxx', 'reset': 0}},
-		{'match': {'method': 'HEAD', 'path': '/v2/a/b/blobs/@D'},
-		 'response': {'headers': {'Content-Length': '100'}}}
+		{
+			'match' : {'method' : 'POST'},
+			'response' : {'status' : 202, 'headers' : {'Location' : '/up'}}
+		},
+		{
+			'match' : {'method' : 'PUT'},
+			'response' : {'status' : 201, 'body' : 'xxxxxxxxxxxxxxxx', 'reset' : 0}
+		},
+		{
+			'match' : {'method' : 'HEAD', 'path' : '/v2/a/b/blobs/@D'},
+			'response' : {'headers' : {'Content-Length' : '100'}}
+		}
 	]);
 	if (scripted_blob_make(100) != 0)
 		return;
@@ -1536,13 +1804,28 @@ static void test_registry__lost_final_put_answer_checks_the_blob(void)
 static void test_registry__failed_patch_starts_a_new_session(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST'}, 'response': {'status': 202, 'headers': {'Location': '/s1'}}},
-		{'match': {'method': 'PATCH', 'path': '/s1'}, 'response': {'status': 202, 'headers': {'Location': '/s1'}}},
-		{'match': {'method': 'PATCH', 'path': '/s1'}, 'response': {'status': 500, 'body': '<html><body>oops</body></html>'}},
-		{'match': {'method': 'HEAD'}, 'response': {'status': 404}},
-		{'match': {'method': 'POST'}, 'response': {'status': 202, 'headers': {'Location': '/s2'}}},
-		{'match': {'method': 'PATCH', 'path': '/s2'}, 'times': 3, 'response': {'status': 202, 'headers': {'Location': '/s2'}}},
-		{'match': {'method': 'PUT', 'path': '/s2*'}, 'response': {'status': 201}}
+		{
+			'match' : {'method' : 'POST'},
+			'response' : {'status' : 202, 'headers' : {'Location' : '/s1'}}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/s1'},
+			'response' : {'status' : 202, 'headers' : {'Location' : '/s1'}}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/s1'},
+			'response' : {'status' : 500, 'body' : '<html><body>oops</body></html>'}
+		},
+		{'match' : {'method' : 'HEAD'}, 'response' : {'status' : 404}}, {
+			'match' : {'method' : 'POST'},
+			'response' : {'status' : 202, 'headers' : {'Location' : '/s2'}}
+		},
+		{
+			'match' : {'method' : 'PATCH', 'path' : '/s2'},
+			'times' : 3,
+			'response' : {'status' : 202, 'headers' : {'Location' : '/s2'}}
+		},
+		{'match' : {'method' : 'PUT', 'path' : '/s2*'}, 'response' : {'status' : 201}}
 	]);
 	if (scripted_blob_make(2500) != 0)
 		return;
@@ -1562,9 +1845,13 @@ static void test_registry__failed_patch_starts_a_new_session(void)
 static void test_registry__gives_up_after_five_upload_sessions(void)
 {
 	const char *script = S([
-		{'match': {'method': 'POST'}, 'times': 0, 'response': {'status': 202, 'headers': {'Location': '/s'}}},
-		{'match': {'method': 'PUT'}, 'times': 0, 'response': {'status': 503}},
-		{'match': {'method': 'HEAD'}, 'times': 0, 'response': {'status': 404}}
+		{
+			'match' : {'method' : 'POST'},
+			'times' : 0,
+			'response' : {'status' : 202, 'headers' : {'Location' : '/s'}}
+		},
+		{'match' : {'method' : 'PUT'}, 'times' : 0, 'response' : {'status' : 503}},
+		{'match' : {'method' : 'HEAD'}, 'times' : 0, 'response' : {'status' : 404}}
 	]);
 	if (scripted_blob_make(100) != 0)
 		return;
@@ -1572,7 +1859,8 @@ static void test_registry__gives_up_after_five_upload_sessions(void)
 	if (!f)
 		return;
 	blob *b = &scripted_blob;
-	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd), WASMPACK_ENETWORK);
+	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", b->digest, b->size, b->fd),
+		  WASMPACK_ENETWORK);
 	CHECK_MSG_HAS("(after 5 upload sessions)");
 	reqs(f);
 	CHECK(count_req(f, "POST", "/") == 5);
@@ -1582,15 +1870,15 @@ static void test_registry__gives_up_after_five_upload_sessions(void)
 
 static void test_registry__range_ignored_skips_the_head_itself(void)
 {
-	const char *script = S([
-		{'match': {'method': 'GET'}, 'times': 0, 'response': {'bodyBytes': 1000}}
-	]);
+	const char *script = S(
+		[ {'match' : {'method' : 'GET'}, 'times' : 0, 'response' : {'bodyBytes' : 1000}} ]);
 	if (scripted_blob_make(10) != 0)
 		return;
 	fx *f = fx_script(script, NULL);
 	if (!f)
 		return;
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 100, mem_write, &f->m));
+	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 100, mem_write,
+					    &f->m));
 	CHECK(f->m.size == 900);
 	int same = 1;
 	for (size_t i = 0; i < f->m.size; i++)
@@ -1607,19 +1895,34 @@ static void test_registry__range_ignored_skips_the_head_itself(void)
 static void test_registry__resumes_a_download_cut_midway(void)
 {
 	const char *script = S([
-		{'match': {'method': 'GET', 'headers': {'range': false}},
-		 'response': {'bodyBytes': 100000, 'reset': 25100}},
-		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25099-25099'}},
-		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25099-25099/100000'}, 'body': 'x'}},
-		{'match': {'method': 'GET', 'headers': {'range': 'bytes=25100-'}},
-		 'response': {'status': 206, 'headers': {'Content-Range': 'bytes 25100-99999/100000'}, 'bodyBytes': 74900}}
+		{
+			'match' : {'method' : 'GET', 'headers' : {'range' : false}},
+			'response' : {'bodyBytes' : 100000, 'reset' : 25100}
+		},
+		{
+			'match' : {'method' : 'GET', 'headers' : {'range' : 'bytes=25099-25099'}},
+			'response' : {
+				'status' : 206,
+				'headers' : {'Content-Range' : 'bytes 25099-25099/100000'},
+				'body' : 'x'
+			}
+		},
+		{
+			'match' : {'method' : 'GET', 'headers' : {'range' : 'bytes=25100-'}},
+			'response' : {
+				'status' : 206,
+				'headers' : {'Content-Range' : 'bytes 25100-99999/100000'},
+				'bodyBytes' : 74900
+			}
+		}
 	]);
 	if (scripted_blob_make(10) != 0)
 		return;
 	fx *f = fx_script(script, NULL);
 	if (!f)
 		return;
-	CHECK_OK(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m));
+	CHECK_OK(
+		wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m));
 	CHECK(f->m.size == 100000);
 	int same = 1;
 	for (size_t i = 0; i < f->m.size; i++)
@@ -1638,24 +1941,25 @@ static void test_registry__resumes_a_download_cut_midway(void)
 static void test_registry__gives_up_resuming_after_a_few_cuts(void)
 {
 	const char *script = S([
-		{'response': {'bodyBytes': 100000, 'reset': 1000}},
-		{'response': {'status': 206, 'body': 'x'}},
-		{'response': {'status': 206, 'bodyBytes': 99000, 'reset': 1000}},
-		{'response': {'status': 206, 'body': 'x'}},
-		{'response': {'status': 206, 'bodyBytes': 98000, 'reset': 1000}},
-		{'response': {'status': 206, 'body': 'x'}},
-		{'response': {'status': 206, 'bodyBytes': 97000, 'reset': 1000}},
-		{'response': {'status': 206, 'body': 'x'}},
-		{'response': {'status': 206, 'bodyBytes': 96000, 'reset': 1000}},
-		{'response': {'status': 206, 'body': 'x'}}
+		{'response' : {'bodyBytes' : 100000, 'reset' : 1000}},
+		{'response' : {'status' : 206, 'body' : 'x'}},
+		{'response' : {'status' : 206, 'bodyBytes' : 99000, 'reset' : 1000}},
+		{'response' : {'status' : 206, 'body' : 'x'}},
+		{'response' : {'status' : 206, 'bodyBytes' : 98000, 'reset' : 1000}},
+		{'response' : {'status' : 206, 'body' : 'x'}},
+		{'response' : {'status' : 206, 'bodyBytes' : 97000, 'reset' : 1000}},
+		{'response' : {'status' : 206, 'body' : 'x'}},
+		{'response' : {'status' : 206, 'bodyBytes' : 96000, 'reset' : 1000}},
+		{'response' : {'status' : 206, 'body' : 'x'}}
 	]);
 	if (scripted_blob_make(10) != 0)
 		return;
 	fx *f = fx_script(script, NULL);
 	if (!f)
 		return;
-	CHECK_ERR(wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m),
-		  WASMPACK_ENETWORK);
+	CHECK_ERR(
+		wasmpack_registry_blob_get(f->r, "a/b", scripted_blob.digest, 0, mem_write, &f->m),
+		WASMPACK_ENETWORK);
 	CHECK(f->m.size == 1000 * 5);
 	CHECK_MSG_HAS("cannot get blob 'sha256:");
 	reqs(f);
@@ -1665,11 +1969,27 @@ static void test_registry__gives_up_resuming_after_a_few_cuts(void)
 static void test_registry__error_answers_become_messages(void)
 {
 	const char *script = S([
-		{'match': {'method': 'HEAD'}, 'response': {'status': 403}},
-		{'match': {'method': 'GET'}, 'response': {'status': 502, 'headers': {'Content-Type': 'text/html'},
-			'body': '<html><head><title>502 Bad Gateway</title></head></html>'}},
-		{'match': {'method': 'POST'}, 'response': {'status': 401,
-			'json': {'errors': [{'code': 'UNAUTHORIZED', 'message': 'authentication required', 'detail': null}]}}}
+		{'match' : {'method' : 'HEAD'}, 'response' : {'status' : 403}}, {
+			'match' : {'method' : 'GET'},
+			'response' : {
+				'status' : 502,
+				'headers' : {'Content-Type' : 'text/html'},
+				'body' : '<html><head><title>502 Bad Gateway</title></head></html>'
+			}
+		},
+		{
+			'match' : {'method' : 'POST'},
+			'response' : {
+				'status' : 401,
+				'json' : {
+					'errors' : [ {
+						'code' : 'UNAUTHORIZED',
+						'message' : 'authentication required',
+						'detail' : null
+					} ]
+				}
+			}
+		}
 	]);
 	if (scripted_blob_make(10) != 0)
 		return;
@@ -1677,16 +1997,19 @@ static void test_registry__error_answers_become_messages(void)
 	if (!f)
 		return;
 	wasmpack_buf got = WASMPACK_BUF_INIT;
-	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "a/b", scripted_blob.digest, NULL), WASMPACK_EAUTH);
+	CHECK_ERR(wasmpack_registry_blob_exists(f->r, "a/b", scripted_blob.digest, NULL),
+		  WASMPACK_EAUTH);
 	CHECK_MSG_HAS("403 Forbidden");
-	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"), WASMPACK_ENETWORK);
+	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"),
+		  WASMPACK_ENETWORK);
 	CHECK_MSG_HAS("502 Bad Gateway");
 	CHECK_MSG_LACKS("<html");
 	CHECK_ERR(wasmpack_registry_blob_push(f->r, "a/b", scripted_blob.digest, scripted_blob.size,
 					      scripted_blob.fd),
 		  WASMPACK_EAUTH);
 	char want[300];
-	snprintf(want, sizeof(want), "cannot push blob '%s' to '%s/a/b': 401 UNAUTHORIZED: authentication required",
+	snprintf(want, sizeof(want),
+		 "cannot push blob '%s' to '%s/a/b': 401 UNAUTHORIZED: authentication required",
 		 scripted_blob.digest, f->host);
 	CHECK_MSG_HAS(want);
 }
@@ -1700,10 +2023,18 @@ static void user_u(fx *f)
 static void test_registry__basic_goes_up_front_after_one_challenge(void)
 {
 	const char *script = S([
-		{'match': {'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate': 'basic realm=\'Registry Realm\''}}},
-		{'match': {'headers': {'authorization': 'Basic dTpw'}}, 'times': 0,
-		 'response': {'json': {'name': 'a/b', 'tags': null}}}
+		{
+			'match' : {'headers' : {'authorization' : false}},
+			'response' : {
+				'status' : 401,
+				'headers' : {'WWW-Authenticate' : 'basic realm=\'Registry Realm\''}
+			}
+		},
+		{
+			'match' : {'headers' : {'authorization' : 'Basic dTpw'}},
+			'times' : 0,
+			'response' : {'json' : {'name' : 'a/b', 'tags' : null}}
+		}
 	]);
 	fx *f = fx_script(script, user_u);
 	if (!f)
@@ -1728,11 +2059,27 @@ static void identity(fx *f)
 static void test_registry__identity_token_falls_back_to_get_on_404(void)
 {
 	const char *script = S([
-		{'match': {'path': '/v2/a/b/tags/list*', 'headers': {'authorization': false}},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate': 'Bearer realm=\'{origin}/token\',service=\'svc\''}}},
-		{'match': {'method': 'POST', 'path': '/token'}, 'response': {'status': 404}},
-		{'match': {'method': 'GET', 'path': '/token*'}, 'response': {'json': {'token': 'from-get'}}},
-		{'match': {'path': '/v2/a/b/tags/list*'}, 'response': {'json': {'name': 'a/b', 'tags': []}}}
+		{
+			'match' : {
+				'path' : '/v2/a/b/tags/list*',
+				'headers' : {'authorization' : false}
+			},
+			'response' : {
+				'status' : 401,
+				'headers' : {
+					'WWW-Authenticate' :
+						'Bearer realm=\'{origin}/token\',service=\'svc\''
+				}
+			}
+		},
+		{'match' : {'method' : 'POST', 'path' : '/token'}, 'response' : {'status' : 404}}, {
+			'match' : {'method' : 'GET', 'path' : '/token*'},
+			'response' : {'json' : {'token' : 'from-get'}}
+		},
+		{
+			'match' : {'path' : '/v2/a/b/tags/list*'},
+			'response' : {'json' : {'name' : 'a/b', 'tags' : []}}
+		}
 	]);
 	fx *f = fx_script(script, identity);
 	if (!f)
@@ -1759,17 +2106,48 @@ static void test_registry__refreshes_a_token_before_the_final_put(void)
 	struct tm tmv;
 	gmtime_r(&t, &tmv);
 	strftime(issued, sizeof(issued), "%Y-%m-%dT%H:%M:%SZ", &tmv);
-	snprintf(script, sizeof(script), "%s", S([
-		{'match': {'headers': {'authorization': false}, 'method': 'POST'},
-		 'response': {'status': 401, 'headers': {'WWW-Authenticate': 'Bearer realm=\'{origin}/token\',service=\'svc\''}}},
-		{'match': {'method': 'GET', 'path': '/token*'},
-		 'response': {'json': {'token': 'old', 'expires_in': 60, 'issued_at': '@T'}}},
-		{'match': {'method': 'GET', 'path': '/token*'},
-		 'response': {'json': {'token': 'fresh', 'expires_in': 60}}},
-		{'match': {'method': 'POST', 'headers': {'authorization': 'Bearer old'}},
-		 'response': {'status': 202, 'headers': {'Location': '/up'}}},
-		{'match': {'method': 'PUT', 'headers': {'authorization': 'Bearer fresh'}}, 'response': {'status': 201}}
-	]));
+	snprintf(
+		script, sizeof(script), "%s", S([
+			{
+				'match' :
+					{'headers' : {'authorization' : false}, 'method' : 'POST'},
+				'response' : {
+					'status' : 401,
+					'headers' : {
+						'WWW-Authenticate' :
+							'Bearer realm=\'{origin}/token\',service=\'svc\''
+					}
+				}
+			},
+			{
+				'match' : {'method' : 'GET', 'path' : '/token*'},
+				'response' : {
+					'json' : {
+						'token' : 'old',
+						'expires_in' : 60,
+						'issued_at' : '@T'
+					}
+				}
+			},
+			{
+				'match' : {'method' : 'GET', 'path' : '/token*'},
+				'response' : {'json' : {'token' : 'fresh', 'expires_in' : 60}}
+			},
+			{
+				'match' : {
+					'method' : 'POST',
+					'headers' : {'authorization' : 'Bearer old'}
+				},
+				'response' : {'status' : 202, 'headers' : {'Location' : '/up'}}
+			},
+			{
+				'match' : {
+					'method' : 'PUT',
+					'headers' : {'authorization' : 'Bearer fresh'}
+				},
+				'response' : {'status' : 201}
+			}
+		]));
 	char *at = strstr(script, "@T");
 	if (at) {
 		char tail[2048];
@@ -1800,8 +2178,18 @@ static void loopback_default(fx *f) { f->o.plain_http = 0; }
 static void test_registry__loopback_without_tls_falls_back_once(void)
 {
 	const char *script = S([
-		{'match': {'path': '/v2/'}, 'response': {'status': 401, 'headers': {'WWW-Authenticate': 'Basic realm=\'x\''}}},
-		{'match': {'path': '/v2/a/b/tags/list*'}, 'times': 0, 'response': {'json': {'name': 'a/b', 'tags': ['x']}}}
+		{
+			'match' : {'path' : '/v2/'},
+			'response' : {
+				'status' : 401,
+				'headers' : {'WWW-Authenticate' : 'Basic realm=\'x\''}
+			}
+		},
+		{
+			'match' : {'path' : '/v2/a/b/tags/list*'},
+			'times' : 0,
+			'response' : {'json' : {'name' : 'a/b', 'tags' : ['x']}}
+		}
 	]);
 	fx *f = fx_script(script, loopback_default);
 	if (!f)
@@ -1826,7 +2214,8 @@ static void test_registry__maps_docker_hub_to_its_api_host(void)
 	CHECK_OK(wasmpack_registry_new(&r, "docker.io", NULL));
 	int ok = strcmp(r->host, "registry-1.docker.io") == 0 && !r->loopback;
 	/* One-component Hub names live under library/. */
-	ok = ok && wp_reg_repository(&owned, &name, r, "alpine") == 0 && strcmp(name, "library/alpine") == 0;
+	ok = ok && wp_reg_repository(&owned, &name, r, "alpine") == 0 &&
+	     strcmp(name, "library/alpine") == 0;
 	free(owned);
 	ok = ok && wp_reg_repository(&owned, &name, r, "user/app") == 0 && !owned &&
 	     strcmp(name, "user/app") == 0;
@@ -1851,10 +2240,7 @@ static void test_registry__maps_docker_hub_to_its_api_host(void)
 	wasmpack_registry_free(NULL);
 }
 
-static void test_registry__stops_the_kits(void)
-{
-	kits_stop_all();
-}
+static void test_registry__stops_the_kits(void) { kits_stop_all(); }
 
 const test_case registry_tests[] = {
 	TEST_ENTRY(test_registry__maps_docker_hub_to_its_api_host),
@@ -1910,4 +2296,3 @@ const test_case registry_tests[] = {
 	TEST_ENTRY(test_registry__stops_the_kits),
 	TEST_END,
 };
-

@@ -22,50 +22,50 @@
 #define KIT "registry/registry.sh"
 
 /* The last error has code want_code and reason why. */
-#define CHECK_REASON(want_code, why)                                           \
-	do {                                                                   \
-		const wasmpack_error_info *i_ = wasmpack_error_last_info();    \
-		if (i_->code != (want_code) || i_->reason != (why)) {          \
-			char d_[1400];                                         \
-			snprintf(d_, sizeof(d_), "code %d reason %s: %s", i_->code, \
+#define CHECK_REASON(want_code, why)                                                   \
+	do {                                                                           \
+		const wasmpack_error_info *i_ = wasmpack_error_last_info();            \
+		if (i_->code != (want_code) || i_->reason != (why)) {                  \
+			char d_[1400];                                                 \
+			snprintf(d_, sizeof(d_), "code %d reason %s: %s", i_->code,    \
 				 wasmpack_error_reason_name(i_->reason), i_->message); \
-			harness_fail(__FILE__, __LINE__, #want_code " / " #why, d_); \
-			return;                                                \
-		}                                                              \
+			harness_fail(__FILE__, __LINE__, #want_code " / " #why, d_);   \
+			return;                                                        \
+		}                                                                      \
 	} while (0)
 
 /* The last error came with HTTP status st and registry code rc (NULL:
  * none). */
-#define CHECK_HTTP(st, rc)                                                     \
-	do {                                                                   \
-		const wasmpack_error_info *i_ = wasmpack_error_last_info();    \
-		const char *want_ = (rc);                                      \
-		const char *got_ = i_->registry_code ? i_->registry_code : ""; \
-		if (i_->http_status != (st) || strcmp(got_, want_ ? want_ : "") != 0) { \
-			char d_[1400];                                         \
+#define CHECK_HTTP(st, rc)                                                                    \
+	do {                                                                                  \
+		const wasmpack_error_info *i_ = wasmpack_error_last_info();                   \
+		const char *want_ = (rc);                                                     \
+		const char *got_ = i_->registry_code ? i_->registry_code : "";                \
+		if (i_->http_status != (st) || strcmp(got_, want_ ? want_ : "") != 0) {       \
+			char d_[1400];                                                        \
 			snprintf(d_, sizeof(d_), "status %ld code '%s': %s", i_->http_status, \
-				 got_, i_->message);                           \
-			harness_fail(__FILE__, __LINE__, "http " #st " " #rc, d_); \
-			return;                                                \
-		}                                                              \
+				 got_, i_->message);                                          \
+			harness_fail(__FILE__, __LINE__, "http " #st " " #rc, d_);            \
+			return;                                                               \
+		}                                                                             \
 	} while (0)
 
-#define CHECK_MSG_HAS(sub)                                                     \
-	do {                                                                   \
-		const char *msg_ = wasmpack_error_last();                      \
-		if (!strstr(msg_, (sub))) {                                    \
+#define CHECK_MSG_HAS(sub)                                                                   \
+	do {                                                                                 \
+		const char *msg_ = wasmpack_error_last();                                    \
+		if (!strstr(msg_, (sub))) {                                                  \
 			harness_fail(__FILE__, __LINE__, "last error contains " #sub, msg_); \
-			return;                                                \
-		}                                                              \
+			return;                                                              \
+		}                                                                            \
 	} while (0)
 
-#define CHECK_MSG_LACKS(sub)                                                   \
-	do {                                                                   \
-		const char *msg_ = wasmpack_error_last();                      \
-		if (strstr(msg_, (sub))) {                                     \
+#define CHECK_MSG_LACKS(sub)                                                              \
+	do {                                                                              \
+		const char *msg_ = wasmpack_error_last();                                 \
+		if (strstr(msg_, (sub))) {                                                \
 			harness_fail(__FILE__, __LINE__, "last error lacks " #sub, msg_); \
-			return;                                                \
-		}                                                              \
+			return;                                                           \
+		}                                                                         \
 	} while (0)
 
 /* --- fixture: a client on the scripted responder ------------------------ */
@@ -114,11 +114,12 @@ static int test_cert(const char **cert, const char **key)
 		char cmd[1600];
 		snprintf(c, sizeof(c), "%s/errors-cert.pem", harness_tmpdir());
 		snprintf(k, sizeof(k), "%s/errors-key.pem", harness_tmpdir());
-		snprintf(cmd, sizeof(cmd),
-			 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-			 "-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
-			 "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-			 k, c);
+		snprintf(
+			cmd, sizeof(cmd),
+			"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+			"-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
+			"-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+			k, c);
 		if (system(cmd) != 0) {
 			harness_fail(__FILE__, __LINE__, "openssl makes a test certificate", NULL);
 			return -1;
@@ -141,8 +142,11 @@ static int responder(efx *f, const char *script, int tls)
 		return -1;
 	if (tls && test_cert(&cert, &key))
 		return -1;
-	char *argv[] = {"node", RESPONDER, path, "--max-seconds", "60",
-			tls ? "--tls-cert" : NULL, (char *)cert, "--tls-key", (char *)key, NULL};
+	char *argv[] = {"node",       RESPONDER,
+			path,         "--max-seconds",
+			"60",         tls ? "--tls-cert" : NULL,
+			(char *)cert, "--tls-key",
+			(char *)key,  NULL};
 	int port = harness_spawn_port(&f->pid, &f->in_fd, &f->out_fd, argv);
 	if (port < 0)
 		return -1;
@@ -223,8 +227,8 @@ static void test_registry_errors__refused_port_names_address_attempts_and_time(v
 	CHECK(rc == WASMPACK_ENETWORK);
 	CHECK_REASON(WASMPACK_ENETWORK, WASMPACK_REASON_CONNECTION_REFUSED);
 	CHECK_HTTP(0, NULL);
-	snprintf(want, sizeof(want), "cannot connect to http://%s (connection refused; 3 attempts in ",
-		 host);
+	snprintf(want, sizeof(want),
+		 "cannot connect to http://%s (connection refused; 3 attempts in ", host);
 	CHECK_MSG_HAS(want);
 	/* Measured over all attempts, never curl's "after 0 ms" of one. */
 	CHECK_MSG_LACKS("in 0 ms");
@@ -248,7 +252,8 @@ static void test_registry_errors__refused_loopback_reports_the_last_scheme_tried
 	wasmpack_registry_free(r);
 	CHECK(rc == WASMPACK_ENETWORK);
 	CHECK_REASON(WASMPACK_ENETWORK, WASMPACK_REASON_CONNECTION_REFUSED);
-	snprintf(want, sizeof(want), "cannot connect to http://%s (connection refused; 1 attempt in ", host);
+	snprintf(want, sizeof(want),
+		 "cannot connect to http://%s (connection refused; 1 attempt in ", host);
 	CHECK_MSG_HAS(want);
 }
 
@@ -394,7 +399,8 @@ static void test_registry_errors__plain_http_to_the_tls_registry(void)
 			ping_info = *wasmpack_error_last_info();
 			/* A HEAD reads no body: the bare answer tells it. */
 			head_rc = wasmpack_registry_blob_exists(
-				r, "a/b", "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+				r, "a/b",
+				"sha256:0000000000000000000000000000000000000000000000000000000000000000",
 				NULL);
 			head_info = *wasmpack_error_last_info();
 		}
@@ -415,9 +421,9 @@ static void test_registry_errors__plain_http_to_the_tls_registry(void)
 
 /* --- answers ------------------------------------------------------------- */
 
-#define BASIC_REFUSES                                                          \
-	"[{'times': 0, 'response': {'status': 401, "                           \
-	"'headers': {'WWW-Authenticate': 'Basic realm=\\'r\\''}, "             \
+#define BASIC_REFUSES                                              \
+	"[{'times': 0, 'response': {'status': 401, "               \
+	"'headers': {'WWW-Authenticate': 'Basic realm=\\'r\\''}, " \
 	"'json': {'errors': [{'code': 'UNAUTHORIZED', 'message': 'authentication required'}]}}}]"
 
 static void no_creds_body(efx *f)
@@ -454,7 +460,8 @@ static void test_registry_errors__401_with_credentials(void)
 static void denied_body(efx *f)
 {
 	wasmpack_buf got = WASMPACK_BUF_INIT;
-	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"), WASMPACK_EAUTH);
+	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"),
+		  WASMPACK_EAUTH);
 	CHECK_REASON(WASMPACK_EAUTH, WASMPACK_REASON_DENIED);
 	CHECK_HTTP(403, "DENIED");
 	CHECK_MSG_HAS("cannot get manifest 'v1' of ");
@@ -462,9 +469,10 @@ static void denied_body(efx *f)
 
 static void test_registry_errors__403_is_denied(void)
 {
-	with_responder("[{'times': 0, 'response': {'status': 403, "
-		       "'json': {'errors': [{'code': 'DENIED', 'message': 'requested access to the resource is denied'}]}}}]",
-		       0, as_user, denied_body);
+	with_responder(
+		"[{'times': 0, 'response': {'status': 403, "
+		"'json': {'errors': [{'code': 'DENIED', 'message': 'requested access to the resource is denied'}]}}}]",
+		0, as_user, denied_body);
 }
 
 static void scope_body(efx *f)
@@ -528,7 +536,8 @@ static void test_registry_errors__token_service_refusing_credentials(void)
 static void not_found_body(efx *f)
 {
 	wasmpack_buf got = WASMPACK_BUF_INIT;
-	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"), WASMPACK_ENOTFOUND);
+	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"),
+		  WASMPACK_ENOTFOUND);
 	CHECK_REASON(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_FOUND_REMOTE);
 	CHECK_HTTP(404, "MANIFEST_UNKNOWN");
 	/* The code alone decides where the status does not: 400 NAME_UNKNOWN. */
@@ -558,9 +567,10 @@ static void rate_body(efx *f)
 
 static void test_registry_errors__429_is_rate_limited(void)
 {
-	with_responder("[{'times': 0, 'response': {'status': 429,"
-		       " 'json': {'errors': [{'code': 'TOOMANYREQUESTS', 'message': 'slow down'}]}}}]",
-		       0, NULL, rate_body);
+	with_responder(
+		"[{'times': 0, 'response': {'status': 429,"
+		" 'json': {'errors': [{'code': 'TOOMANYREQUESTS', 'message': 'slow down'}]}}}]",
+		0, NULL, rate_body);
 }
 
 static void server_error_body(efx *f)
@@ -577,25 +587,28 @@ static void server_error_body(efx *f)
 
 static void test_registry_errors__5xx_and_malformed_answers_are_registry(void)
 {
-	with_responder("[{'match': {'path': '/v2/a/b/tags/list'}, 'times': 0,"
-		       "  'response': {'status': 503, 'headers': {'Content-Type': 'text/html'}, 'body': '<html>down</html>'}},"
-		       " {'match': {'path': '/v2/a/b/manifests/v1'}, 'response': {'status': 200}}]",
-		       0, NULL, server_error_body);
+	with_responder(
+		"[{'match': {'path': '/v2/a/b/tags/list'}, 'times': 0,"
+		"  'response': {'status': 503, 'headers': {'Content-Type': 'text/html'}, 'body': '<html>down</html>'}},"
+		" {'match': {'path': '/v2/a/b/manifests/v1'}, 'response': {'status': 200}}]",
+		0, NULL, server_error_body);
 }
 
 static void mismatch_body(efx *f)
 {
 	wasmpack_buf got = WASMPACK_BUF_INIT;
-	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"), WASMPACK_EDIGEST);
+	CHECK_ERR(wasmpack_registry_manifest_get(&got, NULL, NULL, f->r, "a/b", "v1"),
+		  WASMPACK_EDIGEST);
 	CHECK_REASON(WASMPACK_EDIGEST, WASMPACK_REASON_DIGEST_MISMATCH);
 }
 
 static void test_registry_errors__fetched_bytes_of_another_digest(void)
 {
-	with_responder("[{'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json',"
-		       "  'Docker-Content-Digest': 'sha256:1111111111111111111111111111111111111111111111111111111111111111'},"
-		       "  'body': '{}'}}]",
-		       0, NULL, mismatch_body);
+	with_responder(
+		"[{'response': {'headers': {'Content-Type': 'application/vnd.oci.image.manifest.v1+json',"
+		"  'Docker-Content-Digest': 'sha256:1111111111111111111111111111111111111111111111111111111111111111'},"
+		"  'body': '{}'}}]",
+		0, NULL, mismatch_body);
 }
 
 /* --- credential helpers -------------------------------------------------- */
@@ -606,7 +619,8 @@ static int helper_config(efx *f, const char *name, const char *body)
 {
 	static int n;
 	char path[800];
-	snprintf(f->config_dir, sizeof(f->config_dir), "%s/errors-helper-%d", harness_tmpdir(), ++n);
+	snprintf(f->config_dir, sizeof(f->config_dir), "%s/errors-helper-%d", harness_tmpdir(),
+		 ++n);
 	mkdir(f->config_dir, 0700);
 	snprintf(path, sizeof(path), "%s/docker-credential-%s", f->config_dir, name);
 	char *script = wp_asprintf("#!/bin/sh\n%s\n", body);
@@ -669,7 +683,8 @@ static void no_helper_body(efx *f)
 
 static void test_registry_errors__formatting_an_error_runs_no_helper(void)
 {
-	with_responder("[{'times': 0, 'response': {'status': 403}}]", 0, tracing_helper, no_helper_body);
+	with_responder("[{'times': 0, 'response': {'status': 403}}]", 0, tracing_helper,
+		       no_helper_body);
 }
 
 const test_case registry_errors_tests[] = {

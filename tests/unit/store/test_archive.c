@@ -110,7 +110,8 @@ static void test_archive__save_then_load_round_trips_into_another_store(void)
 	for (size_t i = 0; i < 3; i++) {
 		wasmpack_buf got = WASMPACK_BUF_INIT;
 		CHECK_OK(wasmpack_store_blob_read(&got, b, descs[i]->digest, 1 << 24));
-		int equal = got.size == bytes[i]->size && memcmp(got.data, bytes[i]->data, got.size) == 0;
+		int equal = got.size == bytes[i]->size &&
+			    memcmp(got.data, bytes[i]->data, got.size) == 0;
 		wasmpack_buf_dispose(&got);
 		CHECK(equal);
 	}
@@ -119,7 +120,8 @@ static void test_archive__save_then_load_round_trips_into_another_store(void)
 	CHECK_OK(wasmpack_save(b, refs, 1, again));
 	wasmpack_buf first = WASMPACK_BUF_INIT, second = WASMPACK_BUF_INIT;
 	int rc = read_all(&first, fd) || read_all(&second, again);
-	int equal = !rc && first.size == second.size && memcmp(first.data, second.data, first.size) == 0;
+	int equal = !rc && first.size == second.size &&
+		    memcmp(first.data, second.data, first.size) == 0;
 	size_t sizes[2] = {first.size, second.size};
 	wasmpack_buf_dispose(&first);
 	wasmpack_buf_dispose(&second);
@@ -176,15 +178,9 @@ static void load_tampered(int which)
 	CHECK_INT(count, 0);
 }
 
-static void test_archive__load_refuses_a_changed_layer(void)
-{
-	AT_VOID(load_tampered(0));
-}
+static void test_archive__load_refuses_a_changed_layer(void) { AT_VOID(load_tampered(0)); }
 
-static void test_archive__load_refuses_a_changed_config(void)
-{
-	AT_VOID(load_tampered(1));
-}
+static void test_archive__load_refuses_a_changed_config(void) { AT_VOID(load_tampered(1)); }
 
 const test_case archive_tests[] = {
 	TEST_ENTRY(test_archive__save_then_load_round_trips_into_another_store),

@@ -51,10 +51,11 @@ static int docker_archive(const char *file, const char *manifest_fmt)
 	size_t llen = layer_tar(layer, sizeof(layer));
 	if (wasmpack_digest_of(diff, layer, llen) != 0)
 		return -1;
-	snprintf(config, sizeof(config),
-		 "{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"config\":{\"Entrypoint\":[\"/app.wasm\"]},"
-		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
-		 diff);
+	snprintf(
+		config, sizeof(config),
+		"{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"config\":{\"Entrypoint\":[\"/app.wasm\"]},"
+		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
+		diff);
 	if (wasmpack_digest_of(cdigest, config, strlen(config)) != 0)
 		return -1;
 	snprintf(cname, sizeof(cname), "%s.json", cdigest + 7);
@@ -63,8 +64,8 @@ static int docker_archive(const char *file, const char *manifest_fmt)
 	if (!hole)
 		snprintf(manifest, sizeof(manifest), "%s", manifest_fmt);
 	else
-		snprintf(manifest, sizeof(manifest), "%.*s%s%s", (int)(hole - manifest_fmt), manifest_fmt,
-			 cname, hole + 2);
+		snprintf(manifest, sizeof(manifest), "%.*s%s%s", (int)(hole - manifest_fmt),
+			 manifest_fmt, cname, hole + 2);
 	snprintf(path, sizeof(path), "%s/%s", harness_tmpdir(), file);
 	struct archive *a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
@@ -94,8 +95,9 @@ static void test_archive_load__docker_archive_loads(void)
 {
 	wasmpack_store_image *images = NULL;
 	size_t n = 0;
-	int fd = docker_archive("ok.tar", "[{\"Config\":\"%s\",\"RepoTags\":[\"example.com/a/b:v1\"],"
-					  "\"Layers\":[\"l1/layer.tar\"]}]");
+	int fd = docker_archive("ok.tar",
+				"[{\"Config\":\"%s\",\"RepoTags\":[\"example.com/a/b:v1\"],"
+				"\"Layers\":[\"l1/layer.tar\"]}]");
 	CHECK(fd >= 0);
 	int rc = load_into("ok-store", fd, &images, &n);
 	close(fd);
@@ -120,7 +122,8 @@ static void test_archive_load__docker_manifest_json_is_strict(void)
 		{"{\"Config\":\"%s\"}", "expected a json array"},
 		{"[{\"Config\":\"%s\",\"RepoTags\":[\"example.com/a/b:v1\"],\"Layers\":[1]}]",
 		 "[0].Layers"},
-		{"[{\"Config\":\"%s\",\"RepoTags\":[7],\"Layers\":[\"l1/layer.tar\"]}]", "[0].RepoTags"},
+		{"[{\"Config\":\"%s\",\"RepoTags\":[7],\"Layers\":[\"l1/layer.tar\"]}]",
+		 "[0].RepoTags"},
 		{"[{\"RepoTags\":[\"example.com/a/b:v1\"],\"Layers\":[\"l1/layer.tar\"],\"x\":\"%s\"}]",
 		 "[0].Config: missing"},
 		{"[\"%s\"]", "[0]: expected an object"},

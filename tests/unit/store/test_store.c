@@ -49,8 +49,8 @@ static int put_image(wasmpack_store *s, const char *layer_text, wasmpack_descrip
 		 "{\"config\":{\"digest\":\"%s\",\"mediaType\":\"%s\",\"size\":%zu},"
 		 "\"layers\":[{\"digest\":\"%s\",\"mediaType\":\"%s\",\"size\":%zu}],"
 		 "\"mediaType\":\"%s\",\"schemaVersion\":2}",
-		 cd, WASMPACK_MEDIATYPE_OCI_CONFIG, strlen(config), ld, WASMPACK_MEDIATYPE_OCI_LAYER,
-		 strlen(layer_text), WASMPACK_MEDIATYPE_OCI_MANIFEST);
+		 cd, WASMPACK_MEDIATYPE_OCI_CONFIG, strlen(config), ld,
+		 WASMPACK_MEDIATYPE_OCI_LAYER, strlen(layer_text), WASMPACK_MEDIATYPE_OCI_MANIFEST);
 	if ((rc = wasmpack_store_blob_put(md, s, manifest, strlen(manifest), NULL)))
 		return rc;
 	return wasmpack_descriptor_init(out, WASMPACK_MEDIATYPE_OCI_MANIFEST, md,
@@ -104,7 +104,10 @@ static void test_store__blob_round_trip_and_verification(void)
 	CHECK_ERR(wasmpack_store_blob_put(NULL, s, "other", 5, d), WASMPACK_EDIGEST);
 	CHECK(count_entries(store_dir("blobs/blobs/sha256")) == 1);
 	CHECK(count_entries(store_dir("blobs/.wasmpack/tmp")) == 0);
-	CHECK(wasmpack_store_blob_exists(s, "sha256:0000000000000000000000000000000000000000000000000000000000000000") == 0);
+	CHECK(wasmpack_store_blob_exists(
+		      s,
+		      "sha256:0000000000000000000000000000000000000000000000000000000000000000") ==
+	      0);
 	CHECK_ERR(wasmpack_store_blob_exists(s, "sha256:zz"), WASMPACK_EINVALID);
 	wasmpack_store_free(s);
 }
@@ -188,8 +191,9 @@ static void test_store__tag_needs_the_manifest_in_the_store(void)
 	wasmpack_descriptor d = {0};
 	CHECK_OK(wasmpack_store_open(&s, store_dir("missing")));
 	CHECK_OK(wasmpack_reference_parse(&r, "a/b:c"));
-	CHECK_OK(wasmpack_descriptor_init(&d, WASMPACK_MEDIATYPE_OCI_MANIFEST,
-					  "sha256:1111111111111111111111111111111111111111111111111111111111111111", 10));
+	CHECK_OK(wasmpack_descriptor_init(
+		&d, WASMPACK_MEDIATYPE_OCI_MANIFEST,
+		"sha256:1111111111111111111111111111111111111111111111111111111111111111", 10));
 	CHECK_ERR(wasmpack_store_tag(s, r, &d), WASMPACK_ENOTFOUND);
 	wasmpack_descriptor_dispose(&d);
 	wasmpack_reference_free(r);

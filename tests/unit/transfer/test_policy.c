@@ -194,7 +194,8 @@ static void test_capability_and_wasi_names(void)
 	wasmpack_buf_dispose(&b);
 	CHECK_ERR(wasmpack_wasm_capabilities_parse(&caps, "network,teleport"), WASMPACK_EINVALID);
 	CHECK(caps == 0);
-	CHECK(strstr(wasmpack_error_last(), "'teleport' (filesystem, network, environment") != NULL);
+	CHECK(strstr(wasmpack_error_last(), "'teleport' (filesystem, network, environment") !=
+	      NULL);
 
 	CHECK_STR(wasmpack_wasi_version_name(WASMPACK_WASI_NONE), "none");
 	CHECK_STR(wasmpack_wasi_version_name(WASMPACK_WASI_PREVIEW1), "preview1");
@@ -252,7 +253,6 @@ static void test_transfer_options_versions(void)
 	CHECK_ERR(wasmpack_registry_new(&reg, "localhost:1", &r), WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "unknown registry options version 0") != NULL);
 }
-
 
 const test_case policy_tests[] = {
 	TEST_ENTRY(test_build_deny_is_policy),

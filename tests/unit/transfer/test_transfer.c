@@ -67,14 +67,16 @@ static responder *responder_start_(json_t *steps)
 	}
 	counter++;
 	snprintf(script, sizeof(script), "%s/transfer-script-%d.json", harness_tmpdir(), counter);
-	snprintf(r->log_path, sizeof(r->log_path), "%s/transfer-log-%d.jsonl", harness_tmpdir(), counter);
+	snprintf(r->log_path, sizeof(r->log_path), "%s/transfer-log-%d.jsonl", harness_tmpdir(),
+		 counter);
 	int rc = json_dump_file(steps, script, 0);
 	json_decref(steps);
 	if (rc != 0) {
 		harness_fail(__FILE__, __LINE__, "write the script", script);
 		return NULL;
 	}
-	char *argv[] = {"node", RESPONDER, script, "--log", r->log_path, "--max-seconds", "60", NULL};
+	char *argv[] = {"node",      RESPONDER,       script, "--log",
+			r->log_path, "--max-seconds", "60",   NULL};
 	int port = harness_spawn_port_(&r->pid, &r->in_fd, &r->out_fd, argv);
 	if (port < 0)
 		return NULL;
@@ -116,15 +118,13 @@ static const char *req_line(char *buf, size_t size, responder *r, size_t i)
 /* A step: {match: {method, path}, times, response: {status, headers}}. */
 static json_t *step(const char *method, const char *path, int times, int status)
 {
-	json_t *s = json_pack("{s:{s:s, s:s}, s:i, s:{s:i, s:{}}}", "match", "method", method, "path", path,
-			      "times", times, "response", "status", status, "headers");
+	json_t *s = json_pack("{s:{s:s, s:s}, s:i, s:{s:i, s:{}}}", "match", "method", method,
+			      "path", path, "times", times, "response", "status", status,
+			      "headers");
 	return s;
 }
 
-static json_t *response(json_t *s)
-{
-	return json_object_get(s, "response");
-}
+static json_t *response(json_t *s) { return json_object_get(s, "response"); }
 
 static void header(json_t *s, const char *name, const char *value)
 {
@@ -150,7 +150,8 @@ static wasmpack_transfer_options transfer_options(void)
 	static char config_dir[700];
 	wasmpack_transfer_options o = WASMPACK_TRANSFER_OPTIONS_INIT;
 	if (!config_dir[0]) {
-		snprintf(config_dir, sizeof(config_dir), "%s/transfer-no-docker-config", harness_tmpdir());
+		snprintf(config_dir, sizeof(config_dir), "%s/transfer-no-docker-config",
+			 harness_tmpdir());
 		mkdir(config_dir, 0700);
 	}
 	o.registry.plain_http = 1;
@@ -225,7 +226,8 @@ static json_t *accepting(json_t *steps, const built *b, const char *repository, 
 
 /* The requests a registry that had nothing sees when b goes up to
  * repository:tag one blob at a time, config first, as "METHOD PATH". */
-static size_t upload_requests(char want[][400], const built *b, const char *repository, const char *tag)
+static size_t upload_requests(char want[][400], const built *b, const char *repository,
+			      const char *tag)
 {
 	size_t n = 0;
 	snprintf(want[n++], 400, "HEAD /v2/%s/manifests/%s", repository, tag);
@@ -280,8 +282,8 @@ static void test_transfer__push_sends_blobs_then_the_manifest(void)
 	CHECK_STR(req(r, 3, "bodySha256"), b->r.config.digest);
 	CHECK_STR(req(r, 6, "bodySha256"), b->r.layer.digest);
 	CHECK_STR(req(r, 7, "bodySha256"), b->r.manifest.digest);
-	const char *ct = json_string_value(
-		json_object_get(json_object_get(json_array_get(r->log, 7), "headers"), "content-type"));
+	const char *ct = json_string_value(json_object_get(
+		json_object_get(json_array_get(r->log, 7), "headers"), "content-type"));
 	CHECK_STR(ct, b->r.manifest.media_type);
 }
 
@@ -362,7 +364,8 @@ static void test_transfer__pull_into_an_empty_store_verifies_and_tags(void)
 	for (size_t i = 0; i < 3; i++) {
 		wasmpack_buf got = WASMPACK_BUF_INIT;
 		CHECK_OK(wasmpack_store_blob_read(&got, s, descs[i]->digest, 1 << 24));
-		int equal = got.size == bytes[i]->size && memcmp(got.data, bytes[i]->data, got.size) == 0;
+		int equal = got.size == bytes[i]->size &&
+			    memcmp(got.data, bytes[i]->data, got.size) == 0;
 		wasmpack_buf_dispose(&got);
 		CHECK(equal);
 	}
@@ -370,7 +373,8 @@ static void test_transfer__pull_into_an_empty_store_verifies_and_tags(void)
 	requests(r);
 	size_t gets = 0;
 	for (size_t i = 0; i < json_array_size(r->log); i++)
-		gets += strcmp(req(r, i, "method"), "GET") == 0 && strncmp(req(r, i, "path"), "/v2/demo/", 9) == 0;
+		gets += strcmp(req(r, i, "method"), "GET") == 0 &&
+			strncmp(req(r, i, "path"), "/v2/demo/", 9) == 0;
 	CHECK_INT(gets, 3);
 }
 

@@ -177,9 +177,10 @@ static void test_errors__store_lookups_say_not_in_store(void)
 	CHECK(last_reason() == WASMPACK_REASON_NOT_IN_STORE);
 	CHECK_ERR(wasmpack_store_untag(s, ref), WASMPACK_ENOTFOUND);
 	CHECK(last_reason() == WASMPACK_REASON_NOT_IN_STORE);
-	CHECK_ERR(wasmpack_store_blob_read(&b, s,
-					   "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-					   1024),
+	CHECK_ERR(wasmpack_store_blob_read(
+			  &b, s,
+			  "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+			  1024),
 		  WASMPACK_ENOTFOUND);
 	CHECK(last_reason() == WASMPACK_REASON_NOT_IN_STORE);
 	CHECK_ERR(wasmpack_store_resolve(&d, s, NULL), WASMPACK_EINVALID);
@@ -302,8 +303,10 @@ static void test_errors__a_worker_threads_error_arrives_whole(void)
 	CHECK_OK(wasmpack_image_build(&r, s, td("hello.wasm"), NULL));
 	CHECK_OK(wasmpack_reference_parse(&src, "example.com/app:1"));
 	CHECK_OK(wasmpack_store_tag(s, src, &r.manifest));
-	if (harness_write_script(script, sizeof(script), "errors-429.json", rate_limited_script) == 0) {
-		char *argv[] = {"node", "tests/servers/scripted.mjs", script, "--max-seconds", "60", NULL};
+	if (harness_write_script(script, sizeof(script), "errors-429.json", rate_limited_script) ==
+	    0) {
+		char *argv[] = {"node", "tests/servers/scripted.mjs", script, "--max-seconds", "60",
+				NULL};
 		long port = harness_spawn_port(&pid, &in_fd, &out_fd, argv);
 		if (port > 0) {
 			char host[64];

@@ -122,13 +122,9 @@ static int has_producer(const wasmpack_wasm *w, const char *field, const char *n
 	return 0;
 }
 
-static int str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
+static int str_eq(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
 
-static int same_externs(const wasmpack_wasm_extern *a, const wasmpack_wasm_extern *b,
-			size_t n)
+static int same_externs(const wasmpack_wasm_extern *a, const wasmpack_wasm_extern *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!str_eq(a[i].module, b[i].module) || !str_eq(a[i].name, b[i].name) ||
@@ -159,21 +155,20 @@ static int same_wasm(const wasmpack_wasm *a, const wasmpack_wasm *b)
 }
 
 /* Parses testdata/NAME from memory; the test fails when that fails. */
-#define PARSE_TESTDATA(w, name)                                                \
-	do {                                                                   \
-		wasmpack_buf buf_ = WASMPACK_BUF_INIT;                         \
-		if (harness_read_testdata(&buf_, (name)) != 0)                 \
-			return;                                                \
-		int rc_ = wasmpack_wasm_parse(&(w), buf_.data, buf_.size);     \
-		wasmpack_buf_dispose(&buf_);                                   \
-		CHECK_OK(rc_);                                                 \
+#define PARSE_TESTDATA(w, name)                                            \
+	do {                                                               \
+		wasmpack_buf buf_ = WASMPACK_BUF_INIT;                     \
+		if (harness_read_testdata(&buf_, (name)) != 0)             \
+			return;                                            \
+		int rc_ = wasmpack_wasm_parse(&(w), buf_.data, buf_.size); \
+		wasmpack_buf_dispose(&buf_);                               \
+		CHECK_OK(rc_);                                             \
 	} while (0)
 
 static const char *const fixtures[] = {
-	"hello.wasm",      "files.wasm",          "clock_random.wasm",
-	"network.wasm",    "reactor.wasm",        "noimports.wasm",
-	"kinds.wasm",      "metadata.wasm",       "hello.component.wasm",
-	"kinds.component.wasm",
+	"hello.wasm",           "files.wasm",           "clock_random.wasm", "network.wasm",
+	"reactor.wasm",         "noimports.wasm",       "kinds.wasm",        "metadata.wasm",
+	"hello.component.wasm", "kinds.component.wasm",
 };
 
 /* ------------------------------------------------- real modules: core */
@@ -244,8 +239,7 @@ static void test_wasm__module_without_imports_has_no_wasi(void)
 		 w->capabilities == 0 && !w->is_command && !w->is_reactor &&
 		 w->imports_count == 0 && w->imports == NULL && w->exports_count == 4 &&
 		 has_export(w, "mem", "memory") && has_export(w, "answer", "global") &&
-		 has_export(w, "tbl", "table") && has_export(w, "add", "func") &&
-		 w->size == 81;
+		 has_export(w, "tbl", "table") && has_export(w, "add", "func") && w->size == 81;
 	wasmpack_wasm_free(w);
 	CHECK(ok);
 }
@@ -253,7 +247,7 @@ static void test_wasm__module_without_imports_has_no_wasi(void)
 static void test_wasm__reads_every_core_import_and_export_kind(void)
 {
 	static const char *const imports[][2] = {
-		{"f", "func"},         {"table", "table"},     {"memory", "memory"},
+		{"f", "func"},          {"table", "table"},    {"memory", "memory"},
 		{"memory64", "memory"}, {"counter", "global"}, {"ref", "global"},
 		{"oops", "tag"},
 	};
@@ -281,8 +275,7 @@ static void test_wasm__reads_name_producers_and_wasm_metadata(void)
 	PARSE_TESTDATA(w, "metadata.wasm");
 	int ok = w->producers_count == 4 && !strcmp(w->producers[1].field, "language") &&
 		 !strcmp(w->producers[1].name, "WebAssembly Text") &&
-		 !strcmp(w->producers[1].version, "1.0") &&
-		 !strcmp(w->producers[0].version, "") &&
+		 !strcmp(w->producers[1].version, "1.0") && !strcmp(w->producers[0].version, "") &&
 		 has_producer(w, "processed-by", "wat2wasm");
 	if (ok) {
 		CHECK_STR(w->name, "metadata_demo");
@@ -344,7 +337,8 @@ static void test_wasm__parse_file_matches_parse_on_every_fixture(void)
 		char path[1024];
 		wasmpack_wasm *a = NULL, *b = NULL;
 		PARSE_TESTDATA(a, fixtures[i]);
-		int rc = wasmpack_wasm_parse_file(&b, testdata_path(path, sizeof(path), fixtures[i]));
+		int rc = wasmpack_wasm_parse_file(&b,
+						  testdata_path(path, sizeof(path), fixtures[i]));
 		int same = rc == 0 && same_wasm(a, b);
 		wasmpack_wasm_free(a);
 		wasmpack_wasm_free(b);
@@ -435,7 +429,10 @@ static void test_wasm__rejects_section_size_past_end(void)
 	CHECK_STR(wasmpack_error_last(), "invalid wasm at offset 0x9: section size past end");
 	/* A custom section whose name runs past the section. */
 	b = core_module();
-	put(&b, "\x00\x03\x05" "abcdefgh", 11);
+	put(&b,
+	    "\x00\x03\x05"
+	    "abcdefgh",
+	    11);
 	CHECK_ERR(parse_bytes(&w, &b), WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "past section end") != NULL);
 }
@@ -478,7 +475,10 @@ static void test_wasm__rejects_huge_vector_counts_at_once(void)
 	CHECK_ERR(parse_bytes(&w, &b), WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "vector count") != NULL);
 	b = core_module();
-	put_section(&b, 7, "\x02\x01" "a\x00\x00", 5); /* 2 exports, 1 present */
+	put_section(&b, 7,
+		    "\x02\x01"
+		    "a\x00\x00",
+		    5); /* 2 exports, 1 present */
 	CHECK_ERR(parse_bytes(&w, &b), WASMPACK_EINVALID);
 	b = component();
 	put_section(&b, 10, "\xff\xff\xff\xff\x0f", 5);
@@ -613,17 +613,17 @@ static void test_wasm__reads_core_import_descriptors(void)
 		const char *kind;
 	} good[] = {
 		{"\x00\x05", 2, "func"},
-		{"\x01\x70\x00\x01", 4, "table"},             /* funcref, min */
-		{"\x01\x6f\x01\x01\x02", 5, "table"},         /* externref, min max */
-		{"\x01\x64\x70\x00\x00", 5, "table"},         /* (ref func) */
-		{"\x01\x63\x00\x00\x00", 5, "table"},         /* (ref null 0) */
-		{"\x01\x6e\x04\x80\x80\x80\x80\x20", 8, "table"}, /* table64, u64 min */
-		{"\x02\x03\x01\x02", 4, "memory"},            /* shared min max */
+		{"\x01\x70\x00\x01", 4, "table"},                      /* funcref, min */
+		{"\x01\x6f\x01\x01\x02", 5, "table"},                  /* externref, min max */
+		{"\x01\x64\x70\x00\x00", 5, "table"},                  /* (ref func) */
+		{"\x01\x63\x00\x00\x00", 5, "table"},                  /* (ref null 0) */
+		{"\x01\x6e\x04\x80\x80\x80\x80\x20", 8, "table"},      /* table64, u64 min */
+		{"\x02\x03\x01\x02", 4, "memory"},                     /* shared min max */
 		{"\x02\x05\x01\xff\xff\xff\xff\xff\x01", 9, "memory"}, /* memory64 */
-		{"\x02\x08\x01\x00", 4, "memory"},            /* custom page size 2^0 */
+		{"\x02\x08\x01\x00", 4, "memory"},                     /* custom page size 2^0 */
 		{"\x03\x7f\x00", 3, "global"},
-		{"\x03\x7b\x01", 3, "global"},                /* mut v128 */
-		{"\x03\x63\x6c\x00", 4, "global"},            /* (ref null i31) */
+		{"\x03\x7b\x01", 3, "global"},     /* mut v128 */
+		{"\x03\x63\x6c\x00", 4, "global"}, /* (ref null i31) */
 		{"\x04\x00\x00", 3, "tag"},
 	};
 	static const struct {
@@ -660,7 +660,10 @@ static void test_wasm__rejects_unknown_core_export_kind(void)
 {
 	wasmpack_wasm *w = NULL;
 	bytes b = core_module();
-	put_section(&b, 7, "\x01\x01" "a\x05\x00", 5);
+	put_section(&b, 7,
+		    "\x01\x01"
+		    "a\x05\x00",
+		    5);
 	CHECK_ERR(parse_bytes(&w, &b), WASMPACK_EINVALID);
 	CHECK_STR(wasmpack_error_last(), "invalid wasm at offset 0xd: unknown export kind");
 }
@@ -669,7 +672,11 @@ static void test_wasm__rejects_names_with_nul_bytes(void)
 {
 	wasmpack_wasm *w = NULL;
 	bytes b = core_module();
-	put_section(&b, 7, "\x01\x03" "a\x00" "b\x00\x00", 7);
+	put_section(&b, 7,
+		    "\x01\x03"
+		    "a\x00"
+		    "b\x00\x00",
+		    7);
 	CHECK_ERR(parse_bytes(&w, &b), WASMPACK_EINVALID);
 	CHECK(strstr(wasmpack_error_last(), "NUL") != NULL);
 }
@@ -702,7 +709,7 @@ static void test_wasm__reads_component_extern_descriptors(void)
 		{"\x02\x01\xf3\xff\xff\xff\x7f", 7, "value"}, /* string, padded s33 */
 		{"\x02\x01\xff\xff\xff\xff\x0f", 7, "value"}, /* type index 2^32-1 */
 		{"\x03\x00\x01", 3, "type"},
-		{"\x03\x01", 2, "type"},                      /* (sub resource) */
+		{"\x03\x01", 2, "type"}, /* (sub resource) */
 		{"\x04\x00", 2, "component"},
 		{"\x05\x00", 2, "instance"},
 	};
@@ -710,15 +717,15 @@ static void test_wasm__reads_component_extern_descriptors(void)
 		const char *desc;
 		size_t n;
 	} bad[] = {
-		{"\x00\x10\x00", 3},                 /* core sort other than module */
-		{"\x06\x00", 2},                     /* unknown extern kind */
-		{"\x02\x02\x00", 3},                 /* unknown value bound */
-		{"\x02\x01\x72", 3},                 /* record code is no valtype */
-		{"\x02\x01\x40", 3},                 /* -64: no such type */
-		{"\x02\x01\xf3\xff\xff\xff\x1f", 7}, /* s33 unused bits != sign */
+		{"\x00\x10\x00", 3},                     /* core sort other than module */
+		{"\x06\x00", 2},                         /* unknown extern kind */
+		{"\x02\x02\x00", 3},                     /* unknown value bound */
+		{"\x02\x01\x72", 3},                     /* record code is no valtype */
+		{"\x02\x01\x40", 3},                     /* -64: no such type */
+		{"\x02\x01\xf3\xff\xff\xff\x1f", 7},     /* s33 unused bits != sign */
 		{"\x02\x01\xf3\xff\xff\xff\xff\x7f", 8}, /* s33 too long */
-		{"\x03\x02", 2},                     /* unknown type bound */
-		{"\x05", 1},                         /* index missing */
+		{"\x03\x02", 2},                         /* unknown type bound */
+		{"\x05", 1},                             /* index missing */
 	};
 	wasmpack_wasm *w = NULL;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -970,7 +977,10 @@ static void test_wasm__rejects_malformed_producers(void)
 	put_name(&prod, "language");
 	put(&prod, "\x01", 1);
 	put_name(&prod, "C");
-	put(&prod, "\x05" "1", 2); /* version length past the end */
+	put(&prod,
+	    "\x05"
+	    "1",
+	    2); /* version length past the end */
 	put_custom(&b, "producers", prod.d, prod.n);
 	CHECK_ERR(parse_bytes(&w, &b), WASMPACK_EINVALID);
 	b = core_module();
@@ -991,7 +1001,10 @@ static void test_wasm__malformed_name_section_is_ignored(void)
 	wasmpack_wasm *w = NULL;
 	bytes b = core_module();
 	/* subsection 0 claims 9 bytes but 2 follow */
-	put_custom(&b, "name", "\x00\x09\x01" "a", 4);
+	put_custom(&b, "name",
+		   "\x00\x09\x01"
+		   "a",
+		   4);
 	put_custom(&b, "authors", "me", 2);
 	CHECK_OK(parse_bytes(&w, &b));
 	int ok = w->name == NULL && w->authors && !strcmp(w->authors, "me");
@@ -1000,20 +1013,30 @@ static void test_wasm__malformed_name_section_is_ignored(void)
 	CHECK_STR(wasmpack_error_last(), "");
 	/* a well-formed one after a function-names subsection-less start */
 	b = core_module();
-	put_custom(&b, "name", "\x00\x04\x03" "mod" "\x01\x01\x00", 9);
+	put_custom(&b, "name",
+		   "\x00\x04\x03"
+		   "mod"
+		   "\x01\x01\x00",
+		   9);
 	CHECK_OK(parse_bytes(&w, &b));
 	ok = w->name && !strcmp(w->name, "mod");
 	wasmpack_wasm_free(w);
 	CHECK(ok);
 	/* "name" in a component and "component-name" in a module mean nothing */
 	b = component();
-	put_custom(&b, "name", "\x00\x04\x03" "mod", 6);
+	put_custom(&b, "name",
+		   "\x00\x04\x03"
+		   "mod",
+		   6);
 	CHECK_OK(parse_bytes(&w, &b));
 	ok = w->name == NULL;
 	wasmpack_wasm_free(w);
 	CHECK(ok);
 	b = component();
-	put_custom(&b, "component-name", "\x00\x04\x03" "cmp", 6);
+	put_custom(&b, "component-name",
+		   "\x00\x04\x03"
+		   "cmp",
+		   6);
 	CHECK_OK(parse_bytes(&w, &b));
 	ok = w->name && !strcmp(w->name, "cmp");
 	wasmpack_wasm_free(w);
@@ -1042,10 +1065,11 @@ static void test_wasm__refuses_to_decode_an_oversized_section(void)
 	/* the same from a (sparse) file: refused before anything is read */
 	snprintf(path, sizeof(path), "%s/big.wasm", harness_tmpdir());
 	unsigned char head[13] = {0, 'a', 's', 'm', 1, 0, 0, 0, 7};
-	memcpy(head + 9, (unsigned char[]){(unsigned char)(0x80 | (big & 0x7f)),
-					   (unsigned char)(0x80 | ((big >> 7) & 0x7f)),
-					   (unsigned char)(0x80 | ((big >> 14) & 0x7f)),
-					   (unsigned char)(big >> 21)},
+	memcpy(head + 9,
+	       (unsigned char[]){(unsigned char)(0x80 | (big & 0x7f)),
+				 (unsigned char)(0x80 | ((big >> 7) & 0x7f)),
+				 (unsigned char)(0x80 | ((big >> 14) & 0x7f)),
+				 (unsigned char)(big >> 21)},
 	       4);
 	CHECK_INT(write_file(path, head, sizeof(head)), 0);
 	CHECK_INT(truncate(path, (off_t)len), 0);
@@ -1189,7 +1213,8 @@ static void fuzz_fixture(const char *name, unsigned rounds, uint64_t seed)
 		}
 		wasmpack_wasm *w = NULL;
 		int rc = wasmpack_wasm_parse(&w, copy, buf.size);
-		int ok = rc == 0 ? w != NULL : (rc == WASMPACK_EINVALID || rc == WASMPACK_ETOOLARGE) && !w;
+		int ok = rc == 0 ? w != NULL
+				 : (rc == WASMPACK_EINVALID || rc == WASMPACK_ETOOLARGE) && !w;
 		if (ok && rc == 0)
 			ok = w->size == buf.size && w->kind != 0;
 		if (ok && r % 97 == 0) {
