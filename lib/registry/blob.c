@@ -39,6 +39,8 @@ static int check_digest(const char *digest)
 static void blob_prefix(const wasmpack_registry *r, const char *verb, const char *digest,
 			const char *prep, const char *repository)
 {
+	if (wp_error_is_transport())
+		return;
 	wp_error_prefix("cannot %s blob '%s' %s '%s/%s': ", verb, digest ? digest : "(null)", prep,
 			r && r->name ? r->name : "?", repository ? repository : "(null)");
 }
@@ -732,7 +734,7 @@ int wasmpack_registry_blob_mount(wasmpack_registry *r, const char *repository, c
 		error = wp_reg_status_error(&op, &resp);
 	}
 done:
-	if (error < 0 && r) {
+	if (error < 0 && r && !wp_error_is_transport()) {
 		wp_error_prefix("cannot mount blob '%s' from '%s' into '%s/%s': ",
 				digest ? digest : "(null)",
 				from_repository ? from_repository : "(null)", r->name,

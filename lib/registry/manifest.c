@@ -206,7 +206,7 @@ static int manifest_fetch(manifest_answer *out, wasmpack_registry *r, const char
 	out->body.size = resp.body.size;
 done:
 	if (error) {
-		if (r && repository && reference)
+		if (r && repository && reference && !wp_error_is_transport())
 			wp_error_prefix("cannot get manifest '%s' of '%s/%s': ", reference, r->name,
 					repository);
 		manifest_answer_dispose(out);
@@ -277,7 +277,7 @@ int wasmpack_registry_manifest_head(wasmpack_descriptor *out, wasmpack_registry 
 	}
 	error = wasmpack_descriptor_init(out, media_type, dcd, size);
 done:
-	if (error && r && repository && reference)
+	if (error && r && repository && reference && !wp_error_is_transport())
 		wp_error_prefix("cannot find manifest '%s' in '%s/%s': ", reference, r->name,
 				repository);
 	wp_reg_op_end(&op);
@@ -356,7 +356,7 @@ int wasmpack_registry_manifest_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpac
 	if (digest_out)
 		memcpy(digest_out, digest, WASMPACK_DIGEST_MAX);
 done:
-	if (error && r && repository && reference)
+	if (error && r && repository && reference && !wp_error_is_transport())
 		wp_error_prefix("cannot push manifest '%s' to '%s/%s': ", reference, r->name,
 				repository);
 	wp_http_response_dispose(&resp);
@@ -397,7 +397,7 @@ int wasmpack_registry_manifest_delete(wasmpack_registry *r, const char *reposito
 	if (resp.status != 202 && resp.status != 200 && resp.status != 204)
 		error = wp_reg_status_error(&op, &resp);
 done:
-	if (error && r && repository && digest)
+	if (error && r && repository && digest && !wp_error_is_transport())
 		wp_error_prefix("cannot delete manifest '%s' from '%s/%s': ", digest, r->name,
 				repository);
 	wp_http_response_dispose(&resp);

@@ -106,7 +106,7 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 	*out = tags;
 	memset(&tags, 0, sizeof(tags));
 done:
-	if (error && r && repository)
+	if (error && r && repository && !wp_error_is_transport())
 		wp_error_prefix("cannot list tags of '%s/%s': ", r->name, repository);
 	wasmpack_strv_dispose(&tags);
 	wp_http_response_dispose(&resp);

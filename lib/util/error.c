@@ -215,6 +215,18 @@ int wp_error_prefix(const char *fmt, ...)
 	return last.code;
 }
 
+int wp_error_is_transport(void)
+{
+	switch (last.reason) {
+	case WASMPACK_REASON_TLS_VERIFY:
+	case WASMPACK_REASON_TLS:
+	case WASMPACK_REASON_PLAIN_HTTP_TO_TLS:
+	case WASMPACK_REASON_DNS:
+	case WASMPACK_REASON_CONNECTION_REFUSED: return 1;
+	default: return 0;
+	}
+}
+
 int wp_error_nomem(void) { return wp_error(WASMPACK_ENOMEM, "out of memory"); }
 
 int wp_error_os(const char *op, const char *path)

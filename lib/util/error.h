@@ -41,6 +41,14 @@ void wp_error_set_http(long status, const char *registry_code);
  * when none was set). Reason, status and registry code are kept. */
 int wp_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* 1 when the last error is a failure to reach the server at all (DNS,
+ * connection refused, TLS set-up): its message names the address tried,
+ * so the registry layer adds no "cannot get manifest ..." in front of it
+ * and the caller's operation prefix ("cannot push ...") reads straight
+ * into it. A connection lost or timed out mid-transfer keeps the object's
+ * prefix. Else 0. */
+int wp_error_is_transport(void);
+
 /* Shorthand for the out-of-memory error. */
 int wp_error_nomem(void);
 
