@@ -330,8 +330,9 @@ static int head_absent(int head)
 {
 	if (head != WASMPACK_ENOTFOUND)
 		return 0;
-	wasmpack_error_reason r = wasmpack_error_last_info()->reason;
-	return r == WASMPACK_REASON_NONE || r == WASMPACK_REASON_NOT_FOUND_REMOTE;
+	/* Only the registry's own "no such manifest": a lookup that failed
+	 * another way (a credential helper's "not found") is no answer. */
+	return wasmpack_error_last_info()->reason == WASMPACK_REASON_NOT_FOUND_REMOTE;
 }
 
 /* Names the operation the caller asked for in front of the error:
@@ -340,8 +341,15 @@ static int head_absent(int head)
 static void prefix_two(const char *op, const wasmpack_reference *src, const wasmpack_reference *dst)
 {
 	char *a = NULL, *b = NULL;
-	if (wasmpack_reference_format(&a, src) == 0 && wasmpack_reference_format(&b, dst) == 0)
+	wp_error_state cause;
+	/* Formatting can fail (out of memory): the cause stays the error. */
+	wp_error_save(&cause);
+	if (wasmpack_reference_format(&a, src) == 0 && wasmpack_reference_format(&b, dst) == 0) {
+		wp_error_restore(&cause);
 		wp_error_prefix("cannot %s '%s' to '%s': ", op, a, b);
+	} else {
+		wp_error_restore(&cause);
+	}
 	free(a);
 	free(b);
 }
@@ -810,7 +818,11 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 done:
 	if (error) {
 		char *name = NULL;
-		if (wasmpack_reference_format(&name, ref) == 0)
+		wp_error_state cause;
+		wp_error_save(&cause);
+		int named = wasmpack_reference_format(&name, ref) == 0;
+		wp_error_restore(&cause);
+		if (named)
 			wp_error_prefix("cannot pull '%s': ", name);
 		free(name);
 	}

@@ -175,6 +175,7 @@ static int read_stdout(int *fd, wp_spawn_result *res, const wp_spawn_opts *o)
 static int read_stderr(int *fd, wp_spawn_result *res, const char *name)
 {
 	char chunk[4096];
+	int error = 0;
 	ssize_t r = read(*fd, chunk, sizeof(chunk));
 	if (r == 0) {
 		close_fd(fd);
@@ -184,9 +185,11 @@ static int read_stderr(int *fd, wp_spawn_result *res, const char *name)
 		memcpy(res->err + res->err_len, chunk, take);
 		res->err_len += take;
 	} else if (errno != EINTR && errno != EAGAIN) {
-		return wp_error_os("read from", name);
+		error = wp_error_os("read from", name);
 	}
-	return 0;
+	/* A helper may echo a secret on stderr: leave none on the stack. */
+	wp_secret_wipe(chunk, sizeof(chunk));
+	return error;
 }
 
 /* Feeds stdin and drains stdout and stderr until both of those close. */

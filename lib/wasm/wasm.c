@@ -1105,13 +1105,19 @@ int wp_wasm_deny_check(const wasmpack_wasm *w, unsigned deny, const char *what)
 		for (size_t i = 0; i < w->imports_count && !by; i++)
 			if (wp_wasm_import_capability(&w->imports[i]) == 1u << c)
 				by = &w->imports[i];
-		int n = by ? snprintf(list + used, sizeof(list) - used, "%s%s (%s%s%s)",
+		/* Import names come from the module: each is cut at 64 bytes,
+		 * and a list that no longer fits says so instead of losing a
+		 * class silently. */
+		int n = by ? snprintf(list + used, sizeof(list) - used, "%s%s (%.64s%s%.64s)",
 				      used ? ", " : "", capability_names[c],
 				      by->module ? by->module : "", by->module ? " " : "", by->name)
 			   : snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
 				      capability_names[c]);
-		if (n > 0 && (size_t)n < sizeof(list) - used)
-			used += (size_t)n;
+		if (n < 0 || (size_t)n >= sizeof(list) - used) {
+			snprintf(list + (used < sizeof(list) - 6 ? used : sizeof(list) - 6), 6, ", ...");
+			break;
+		}
+		used += (size_t)n;
 	}
 	return wp_error_why(WASMPACK_EPOLICY, WASMPACK_REASON_POLICY,
 			    "%s imports denied capabilities: %s", what, list);
