@@ -8,10 +8,12 @@
 
 const size_t wp_transfer_options_sizes[WASMPACK_TRANSFER_OPTIONS_VERSION] = {
 	offsetof(wasmpack_transfer_options, deny), /* 1: up to progress_payload */
-	sizeof(wasmpack_transfer_options),         /* 2: deny */
+	offsetof(wasmpack_transfer_options, allow), /* 2: deny */
+	sizeof(wasmpack_transfer_options),          /* 3: allow */
 };
 const size_t wp_build_options_sizes[WASMPACK_BUILD_OPTIONS_VERSION] = {
-	sizeof(wasmpack_build_options),
+	offsetof(wasmpack_build_options, allow), /* 1: up to deny */
+	sizeof(wasmpack_build_options),          /* 2: allow */
 };
 const size_t wp_layer_options_sizes[WASMPACK_LAYER_OPTIONS_VERSION] = {
 	sizeof(wasmpack_layer_options),

@@ -722,12 +722,13 @@ static int fd_write(const void *data, size_t len, void *payload)
 	return 0;
 }
 
-/* pull's deny policy: the module goes to an anonymous file rather than
+/* pull's policy (deny and allow): the module goes to an anonymous file rather than
  * memory (modules can be large, and the parser reads only the sections it
  * decodes), its imports are read, and one that reaches a denied
  * capability is refused with WASMPACK_EPOLICY. Streaming it vets every
  * layer as the check without a policy does. */
-static int check_policy(wasmpack_store *store, const wasmpack_manifest *m, unsigned deny)
+static int check_policy(wasmpack_store *store, const wasmpack_manifest *m, unsigned deny,
+			unsigned allow)
 {
 	wasmpack_wasm *w = NULL;
 	int fd = -1;
@@ -736,7 +737,7 @@ static int check_policy(wasmpack_store *store, const wasmpack_manifest *m, unsig
 		return error;
 	if (!(error = wp_module_stream(store, m, fd_write, &fd)) &&
 	    !(error = wp_wasm_parse_fd(&w, fd, "the module")))
-		error = wp_wasm_deny_check(w, deny, "the module");
+		error = wp_wasm_policy_check(w, deny, allow, "the module");
 	wasmpack_wasm_free(w);
 	close(fd);
 	return error;
@@ -805,8 +806,9 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 		goto done;
 	/* Tag only what holds a module wasmpack can read, and, with a policy,
 	 * only a module that passes it: nothing is named before this. */
-	if ((error = opts->deny ? check_policy(store, m, opts->deny)
-				: wp_module_stream(store, m, NULL, NULL)) ||
+	if ((error = opts->deny || opts->allow
+			     ? check_policy(store, m, opts->deny, opts->allow)
+			     : wp_module_stream(store, m, NULL, NULL)) ||
 	    (error = wasmpack_store_blob_put(NULL, store, raw.data, raw.size, digest)) ||
 	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest,
 					      (int64_t)raw.size)) ||

@@ -94,12 +94,18 @@ static char *capability_list(unsigned caps)
 	return (char *)b.data;
 }
 
-static int deny_check(const wasmpack_wasm *w, unsigned deny, const char *path)
+/* The capability policy of opts: deny, and from version 2 allow (an
+ * older caller's struct ends before it, so it is not read there). */
+static int policy_check(const wasmpack_wasm *w, const wasmpack_build_options *opts,
+			const char *path)
 {
+	unsigned allow = opts->version >= 2 ? opts->allow : 0;
+	if (!opts->deny && !allow)
+		return 0;
 	char *what = wp_asprintf("module '%s'", path);
 	if (!what)
 		return wp_error_nomem();
-	int error = wp_wasm_deny_check(w, deny, what);
+	int error = wp_wasm_policy_check(w, opts->deny, allow, what);
 	free(what);
 	return error;
 }
@@ -339,7 +345,7 @@ int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store, cons
 	/* Validate everything before the first blob is written. */
 	/* These errors name the module already: no prefix. */
 	if ((error = wasmpack_wasm_parse_file(&r.wasm, wasm_path)) ||
-	    (error = deny_check(r.wasm, opts->deny, wasm_path))) {
+	    (error = policy_check(r.wasm, opts, wasm_path))) {
 		prefixed = 1;
 		goto done;
 	}

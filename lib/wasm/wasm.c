@@ -808,53 +808,9 @@ static int is_interface(const char *name, const char *iface)
 	return strncmp(name, iface, n) == 0 && (name[n] == '\0' || name[n] == '@');
 }
 
-static unsigned preview1_capability(const char *f)
+unsigned wasmpack_wasm_import_capability(const wasmpack_wasm_extern *import)
 {
-	if (starts_with(f, "path_") || !strcmp(f, "fd_readdir") || !strcmp(f, "fd_prestat_get") ||
-	    !strcmp(f, "fd_prestat_dir_name"))
-		return WASMPACK_CAP_FILESYSTEM;
-	if (starts_with(f, "sock_"))
-		return WASMPACK_CAP_NETWORK;
-	if (starts_with(f, "environ_") || starts_with(f, "args_"))
-		return WASMPACK_CAP_ENVIRONMENT;
-	if (starts_with(f, "clock_") || !strcmp(f, "poll_oneoff"))
-		return WASMPACK_CAP_CLOCKS;
-	if (!strcmp(f, "random_get"))
-		return WASMPACK_CAP_RANDOM;
-	if (!strcmp(f, "proc_exit") || !strcmp(f, "proc_raise"))
-		return WASMPACK_CAP_EXIT;
-	return 0;
-}
-
-static unsigned preview2_capability(const char *iface)
-{
-	if (starts_with(iface, "wasi:filesystem/"))
-		return WASMPACK_CAP_FILESYSTEM;
-	if (starts_with(iface, "wasi:sockets/") || starts_with(iface, "wasi:http/"))
-		return WASMPACK_CAP_NETWORK;
-	if (is_interface(iface, "wasi:cli/environment"))
-		return WASMPACK_CAP_ENVIRONMENT;
-	if (starts_with(iface, "wasi:clocks/"))
-		return WASMPACK_CAP_CLOCKS;
-	if (starts_with(iface, "wasi:random/"))
-		return WASMPACK_CAP_RANDOM;
-	if (is_interface(iface, "wasi:cli/exit"))
-		return WASMPACK_CAP_EXIT;
-	return 0;
-}
-
-unsigned wp_wasm_import_capability(const wasmpack_wasm_extern *e)
-{
-	if (!e || !e->name)
-		return 0;
-	if (e->module &&
-	    (!strcmp(e->module, "wasi_snapshot_preview1") || !strcmp(e->module, "wasi_unstable")))
-		return preview1_capability(e->name);
-	if (e->module && starts_with(e->module, "wasi:"))
-		return preview2_capability(e->module);
-	if (!e->module && starts_with(e->name, "wasi:"))
-		return preview2_capability(e->name);
-	return 0;
+	return wp_wasm_import_capability(import);
 }
 
 /* WASI version and capabilities come from the imports alone: what a module
@@ -866,12 +822,9 @@ static void classify(wasmpack_wasm *w)
 	int p1 = 0, p2 = 0;
 	for (size_t i = 0; i < w->imports_count; i++) {
 		const wasmpack_wasm_extern *e = &w->imports[i];
-		if (e->module && (!strcmp(e->module, "wasi_snapshot_preview1") ||
-				  !strcmp(e->module, "wasi_unstable")))
-			p1 = 1;
-		else if ((e->module && starts_with(e->module, "wasi:")) ||
-			 (!e->module && starts_with(e->name, "wasi:")))
-			p2 = 1;
+		wasmpack_wasi_version v = wp_wasm_import_wasi(e);
+		p1 |= v == WASMPACK_WASI_PREVIEW1;
+		p2 |= v == WASMPACK_WASI_PREVIEW2;
 		w->capabilities |= wp_wasm_import_capability(e);
 	}
 	for (size_t i = 0; i < w->exports_count; i++) {
@@ -989,11 +942,28 @@ void wasmpack_wasm_free(wasmpack_wasm *w)
 /* ---------------------------------------------------------- capabilities */
 
 /* The one table of capability names: entry i names bit 1 << i
- * (WASMPACK_CAP_FILESYSTEM is 0x01, ... WASMPACK_CAP_EXIT 0x20).
+ * (WASMPACK_CAP_FILESYSTEM is 0x01, ... WASMPACK_CAP_HOST 0x100).
  * NULL-terminated, so that callers can list it as it is. */
 static const char *const capability_names[] = {
-	"filesystem", "network", "environment", "clocks", "random", "exit", NULL,
+	"filesystem", "network", "environment", "clocks", "random",
+	"exit",       "storage", "inference",   "host",   NULL,
 };
+
+/* What each class lets a module do, entry i for bit 1 << i. */
+static const char *const capability_descriptions[] = {
+	"reads and writes the files and directories its host gives it",
+	"opens network connections or serves them (sockets, HTTP, databases, message brokers)",
+	"reads its arguments, environment variables or configuration values",
+	"reads the time or waits",
+	"reads random numbers",
+	"ends its process",
+	"reads and writes data stores its host keeps (key-value stores, blobs, SQLite)",
+	"runs machine-learning models its host provides (wasi-nn, LLMs)",
+	"calls functions of its host that wasmpack does not know; they may reach anything",
+};
+_Static_assert(sizeof(capability_descriptions) / sizeof(capability_descriptions[0]) ==
+		       sizeof(capability_names) / sizeof(capability_names[0]) - 1,
+	       "one description per capability");
 #define CAPABILITY_COUNT (sizeof(capability_names) / sizeof(capability_names[0]) - 1)
 _Static_assert(WASMPACK_CAP_ALL == (1u << CAPABILITY_COUNT) - 1, "one name per capability bit");
 
@@ -1016,6 +986,14 @@ unsigned wasmpack_wasm_capability_from_name(const char *name)
 }
 
 const char *const *wasmpack_wasm_capability_names(void) { return capability_names; }
+
+const char *wasmpack_wasm_capability_description(unsigned cap)
+{
+	for (size_t i = 0; i < CAPABILITY_COUNT; i++)
+		if (cap == 1u << i)
+			return capability_descriptions[i];
+	return NULL;
+}
 
 int wasmpack_wasm_capabilities_format(wasmpack_buf *out, unsigned caps, const char *separator)
 {
@@ -1089,15 +1067,15 @@ const char *wasmpack_wasi_version_name(wasmpack_wasi_version version)
 	return NULL;
 }
 
-int wp_wasm_deny_check(const wasmpack_wasm *w, unsigned deny, const char *what)
+/* Appends "name (module field)" for each class in hit, with the first
+ * import that reaches it, to list: enough for the reader to find why,
+ * without listing every import. Import names come from the module: each
+ * is cut at 64 bytes, and a list that no longer fits says so instead of
+ * losing a class silently. */
+static void refused_list(char *list, size_t size, const wasmpack_wasm *w, unsigned hit)
 {
-	unsigned hit = w->capabilities & deny;
-	char list[512] = "";
 	size_t used = 0;
-	if (!hit)
-		return 0;
-	/* Each class with the first import that reaches it: enough for the
-	 * reader to find why, without listing every import. */
+	list[0] = '\0';
 	for (size_t c = 0; c < CAPABILITY_COUNT; c++) {
 		if (!(hit & 1u << c))
 			continue;
@@ -1105,20 +1083,42 @@ int wp_wasm_deny_check(const wasmpack_wasm *w, unsigned deny, const char *what)
 		for (size_t i = 0; i < w->imports_count && !by; i++)
 			if (wp_wasm_import_capability(&w->imports[i]) == 1u << c)
 				by = &w->imports[i];
-		/* Import names come from the module: each is cut at 64 bytes,
-		 * and a list that no longer fits says so instead of losing a
-		 * class silently. */
-		int n = by ? snprintf(list + used, sizeof(list) - used, "%s%s (%.64s%s%.64s)",
+		int n = by ? snprintf(list + used, size - used, "%s%s (%.64s%s%.64s)",
 				      used ? ", " : "", capability_names[c],
 				      by->module ? by->module : "", by->module ? " " : "", by->name)
-			   : snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+			   : snprintf(list + used, size - used, "%s%s", used ? ", " : "",
 				      capability_names[c]);
-		if (n < 0 || (size_t)n >= sizeof(list) - used) {
-			snprintf(list + (used < sizeof(list) - 6 ? used : sizeof(list) - 6), 6, ", ...");
+		if (n < 0 || (size_t)n >= size - used) {
+			snprintf(list + (used < size - 6 ? used : size - 6), 6, ", ...");
 			break;
 		}
 		used += (size_t)n;
 	}
+}
+
+int wp_wasm_policy_check(const wasmpack_wasm *w, unsigned deny, unsigned allow, const char *what)
+{
+	unsigned outside = allow ? WASMPACK_CAP_ALL & ~allow : 0;
+	unsigned hit = w->capabilities & (deny | outside);
+	char list[512];
+	if (!hit)
+		return 0;
+	refused_list(list, sizeof(list), w, hit);
+	if (w->capabilities & deny)
+		return wp_error_why(WASMPACK_EPOLICY, WASMPACK_REASON_POLICY,
+				    "%s imports denied capabilities: %s", what, list);
+	/* Only the allow list refuses: say what it allows, since the reader
+	 * may not have written it (a policy in a script). */
+	char allowed[256] = "none";
+	for (size_t c = 0, used = 0; c < CAPABILITY_COUNT; c++) {
+		if (!(allow & 1u << c))
+			continue;
+		int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s",
+				 used ? ", " : "", capability_names[c]);
+		if (n > 0 && (size_t)n < sizeof(allowed) - used)
+			used += (size_t)n;
+	}
 	return wp_error_why(WASMPACK_EPOLICY, WASMPACK_REASON_POLICY,
-			    "%s imports denied capabilities: %s", what, list);
+			    "%s imports capabilities that are not allowed: %s (allowed: %s)", what,
+			    list, allowed);
 }

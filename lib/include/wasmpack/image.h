@@ -24,7 +24,7 @@ typedef enum wasmpack_format {
 #define WASMPACK_ANNOTATION_WASI "dev.wasmpack.wasi.version"
 #define WASMPACK_ANNOTATION_CAPABILITIES "dev.wasmpack.wasi.capabilities"
 
-#define WASMPACK_BUILD_OPTIONS_VERSION 1
+#define WASMPACK_BUILD_OPTIONS_VERSION 2
 /* Every pointer is borrowed for the duration of the call; NULL or zero
  * means the default written beside the field. */
 typedef struct wasmpack_build_options {
@@ -46,11 +46,15 @@ typedef struct wasmpack_build_options {
 	int level;                          /* gzip level; 0 = 6 */
 	unsigned deny;                      /* WASMPACK_CAP_* bits the module must not
 					 import; refused with WASMPACK_EPOLICY */
+	/* Version 2. When not 0, the only WASMPACK_CAP_* bits the module may
+	 * reach (WASMPACK_CAP_NOTHING: none); any other class, host
+	 * included, is refused with WASMPACK_EPOLICY. */
+	unsigned allow;
 } wasmpack_build_options;
 #define WASMPACK_BUILD_OPTIONS_INIT                                                            \
 	{                                                                                      \
 		WASMPACK_BUILD_OPTIONS_VERSION, WASMPACK_FORMAT_IMAGE, NULL, NULL, NULL, NULL, \
-			NULL, NULL, 0, NULL, NULL, NULL, 0, WASMPACK_COMPRESSION_GZIP, 0, 0    \
+			NULL, NULL, 0, NULL, NULL, NULL, 0, WASMPACK_COMPRESSION_GZIP, 0, 0, 0 \
 	}
 /* As WASMPACK_BUILD_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init in registry.h). */

@@ -41,7 +41,7 @@ typedef struct wasmpack_progress {
  * strings are borrowed for the call only. */
 typedef void (*wasmpack_progress_cb)(const wasmpack_progress *p, void *payload);
 
-#define WASMPACK_TRANSFER_OPTIONS_VERSION 2
+#define WASMPACK_TRANSFER_OPTIONS_VERSION 3
 typedef struct wasmpack_transfer_options {
 	unsigned version; /* WASMPACK_TRANSFER_OPTIONS_VERSION */
 	wasmpack_registry_options registry;
@@ -53,15 +53,20 @@ typedef struct wasmpack_transfer_options {
 	/* Version 2. Pull: WASMPACK_CAP_* bits the image's module must not
 	 * reach (wasm.h); 0 = no policy. Ignored by push and copy. */
 	unsigned deny;
+	/* Version 3. Pull: when not 0, the only WASMPACK_CAP_* bits the
+	 * module may reach (WASMPACK_CAP_NOTHING: none); anything else, host
+	 * imports included, is refused. Ignored by push and copy. */
+	unsigned allow;
 } wasmpack_transfer_options;
 /* Every field, in order (see WASMPACK_REGISTRY_OPTIONS_INIT). */
 #define WASMPACK_TRANSFER_OPTIONS_INIT                                                            \
 	{                                                                                         \
 		WASMPACK_TRANSFER_OPTIONS_VERSION, WASMPACK_REGISTRY_OPTIONS_INIT, NULL, NULL, 0, \
-			NULL, NULL, 0                                                             \
+			NULL, NULL, 0, 0                                                          \
 	}
 /* As WASMPACK_TRANSFER_OPTIONS_INIT, for bindings (see
- * wasmpack_registry_options_init); version 1 stops before `deny`. */
+ * wasmpack_registry_options_init); version 1 stops before `deny`, 2
+ * before `allow`. */
 WASMPACK_EXTERN int wasmpack_transfer_options_init(wasmpack_transfer_options *opts,
 						   unsigned version);
 

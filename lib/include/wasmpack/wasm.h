@@ -21,14 +21,22 @@ typedef enum wasmpack_wasi_version {
 	WASMPACK_WASI_PREVIEW2 = 2, /* component importing wasi:* interfaces */
 } wasmpack_wasi_version;
 
-/* Capability classes, as bits. */
+/* Capability classes, as bits: what the imports of a module let it reach
+ * beyond its own memory. lib/wasm/imports.c maps every known namespace to
+ * its class and cites where each meaning comes from. */
 #define WASMPACK_CAP_FILESYSTEM 0x01u  /* path_*, fd_readdir, wasi:filesystem */
-#define WASMPACK_CAP_NETWORK 0x02u     /* sock_*, wasi:sockets, wasi:http */
-#define WASMPACK_CAP_ENVIRONMENT 0x04u /* environ_*, args_*, wasi:cli/environment */
+#define WASMPACK_CAP_NETWORK 0x02u     /* sock_*, wasi:sockets, wasi:http, Spin outbound */
+#define WASMPACK_CAP_ENVIRONMENT 0x04u /* environ_*, args_*, wasi:cli/environment, wasi:config */
 #define WASMPACK_CAP_CLOCKS 0x08u      /* clock_*, poll_oneoff, wasi:clocks */
 #define WASMPACK_CAP_RANDOM 0x10u      /* random_get, wasi:random */
 #define WASMPACK_CAP_EXIT 0x20u        /* proc_exit, proc_raise, wasi:cli/exit */
-#define WASMPACK_CAP_ALL 0x3fu
+#define WASMPACK_CAP_STORAGE 0x40u     /* wasi:keyvalue, wasi:blobstore, Spin key-value, sqlite */
+#define WASMPACK_CAP_INFERENCE 0x80u   /* wasi_ephemeral_nn, wasi:nn, Spin llm */
+#define WASMPACK_CAP_HOST 0x100u       /* any other import that calls its host: env, gojs... */
+#define WASMPACK_CAP_ALL 0x1ffu
+/* Not a class: in an `allow` policy, the set that allows no class at all
+ * (0 there means "no allow policy"). */
+#define WASMPACK_CAP_NOTHING 0x80000000u
 
 /* The names below are the library's one spelling of capability classes
  * and WASI versions: the CLI, the manifest annotations and the --deny
@@ -42,9 +50,15 @@ WASMPACK_EXTERN const char *wasmpack_wasm_capability_name(unsigned cap);
 WASMPACK_EXTERN unsigned wasmpack_wasm_capability_from_name(const char *name);
 
 /* Every capability name, in bit order ("filesystem", "network",
- * "environment", "clocks", "random", "exit"), NULL-terminated: for
- * messages and completions that list what is accepted. Static. */
+ * "environment", "clocks", "random", "exit", "storage", "inference",
+ * "host"), NULL-terminated: for messages and completions that list what
+ * is accepted. Static. */
 WASMPACK_EXTERN const char *const *wasmpack_wasm_capability_names(void);
+
+/* One sentence saying what a capability bit lets a module do ("calls
+ * functions of its host that wasmpack does not know; they may reach
+ * anything" for WASMPACK_CAP_HOST), or NULL for an unknown bit. Static. */
+WASMPACK_EXTERN const char *wasmpack_wasm_capability_description(unsigned cap);
 
 /* Writes the names of the bits set in caps, in bit order, joined by
  * separator (NULL = ","), to *out (caller disposes; "" when caps has
@@ -108,6 +122,13 @@ typedef struct wasmpack_wasm {
 	char *revision;
 	char *version;
 } wasmpack_wasm;
+
+/* The WASMPACK_CAP_* bit one import reaches, or 0 when it reaches
+ * nothing outside the sandbox (fd_write, wasi:io/streams, an imported
+ * memory). An import wasmpack does not know that calls its host is
+ * WASMPACK_CAP_HOST. `import` is one of wasmpack_wasm.imports (or built
+ * alike); NULL gives 0. Any thread. */
+WASMPACK_EXTERN unsigned wasmpack_wasm_import_capability(const wasmpack_wasm_extern *import);
 
 /* Reads len bytes at data. Checks the header (core module version 1 or a
  * component), that every section's LEB128 id/size is well-formed and stays
