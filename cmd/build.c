@@ -22,6 +22,7 @@ enum {
 	B_COMPRESSION,
 	B_LEVEL,
 	B_DENY,
+	B_ALLOW,
 };
 
 static const cli_option build_options[] = {
@@ -40,8 +41,11 @@ static const cli_option build_options[] = {
 	{"compression", 0, "ALG", "layer compression: gzip (default) or none", B_COMPRESSION},
 	{"level", 0, "N", "gzip level 1-9 (default 6)", B_LEVEL},
 	{"deny", 0, "CAPS",
-	 "refuse (exit 6) a module importing any of CAPS, comma-separated: filesystem, network, environment, clocks, random, exit",
+	 "refuse (exit 6) a module importing any of CAPS, comma-separated: filesystem, network, environment, clocks, random, exit, storage, inference, host",
 	 B_DENY},
+	{"allow", 0, "CAPS",
+	 "refuse (exit 6) a module importing anything but CAPS (or 'none'), host functions included",
+	 B_ALLOW},
 	{0},
 };
 
@@ -143,6 +147,7 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 		return 0;
 	}
 	case B_DENY: return cli_parse_caps(ctx, v, &a->opts.deny);
+	case B_ALLOW: return cli_parse_allow(ctx, v, &a->opts.allow);
 	default: return EXIT_USAGE;
 	}
 }
@@ -168,6 +173,31 @@ static int resolve_created(const cli_ctx *ctx, build_args *a)
 	return 0;
 }
 
+/* A module that is not WASI at all (esbuild.wasm calls gojs, the Go
+ * JavaScript host) would be labelled wasi/wasm32 (wasip1 for an
+ * artifact) by default: say so before, since a WASI runtime will not run
+ * it. A module that cannot be read is left to the build to report. */
+static void warn_not_wasi(const cli_ctx *ctx, const build_args *a, const char *path)
+{
+	wasmpack_wasm *w = NULL;
+	if (a->opts.os)
+		return;
+	if (wasmpack_wasm_parse_file(&w, path) != 0) {
+		wasmpack_error_clear();
+		return;
+	}
+	if (cli_not_wasi(w)) {
+		char brief[256];
+		cli_host_imports_brief(brief, sizeof(brief), w);
+		cli_note(ctx,
+			 "warning: '%s' is not a WASI module: it imports functions of its host "
+			 "(%s); labelling it %s anyway",
+			 path, brief,
+			 a->opts.format == WASMPACK_FORMAT_ARTIFACT ? "wasip1/wasm" : "wasi/wasm32");
+	}
+	wasmpack_wasm_free(w);
+}
+
 static json_t *descriptor_json(const wasmpack_descriptor *d)
 {
 	return json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest, "size",
@@ -185,7 +215,7 @@ static int print_json(wasmpack_store *store, wasmpack_reference *const *refs, si
 			json_array_append_new(names, json_string(full));
 		free(full);
 	}
-	char reach[160], platform[128] = "-";
+	char reach[256], platform[128] = "-";
 	image_info info;
 	cli_reach_sentence(reach, sizeof(reach), r->wasm->capabilities);
 	if (image_info_load(&info, store, &r->manifest) == 0) {
@@ -254,6 +284,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	char size[32] = "?";
 	if (stat(path, &st) == 0)
 		cli_human_size(size, sizeof(size), (int64_t)st.st_size);
+	warn_not_wasi(ctx, &a, path);
 	cli_status_begin(ctx, "wasmpack: packing %s (%s)...", path, size);
 	int err = wasmpack_image_build(&r, store, path, &a.opts);
 	cli_status_end(ctx);
@@ -296,7 +327,8 @@ const cli_command cmd_build = {
 	"-t REF [OPTIONS] FILE.wasm [-- ARG...]",
 	"Pack a wasm module into an image in the store and tag it. The image has\n"
 	"one layer and records the module's WASI version and capabilities as\n"
-	"annotations; --deny refuses (exit 6) a module that imports what is denied.\n"
+	"annotations; --deny refuses (exit 6) a module that imports what is denied,\n"
+	"--allow one that imports anything else (functions of its host included).\n"
 	"Prints the manifest digest as the last line of stdout.",
 	build_options,
 };

@@ -147,13 +147,28 @@ extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, c
 /* format.c: shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);
 const char *cli_wasi_name(wasmpack_wasi_version v);
-/* "filesystem, clocks; no network" style capability sentence into buf. */
+/* "filesystem, clocks; no network" style capability sentence into buf;
+ * never "no network" nor "nothing" when caps has WASMPACK_CAP_HOST. */
 void cli_reach_sentence(char *buf, size_t size, unsigned caps);
+/* Whether w is not WASI at all: no WASI import, functions of its host
+ * wasmpack does not know. */
+int cli_not_wasi(const wasmpack_wasm *w);
+/* "gojs.runtime.wasmExit and 21 more" for the host imports of w. */
+void cli_host_imports_brief(char *buf, size_t size, const wasmpack_wasm *w);
+/* {"network": ["wasi_snapshot_preview1.sock_accept"], ...}: the imports
+ * behind each capability class of w, as a new JSON object. */
+json_t *cli_imports_by_capability_json(const wasmpack_wasm *w);
+/* Prints "By capability:" and, under it, each import that reaches a
+ * class with the class, in class order; nothing when none does. */
+void cli_print_imports_by_capability(const wasmpack_wasm *w);
 /* "12.3kB" style size into buf. */
 void cli_human_size(char *buf, size_t size, int64_t n);
 /* parse.c: "network,filesystem" to WASMPACK_CAP_* bits; EXIT_USAGE with a
  * message when a name is unknown. */
 int cli_parse_caps(const cli_ctx *ctx, const char *text, unsigned *out);
+/* As cli_parse_caps for --allow, where "none" allows no class at all
+ * (WASMPACK_CAP_NOTHING). */
+int cli_parse_allow(const cli_ctx *ctx, const char *text, unsigned *out);
 /* A summary's first sentence (or clause before ": "), on one line. */
 void cli_brief(char *buf, size_t size, const char *summary);
 /* The capability names of caps as a new JSON array. */

@@ -45,9 +45,87 @@ void cli_reach_sentence(char *buf, size_t size, unsigned caps)
 		snprintf(buf, size, "nothing outside the sandbox");
 		used = strlen(buf);
 	}
+	/* Behind a host function anything may be reached, the network too:
+	 * say so rather than rule anything out. */
+	if (caps & WASMPACK_CAP_HOST)
+		snprintf(buf + used, size - used, " (%s)",
+			 wasmpack_wasm_capability_description(WASMPACK_CAP_HOST));
 	/* The network is the capability people most often need ruled out. */
-	if (!(caps & WASMPACK_CAP_NETWORK) && used + 12 < size)
+	else if (!(caps & WASMPACK_CAP_NETWORK) && used + 12 < size)
 		snprintf(buf + used, size - used, "; no network");
+}
+
+int cli_not_wasi(const wasmpack_wasm *w)
+{
+	return w->wasi == WASMPACK_WASI_NONE && (w->capabilities & WASMPACK_CAP_HOST);
+}
+
+/* "module.name", or the name alone for a component's import. */
+static void import_name(char *buf, size_t size, const wasmpack_wasm_extern *e)
+{
+	snprintf(buf, size, "%s%s%s", e->module ? e->module : "", e->module ? "." : "", e->name);
+}
+
+void cli_host_imports_brief(char *buf, size_t size, const wasmpack_wasm *w)
+{
+	const wasmpack_wasm_extern *first = NULL;
+	size_t count = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < w->imports_count; i++)
+		if (wasmpack_wasm_import_capability(&w->imports[i]) == WASMPACK_CAP_HOST &&
+		    !count++)
+			first = &w->imports[i];
+	if (!first)
+		return;
+	char name[160];
+	import_name(name, sizeof(name), first);
+	if (count == 1)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%s and %zu more", name, count - 1);
+}
+
+json_t *cli_imports_by_capability_json(const wasmpack_wasm *w)
+{
+	json_t *o = json_object();
+	for (unsigned bit = 1; o && bit <= WASMPACK_CAP_ALL; bit <<= 1) {
+		json_t *arr = NULL;
+		for (size_t i = 0; i < w->imports_count; i++) {
+			if (wasmpack_wasm_import_capability(&w->imports[i]) != bit)
+				continue;
+			char *name = NULL;
+			const wasmpack_wasm_extern *e = &w->imports[i];
+			if (!arr)
+				arr = json_array();
+			if (asprintf(&name, "%s%s%s", e->module ? e->module : "",
+				     e->module ? "." : "", e->name) >= 0) {
+				json_array_append_new(arr, json_string(name));
+				free(name);
+			}
+		}
+		if (arr)
+			json_object_set_new(o, wasmpack_wasm_capability_name(bit), arr);
+	}
+	return o;
+}
+
+void cli_print_imports_by_capability(const wasmpack_wasm *w)
+{
+	int any = 0;
+	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1) {
+		for (size_t i = 0; i < w->imports_count; i++) {
+			const wasmpack_wasm_extern *e = &w->imports[i];
+			if (wasmpack_wasm_import_capability(e) != bit)
+				continue;
+			if (!any++)
+				printf("By capability:\n");
+			if (e->module)
+				printf("  %-11s %s.%s\n", wasmpack_wasm_capability_name(bit), e->module,
+				       e->name);
+			else
+				printf("  %-11s %s\n", wasmpack_wasm_capability_name(bit), e->name);
+		}
+	}
 }
 
 void cli_human_size(char *buf, size_t size, int64_t n)

@@ -38,13 +38,32 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 	return 0;
 }
 
-static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n)
+/* Imports carry the capability class each reaches (null for none). */
+static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n, int imports)
 {
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s?, s:s, s:s}", "module", e[i].module,
-						     "name", e[i].name, "kind", e[i].kind));
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s?, s:s, s:s}", "module", e[i].module, "name",
+				      e[i].name, "kind", e[i].kind);
+		if (o && imports) {
+			const char *cap =
+				wasmpack_wasm_capability_name(wasmpack_wasm_import_capability(&e[i]));
+			json_object_set_new(o, "capability", cap ? json_string(cap) : json_null());
+		}
+		json_array_append_new(arr, o);
+	}
 	return arr;
+}
+
+/* "preview1 (command)", or for a module that is not WASI at all
+ * "none: not a WASI module, it calls functions of its host (command)". */
+static void wasi_line(char *buf, size_t size, const wasmpack_wasm *w, const char *role)
+{
+	if (cli_not_wasi(w))
+		snprintf(buf, size,
+			 "none: not a WASI module, it calls functions of its host (%s)", role);
+	else
+		snprintf(buf, size, "%s (%s)", cli_wasi_name(w->wasi), role);
 }
 
 static void print_externs(const char *title, const wasmpack_wasm_extern *e, size_t n)
@@ -64,7 +83,7 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 	int err = wasmpack_wasm_parse_file(&w, path);
 	if (err)
 		return cli_fail(ctx, err);
-	char reach[200];
+	char reach[256], wasi[128];
 	cli_reach_sentence(reach, sizeof(reach), w->capabilities);
 	const char *role = w->is_command ? "command" : w->is_reactor ? "reactor" : "library";
 	struct {
@@ -86,20 +105,23 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 							      w->producers[i].name, "version",
 							      w->producers[i].version));
 		err = cli_print_json(json_pack(
-			"{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "file", path,
-			"kind", w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
-			(json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "role", role,
-			"capabilities", cli_caps_json(w->capabilities), "reach", reach, "imports",
-			externs_json(w->imports, w->imports_count), "exports",
-			externs_json(w->exports, w->exports_count), "metadata", m, "producers",
+			"{s:s, s:s, s:I, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "file",
+			path, "kind", w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module",
+			"size", (json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "notWasi",
+			cli_not_wasi(w), "role", role, "capabilities", cli_caps_json(w->capabilities),
+			"importsByCapability", cli_imports_by_capability_json(w), "reach", reach,
+			"imports", externs_json(w->imports, w->imports_count, 1), "exports",
+			externs_json(w->exports, w->exports_count, 0), "metadata", m, "producers",
 			prod));
 		wasmpack_wasm_free(w);
 		return err;
 	}
 	printf("File:       %s\n", path);
 	printf("Kind:       %s, %llu bytes\n", cli_wasm_kind(w), (unsigned long long)w->size);
-	printf("WASI:       %s (%s)\n", cli_wasi_name(w->wasi), role);
+	wasi_line(wasi, sizeof(wasi), w, role);
+	printf("WASI:       %s\n", wasi);
 	printf("Can reach:  %s\n", reach);
+	cli_print_imports_by_capability(w);
 	for (size_t i = 0; i < nmeta; i++)
 		if (meta[i].value)
 			printf("%-11s %s\n", meta[i].key, meta[i].value);
@@ -147,11 +169,12 @@ typedef struct module_facts {
 	unsigned caps;
 	const char *wasi;
 	const char *kind;
+	wasmpack_wasm *module; /* when read from the module; the caller frees it */
 } module_facts;
 
 static module_facts image_module_facts(wasmpack_store *store, const image_info *info)
 {
-	module_facts f = {0, NULL, 0, NULL, NULL};
+	module_facts f = {0, NULL, 0, NULL, NULL, NULL};
 	wasmpack_wasm *w = NULL;
 	if (!info->manifest)
 		return f;
@@ -161,7 +184,7 @@ static module_facts image_module_facts(wasmpack_store *store, const image_info *
 		f.caps = w->capabilities;
 		f.wasi = cli_wasi_name(w->wasi);
 		f.kind = w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module";
-		wasmpack_wasm_free(w);
+		f.module = w;
 		return f;
 	}
 	wasmpack_error_clear();
@@ -176,12 +199,12 @@ static module_facts image_module_facts(wasmpack_store *store, const image_info *
 	return f;
 }
 
-static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, const image_info *info)
+static int show_image_facts(cli_ctx *ctx, const char *name, const image_info *info,
+			    module_facts facts)
 {
-	char platform[128], reach[200] = "";
+	char platform[128], reach[256] = "";
 	image_info_platform(platform, sizeof(platform), info);
 	const wasmpack_manifest *m = info->manifest;
-	module_facts facts = image_module_facts(store, info);
 	if (facts.known)
 		cli_reach_sentence(reach, sizeof(reach), facts.caps);
 	if (ctx->json) {
@@ -218,6 +241,12 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 				json_object_set_new(o, "wasi", json_string(facts.wasi));
 			if (facts.kind)
 				json_object_set_new(o, "kind", json_string(facts.kind));
+			if (facts.module) {
+				json_object_set_new(o, "notWasi",
+						    json_boolean(cli_not_wasi(facts.module)));
+				json_object_set_new(o, "importsByCapability",
+						    cli_imports_by_capability_json(facts.module));
+			}
 		}
 		return cli_print_json(o);
 	}
@@ -231,9 +260,13 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 		if (facts.wasi)
 			printf("WASI:        %s%s%s\n", facts.wasi, facts.kind ? ", " : "",
 			       facts.kind ? facts.kind : "");
+		if (facts.module && cli_not_wasi(facts.module))
+			printf("             not a WASI module: it calls functions of its host\n");
 		printf("Can reach:   %s%s\n", reach,
 		       strcmp(facts.source, "annotation") == 0 ? " (from the image's annotation)"
 							       : "");
+		if (facts.module)
+			cli_print_imports_by_capability(facts.module);
 	}
 	if (info->index) {
 		printf("Manifests:\n");
@@ -264,6 +297,14 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 			       m->annotations.items[i].value);
 	}
 	return 0;
+}
+
+static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, const image_info *info)
+{
+	module_facts facts = image_module_facts(store, info);
+	int rc = show_image_facts(ctx, name, info, facts);
+	wasmpack_wasm_free(facts.module);
+	return rc;
 }
 
 static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)

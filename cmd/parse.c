@@ -301,3 +301,12 @@ int cli_parse_caps(const cli_ctx *ctx, const char *text, unsigned *out)
 		return cli_usage_error(ctx, "no capability named in '%s'", text);
 	return 0;
 }
+
+int cli_parse_allow(const cli_ctx *ctx, const char *text, unsigned *out)
+{
+	if (strcmp(text, "none") == 0) {
+		*out = WASMPACK_CAP_NOTHING;
+		return 0;
+	}
+	return cli_parse_caps(ctx, text, out);
+}

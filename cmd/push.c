@@ -10,7 +10,7 @@
 #include "progress.h"
 #include "remote.h"
 
-enum { P_PLATFORM = 1, P_OUTPUT, P_DENY };
+enum { P_PLATFORM = 1, P_OUTPUT, P_DENY, P_ALLOW };
 
 static const cli_option push_options[] = {REMOTE_OPTIONS, {0}};
 
@@ -21,6 +21,9 @@ static const cli_option pull_options[] = {
 	{"deny", 0, "CAPS",
 	 "refuse (exit 6, store unchanged) a module importing any of CAPS, as build --deny",
 	 P_DENY},
+	{"allow", 0, "CAPS",
+	 "refuse (exit 6, store unchanged) a module importing anything but CAPS (or 'none'), as build --allow",
+	 P_ALLOW},
 	REMOTE_OPTIONS,
 	{0},
 };
@@ -42,6 +45,8 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 	}
 	if (id == P_DENY)
 		return cli_parse_caps(ctx, v, &a->opts.deny);
+	if (id == P_ALLOW)
+		return cli_parse_allow(ctx, v, &a->opts.allow);
 	if (id == P_PLATFORM) {
 		const char *slash = strchr(v, '/');
 		if (!slash || slash == v || !slash[1] || (size_t)(slash - v) >= sizeof(a->os) ||
@@ -237,7 +242,7 @@ const cli_command cmd_pull = {
 	"[OPTIONS] REF",
 	"Pull an image into the store, verifying every blob. -o also writes its\n"
 	"module to a file; --deny refuses (exit 6) a module that imports what is\n"
-	"denied and leaves the store as it was. Prints the manifest digest as the\n"
-	"last line of stdout.",
+	"denied, --allow one that imports anything else, and either leaves the\n"
+	"store as it was. Prints the manifest digest as the last line of stdout.",
 	pull_options,
 };

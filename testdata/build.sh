@@ -19,7 +19,7 @@ NODE=${NODE:-node}
 
 # Static fixtures: everything that is not a source or a script here.
 (cd "$src" && find . -type f ! -name '*.c' ! -name '*.wat' ! -name '*.sh' \
-	! -name 'add-metadata.mjs' -print) | while IFS= read -r f; do
+	! -name 'add-metadata.mjs' ! -name 'import-components.mjs' -print) | while IFS= read -r f; do
 	mkdir -p "$out/$(dirname "$f")"
 	cp "$src/$f" "$out/$f"
 done
@@ -31,7 +31,8 @@ for name in hello files clock_random; do
 done
 
 # Hand-written modules.
-for name in network reactor noimports; do
+for name in network reactor noimports imports-host imports-wasmedge imports-nn \
+	imports-spin imports-p2; do
 	"$WAT2WASM" "$src/$name.wat" -o "$out/$name.wasm"
 done
 "$WAT2WASM" --enable-threads --enable-memory64 --enable-multi-memory \
@@ -39,3 +40,4 @@ done
 "$WAT2WASM" --debug-names "$src/metadata.wat" -o "$out/metadata.base.wasm"
 "$NODE" "$src/add-metadata.mjs" "$out/metadata.base.wasm" "$out/metadata.wasm"
 rm -f "$out/metadata.base.wasm"
+"$NODE" "$src/import-components.mjs" "$out"
