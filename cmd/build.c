@@ -193,7 +193,8 @@ static void warn_not_wasi(const cli_ctx *ctx, const build_args *a, const char *p
 			 "warning: '%s' is not a WASI module: it imports functions of its host "
 			 "(%s); labelling it %s anyway",
 			 path, brief,
-			 a->opts.format == WASMPACK_FORMAT_ARTIFACT ? "wasip1/wasm" : "wasi/wasm32");
+			 a->opts.format == WASMPACK_FORMAT_ARTIFACT ? "wasip1/wasm"
+								    : "wasi/wasm32");
 	}
 	wasmpack_wasm_free(w);
 }

@@ -120,8 +120,8 @@ void cli_print_imports_by_capability(const wasmpack_wasm *w)
 			if (!any++)
 				printf("By capability:\n");
 			if (e->module)
-				printf("  %-11s %s.%s\n", wasmpack_wasm_capability_name(bit), e->module,
-				       e->name);
+				printf("  %-11s %s.%s\n", wasmpack_wasm_capability_name(bit),
+				       e->module, e->name);
 			else
 				printf("  %-11s %s\n", wasmpack_wasm_capability_name(bit), e->name);
 		}

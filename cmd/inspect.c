@@ -43,11 +43,11 @@ static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n, int imports
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s?, s:s, s:s}", "module", e[i].module, "name",
-				      e[i].name, "kind", e[i].kind);
+		json_t *o = json_pack("{s:s?, s:s, s:s}", "module", e[i].module, "name", e[i].name,
+				      "kind", e[i].kind);
 		if (o && imports) {
-			const char *cap =
-				wasmpack_wasm_capability_name(wasmpack_wasm_import_capability(&e[i]));
+			const char *cap = wasmpack_wasm_capability_name(
+				wasmpack_wasm_import_capability(&e[i]));
 			json_object_set_new(o, "capability", cap ? json_string(cap) : json_null());
 		}
 		json_array_append_new(arr, o);
@@ -60,8 +60,8 @@ static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n, int imports
 static void wasi_line(char *buf, size_t size, const wasmpack_wasm *w, const char *role)
 {
 	if (cli_not_wasi(w))
-		snprintf(buf, size,
-			 "none: not a WASI module, it calls functions of its host (%s)", role);
+		snprintf(buf, size, "none: not a WASI module, it calls functions of its host (%s)",
+			 role);
 	else
 		snprintf(buf, size, "%s (%s)", cli_wasi_name(w->wasi), role);
 }
@@ -108,9 +108,10 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 			"{s:s, s:s, s:I, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "file",
 			path, "kind", w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module",
 			"size", (json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "notWasi",
-			cli_not_wasi(w), "role", role, "capabilities", cli_caps_json(w->capabilities),
-			"importsByCapability", cli_imports_by_capability_json(w), "reach", reach,
-			"imports", externs_json(w->imports, w->imports_count, 1), "exports",
+			cli_not_wasi(w), "role", role, "capabilities",
+			cli_caps_json(w->capabilities), "importsByCapability",
+			cli_imports_by_capability_json(w), "reach", reach, "imports",
+			externs_json(w->imports, w->imports_count, 1), "exports",
 			externs_json(w->exports, w->exports_count, 0), "metadata", m, "producers",
 			prod));
 		wasmpack_wasm_free(w);

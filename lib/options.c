@@ -7,7 +7,7 @@
 #include "util/options.h"
 
 const size_t wp_transfer_options_sizes[WASMPACK_TRANSFER_OPTIONS_VERSION] = {
-	offsetof(wasmpack_transfer_options, deny), /* 1: up to progress_payload */
+	offsetof(wasmpack_transfer_options, deny),  /* 1: up to progress_payload */
 	offsetof(wasmpack_transfer_options, allow), /* 2: deny */
 	sizeof(wasmpack_transfer_options),          /* 3: allow */
 };

@@ -806,9 +806,8 @@ int wasmpack_pull(wasmpack_transfer_result *out, wasmpack_store *store,
 		goto done;
 	/* Tag only what holds a module wasmpack can read, and, with a policy,
 	 * only a module that passes it: nothing is named before this. */
-	if ((error = opts->deny || opts->allow
-			     ? check_policy(store, m, opts->deny, opts->allow)
-			     : wp_module_stream(store, m, NULL, NULL)) ||
+	if ((error = opts->deny || opts->allow ? check_policy(store, m, opts->deny, opts->allow)
+					       : wp_module_stream(store, m, NULL, NULL)) ||
 	    (error = wasmpack_store_blob_put(NULL, store, raw.data, raw.size, digest)) ||
 	    (error = wasmpack_descriptor_init(&res.manifest, media_type, digest,
 					      (int64_t)raw.size)) ||

@@ -25,8 +25,7 @@ wasmpack_wasi_version wp_wasm_import_wasi(const wasmpack_wasm_extern *import);
  * sock_accept), ..." naming each refused class and the first import that
  * reaches it (", which are not allowed" and the allowed list instead when
  * only allow refuses). what is e.g. "module 'app.wasm'". */
-int wp_wasm_policy_check(const wasmpack_wasm *w, unsigned deny, unsigned allow,
-			 const char *what);
+int wp_wasm_policy_check(const wasmpack_wasm *w, unsigned deny, unsigned allow, const char *what);
 
 /* wasmpack_wasm_parse_file on an open descriptor (read with pread, never
  * moved nor closed); `what` names it in messages. */

@@ -1113,8 +1113,8 @@ int wp_wasm_policy_check(const wasmpack_wasm *w, unsigned deny, unsigned allow, 
 	for (size_t c = 0, used = 0; c < CAPABILITY_COUNT; c++) {
 		if (!(allow & 1u << c))
 			continue;
-		int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s",
-				 used ? ", " : "", capability_names[c]);
+		int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s", used ? ", " : "",
+				 capability_names[c]);
 		if (n > 0 && (size_t)n < sizeof(allowed) - used)
 			used += (size_t)n;
 	}

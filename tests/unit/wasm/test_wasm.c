@@ -875,7 +875,8 @@ static void test_wasm__classifies_interface_names_exactly(void)
 	put(&payload, "\x05\x00", 2);
 	put_section(&b, 10, payload.d, payload.n);
 	CHECK_OK(parse_bytes(&w, &b));
-	ok = w->wasi == WASMPACK_WASI_NONE && !w->is_command && w->capabilities == WASMPACK_CAP_HOST;
+	ok = w->wasi == WASMPACK_WASI_NONE && !w->is_command &&
+	     w->capabilities == WASMPACK_CAP_HOST;
 	wasmpack_wasm_free(w);
 	CHECK(ok);
 }
