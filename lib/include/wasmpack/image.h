@@ -77,7 +77,9 @@ typedef struct wasmpack_build_result {
  * wasmpack_build_result_dispose). Nothing is tagged: tag out->manifest
  * with wasmpack_store_tag. The module is streamed, so memory stays small
  * whatever its size. The same module and options give the same manifest
- * digest on any machine. Runs on the calling thread only. */
+ * digest on any machine. Runs on the calling thread only. A module that
+ * opts->deny or opts->allow refuses fails with WASMPACK_EPOLICY before
+ * anything is written. */
 WASMPACK_EXTERN int wasmpack_image_build(wasmpack_build_result *out, wasmpack_store *store,
 					 const char *wasm_path, const wasmpack_build_options *opts);
 

@@ -114,10 +114,11 @@ WASMPACK_EXTERN int wasmpack_push(wasmpack_transfer_result *out, wasmpack_store 
  * taken). An image that is not wasm (linux/amd64, say) is refused with
  * WASMPACK_EINVALID before its layers are fetched, and the image is only
  * tagged once its module was found in it (see wasmpack_image_module in image.h).
- * With opts->deny set, the module's imports are read before the image is
- * tagged, and a module reaching a denied capability is refused with
- * WASMPACK_EPOLICY (reason WASMPACK_REASON_POLICY; the message names each
- * denied class and an import that reaches it): no name in the store
+ * With opts->deny or opts->allow set, the module's imports are read before
+ * the image is tagged, and a module reaching a denied capability, or one
+ * outside allow, is refused with WASMPACK_EPOLICY (reason
+ * WASMPACK_REASON_POLICY; the message names each refused class and an
+ * import that reaches it): no name in the store
  * changes, and its blobs are left unreferenced for wasmpack_store_gc, as
  * after any failed pull.
  * Fills *out (caller disposes); out->manifest is the stored manifest. */
