@@ -132,6 +132,17 @@ void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(pr
  * environment), or prints why not and returns the exit code. */
 int cli_open_store(const cli_ctx *ctx, wasmpack_store **out);
 
+/* format.c: text that came from outside (a module, an image, a registry,
+ * the store) made safe for a terminal: C0 controls, DEL, C1 code points
+ * and bytes that are not valid UTF-8 become "\xNN"; printable UTF-8 stays
+ * as it is. Returns text itself when nothing needs escaping, else a copy
+ * this file owns, valid until 16 more escaped copies have been made (use
+ * it in one printf, do not keep it). NULL stays NULL. Never for --json:
+ * jansson escapes JSON itself. */
+const char *cli_safe(const char *text);
+/* The same into buf (cut at a character or escape boundary to fit). */
+void cli_safe_into(char *buf, size_t size, const char *text);
+
 /* format.c: writes j to stdout as indented JSON plus a newline, and
  * releases j. */
 int cli_print_json(json_t *j);

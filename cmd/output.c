@@ -22,9 +22,11 @@ int cli_fail(const cli_ctx *ctx, int rc)
 {
 	/* Copied first: finding a hint may call the library again. */
 	const wasmpack_error_info *info = wasmpack_error_last_info();
-	char msg[1024], detail[160] = "", hint[512];
+	char msg[4096], detail[160] = "", hint[512];
 	wasmpack_error_reason reason = info->code == rc ? info->reason : WASMPACK_REASON_NONE;
-	snprintf(msg, sizeof(msg), "%s", info->message[0] ? info->message : wasmpack_strerror(rc));
+	/* The message may quote what a registry, an archive or a module said:
+	 * escaped, so that it cannot move the cursor or fake a line. */
+	cli_safe_into(msg, sizeof(msg), info->message[0] ? info->message : wasmpack_strerror(rc));
 	if (ctx->verbose && (reason || info->http_status)) {
 		/* -v: what a script or a bug report may want beside the words. */
 		int n = snprintf(detail, sizeof(detail), " [%s",
@@ -43,7 +45,7 @@ int cli_fail(const cli_ctx *ctx, int rc)
 	if (!ctx->quiet) {
 		cli_error_hint(hint, sizeof(hint), ctx, rc, reason);
 		if (hint[0])
-			fprintf(stderr, "hint: %s\n", hint);
+			fprintf(stderr, "hint: %s\n", cli_safe(hint));
 	}
 	return cli_error_exit_code(rc, reason);
 }
@@ -53,10 +55,22 @@ void cli_note(const cli_ctx *ctx, const char *fmt, ...)
 	if (ctx->quiet)
 		return;
 	va_list ap;
-	cli_progress_end(ctx);
-	fputs("wasmpack: ", stderr);
+	char line[1024], *text = line;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line) && (text = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	} else if (!text) {
+		text = line; /* cut rather than lost */
+	}
+	cli_progress_end(ctx);
+	/* Notes name images and quote the library's notes: escaped whole. */
+	fprintf(stderr, "wasmpack: %s\n", cli_safe(text));
+	if (text != line)
+		free(text);
 }

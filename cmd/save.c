@@ -203,7 +203,7 @@ static int run_load(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	for (size_t i = 0; i < count; i++)
-		printf("%s %s\n", images[i].name, images[i].descriptor.digest);
+		printf("%s %s\n", cli_safe(images[i].name), cli_safe(images[i].descriptor.digest));
 	cli_note(ctx, "loaded %zu image%s", count, count == 1 ? "" : "s");
 done:
 	if (fd >= 0)
