@@ -125,6 +125,13 @@ void cli_error_hint(char *buf, size_t size, const cli_ctx *ctx, int code,
  * it with its reason (out of space, permission). Returns WASMPACK_EIO. */
 int cli_os_error(const char *op, const char *path);
 
+/* Creates the new file tmpl names, its last six characters ("XXXXXX")
+ * replaced by random ones, as mkostemp does, but with `mode` reduced by
+ * the umask (0666 for a file, 0777 for one meant to run) instead of 0600:
+ * what a command writes for the user honours the umask like any tool's
+ * output. Returns the fd (close-on-exec), or -1 with errno set. */
+int cli_mkstemp_mode(char *tmpl, unsigned mode);
+
 /* Prints a one-line message to stderr unless -q ("wasmpack: ..."). */
 void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

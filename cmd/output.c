@@ -1,8 +1,12 @@
 /* Output helpers shared by the commands: errors and exit codes, notes.
  * The formatting helpers are in format.c. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "progress.h"
 
@@ -73,4 +77,30 @@ void cli_note(const cli_ctx *ctx, const char *fmt, ...)
 	fprintf(stderr, "wasmpack: %s\n", cli_safe(text));
 	if (text != line)
 		free(text);
+}
+
+int cli_mkstemp_mode(char *tmpl, unsigned mode)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t len = strlen(tmpl);
+	if (len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *x = tmpl + len - 6;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char r[6];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return -1;
+		for (size_t i = 0; i < sizeof(r); i++)
+			x[i] = letters[r[i] % (sizeof(letters) - 1)];
+		/* The mode goes to open(2), which applies the umask: a user who
+		 * asked for private files (umask 077) gets them. */
+		int fd = open(tmpl, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			      (mode_t)mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
 }

@@ -76,7 +76,7 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 			rc = cli_usage_error(ctx, "output path too long");
 			goto done;
 		}
-		if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		if ((fd = cli_mkstemp_mode(tmp, 0666)) < 0) {
 			fprintf(stderr, "wasmpack: cannot create '%s': %s\n", tmp, strerror(errno));
 			tmp[0] = '\0';
 			rc = EXIT_ERROR;
@@ -88,7 +88,7 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (!to_stdout) {
-		if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
+		if (fsync(fd) != 0 || close(fd) != 0 ||
 		    rename(tmp, a.path) != 0) {
 			fd = -1;
 			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", a.path,
