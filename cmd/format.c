@@ -1,5 +1,6 @@
 /* Formatting helpers shared by the commands: JSON output, sizes, the words
  * used to describe modules and their capabilities, and summaries. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +82,12 @@ void cli_safe_into(char *buf, size_t size, const char *text)
 }
 
 /* Escaped copies live in a small ring, so that several can appear in one
- * printf; each is freed when its slot comes round again. */
+ * printf; each is freed when its slot comes round again. Progress and -v
+ * lines come from the transfer threads: the ring is shared under a lock. */
 #define SAFE_SLOTS 16
 static char *safe_ring[SAFE_SLOTS];
 static unsigned safe_next;
+static pthread_mutex_t safe_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *cli_safe(const char *text)
 {
@@ -95,9 +98,12 @@ const char *cli_safe(const char *text)
 	if (!copy)
 		return "(unprintable)";
 	cli_safe_into(copy, size, text);
+	pthread_mutex_lock(&safe_lock);
 	unsigned slot = safe_next++ % SAFE_SLOTS;
-	free(safe_ring[slot]);
+	char *old = safe_ring[slot];
 	safe_ring[slot] = copy;
+	pthread_mutex_unlock(&safe_lock);
+	free(old);
 	return copy;
 }
 

@@ -270,7 +270,7 @@ void cli_progress_update(cli_ctx *ctx, const wasmpack_progress *p)
 	pthread_mutex_lock(&pr->lock);
 	const char *hex = wasmpack_digest_hex(p->digest);
 	if (!hex)
-		hex = p->digest ? p->digest : "?";
+		hex = p->digest ? cli_safe(p->digest) : "?"; /* not a digest: shown escaped */
 	blob_line *b = NULL;
 	for (size_t i = 0; i < pr->count; i++)
 		if (strncmp(pr->blobs[i].id, hex, 12) == 0) {
