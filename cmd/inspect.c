@@ -230,8 +230,8 @@ static int show_image(cli_ctx *ctx, wasmpack_store *store, const char *name, con
 	       (long long)info->total_size);
 	if (facts.known) {
 		if (facts.wasi)
-			printf("WASI:        %s%s%s\n", cli_safe(facts.wasi), facts.kind ? ", " : "",
-			       facts.kind ? cli_safe(facts.kind) : "");
+			printf("WASI:        %s%s%s\n", cli_safe(facts.wasi),
+			       facts.kind ? ", " : "", facts.kind ? cli_safe(facts.kind) : "");
 		printf("Can reach:   %s%s\n", reach,
 		       strcmp(facts.source, "annotation") == 0 ? " (from the image's annotation)"
 							       : "");

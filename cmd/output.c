@@ -81,7 +81,8 @@ void cli_note(const cli_ctx *ctx, const char *fmt, ...)
 
 int cli_mkstemp_mode(char *tmpl, unsigned mode)
 {
-	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char letters[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	size_t len = strlen(tmpl);
 	if (len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
 		errno = EINVAL;

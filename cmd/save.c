@@ -88,8 +88,7 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (!to_stdout) {
-		if (fsync(fd) != 0 || close(fd) != 0 ||
-		    rename(tmp, a.path) != 0) {
+		if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, a.path) != 0) {
 			fd = -1;
 			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", a.path,
 				strerror(errno));

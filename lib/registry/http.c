@@ -104,10 +104,10 @@ static int ci_contains(const char *s, size_t n, const char *needle)
  * every value is hidden (redact_seen). */
 static int secret_param(const char *key, size_t n)
 {
-	static const char *const exact[] = {"_state", "sig", "code", "key", "verify",
+	static const char *const exact[] = {"_state", "sig",   "code",   "key", "verify",
 					    "hdnts",  "hdnea", "policy", NULL};
-	static const char *const parts[] = {"token", "secret", "passw", "signature", "credential",
-					    "auth",  "jwt",    NULL};
+	static const char *const parts[] = {"token",      "secret", "passw", "signature",
+					    "credential", "auth",   "jwt",   NULL};
 	for (size_t i = 0; exact[i]; i++)
 		if (strlen(exact[i]) == n && strncasecmp(key, exact[i], n) == 0)
 			return 1;
@@ -512,7 +512,8 @@ static size_t body_cb(char *data, size_t size, size_t nitems, void *payload)
 			x->abort_code = rc < 0 ? rc
 					       : wp_error(WASMPACK_ERROR,
 							  "cannot store the response of %s",
-							  redact_seen(shown, sizeof(shown), x->url, x->req->url));
+							  redact_seen(shown, sizeof(shown), x->url,
+								      x->req->url));
 			return 0;
 		}
 		*x->sunk += n;
@@ -527,9 +528,9 @@ static size_t body_cb(char *data, size_t size, size_t nitems, void *payload)
 		/* past this, reading on costs more than a new connection */
 		hang_up = x->discarded > ERROR_DISCARD_MAX;
 	} else if (b->size + n > cap) {
-		x->abort_code = wp_error(WASMPACK_ETOOLARGE,
-					 "response body of %s is larger than %zu bytes",
-					 redact_seen(shown, sizeof(shown), x->url, x->req->url), cap);
+		x->abort_code = wp_error(
+			WASMPACK_ETOOLARGE, "response body of %s is larger than %zu bytes",
+			redact_seen(shown, sizeof(shown), x->url, x->req->url), cap);
 		return 0;
 	}
 	if (n == 0)
@@ -579,10 +580,10 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *payload)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			x->abort_code = wp_error(WASMPACK_EIO,
-						 "cannot read the request body for %s: %s",
-						 redact_seen(shown, sizeof(shown), x->url, x->req->url),
-						 got < 0 ? strerror(errno) : "file ended early");
+			x->abort_code = wp_error(
+				WASMPACK_EIO, "cannot read the request body for %s: %s",
+				redact_seen(shown, sizeof(shown), x->url, x->req->url),
+				got < 0 ? strerror(errno) : "file ended early");
 			return CURL_READFUNC_ABORT;
 		}
 		x->pos += got;
@@ -1087,7 +1088,8 @@ static int attempt(exchange *e, xfer *x, CURLcode *cc)
 	if ((error = build_headers(&e->headers, e->req, e->method, send_auth)) ||
 	    (error = setup(e->h, x, e->method, e->with_body, e->headers)))
 		return error;
-	log_line(e->h, "> %s %s", e->method, redact_seen(shown, sizeof(shown), e->url, e->req->url));
+	log_line(e->h, "> %s %s", e->method,
+		 redact_seen(shown, sizeof(shown), e->url, e->req->url));
 	e->attempts++;
 	*cc = curl_easy_perform(e->h->curl);
 	return 0;
@@ -1149,7 +1151,8 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	while (wl > 0 && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
 		wl--;
 	*again = 0;
-	log_line(h, "< failed %s: %.*s", redact_seen(shown, sizeof(shown), e->url, e->req->url), wl, why);
+	log_line(h, "< failed %s: %.*s", redact_seen(shown, sizeof(shown), e->url, e->req->url), wl,
+		 why);
 
 	/* A TLS server hangs up on a plain-http request (or answers it with
 	 * bytes that are no HTTP): no retry heals that. */
@@ -1172,16 +1175,17 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	if (cc == CURLE_OUT_OF_MEMORY && x->status > 0 && e->sunk == 0 && x->resp->body.size == 0)
 		return wp_error(WASMPACK_ETOOLARGE,
 				"response headers from %s are too large (a line over %d bytes)",
-				redact_seen(shown, sizeof(shown), e->url, e->req->url), CURL_MAX_HTTP_HEADER);
+				redact_seen(shown, sizeof(shown), e->url, e->req->url),
+				CURL_MAX_HTTP_HEADER);
 	if (e->sunk > 0)
 		return wp_error_why(WASMPACK_ENETWORK, reason,
 				    "connection lost while reading %s after %llu bytes: %.*s",
 				    redact_seen(shown, sizeof(shown), e->url, e->req->url),
 				    (unsigned long long)e->sunk, wl, why);
 	if (x->status > 0)
-		return wp_error_why(WASMPACK_ENETWORK, reason,
-				    "incomplete %ld response from %s: %.*s", x->status,
-				    redact_seen(shown, sizeof(shown), e->url, e->req->url), wl, why);
+		return wp_error_why(
+			WASMPACK_ENETWORK, reason, "incomplete %ld response from %s: %.*s",
+			x->status, redact_seen(shown, sizeof(shown), e->url, e->req->url), wl, why);
 
 	return connect_failure(e, reason, why, wl);
 }

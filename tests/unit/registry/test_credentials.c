@@ -571,8 +571,7 @@ static void test_credentials__helper_failure_carries_its_message(void)
 	CHECK(strstr(wasmpack_error_last(), "hunter2") == NULL);
 	CHECK(strstr(wasmpack_error_last(), "cannot store: got *** here") != NULL);
 	/* A helper that repeats what it read shows the secret JSON-escaped. */
-	CHECK_ERR(store(d, "echo.example", "user", "pa\"ss\\wo\trd-secret", NULL),
-		  WASMPACK_ERROR);
+	CHECK_ERR(store(d, "echo.example", "user", "pa\"ss\\wo\trd-secret", NULL), WASMPACK_ERROR);
 	CHECK(strstr(wasmpack_error_last(), "\"Secret\":\"***\"") != NULL);
 	CHECK(strstr(wasmpack_error_last(), "rd-secret") == NULL);
 	CHECK(strstr(wasmpack_error_last(), "pa\\\"ss") == NULL);

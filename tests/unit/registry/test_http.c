@@ -1079,7 +1079,8 @@ static void test_http__log_hides_cdn_signatures_and_redirect_target_queries(void
 	wp_http_response_dispose(&r);
 	CHECK(ok);
 	/* The registry's own URL keeps the values of names not known secret. */
-	q = request("GET", at(f, "/v2/r/tags/list?n=10&auth=U-SECRET&jwt=J-SECRET&verify=W-SECRET"));
+	q = request("GET",
+		    at(f, "/v2/r/tags/list?n=10&auth=U-SECRET&jwt=J-SECRET&verify=W-SECRET"));
 	CHECK_OK(wp_http_do(&r, f->h, &q));
 	wp_http_response_dispose(&r);
 

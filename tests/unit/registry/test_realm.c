@@ -84,9 +84,9 @@ static responder *responder_start_(const char *script, int tls)
 		harness_fail(__FILE__, __LINE__, "openssl makes a test certificate", NULL);
 		return NULL;
 	}
-	char *argv[] = {"node",          RESPONDER, path,         "--log",    s->log,
-			"--max-seconds", "60",      tls ? "--tls-cert" : NULL, (char *)cert,
-			"--tls-key",     (char *)key, NULL};
+	char *argv[] = {"node",       RESPONDER,       path,        "--log",
+			s->log,       "--max-seconds", "60",        tls ? "--tls-cert" : NULL,
+			(char *)cert, "--tls-key",     (char *)key, NULL};
 	s->port = harness_spawn_port(&s->pid, &s->in_fd, &s->out_fd, argv);
 	return s->port > 0 ? s : NULL;
 }
@@ -208,27 +208,24 @@ static int ask_with_realm_(const char *realm, int with_creds, int *outside, int 
 
 /* The call was refused before the realm was asked: reason REGISTRY, the
  * message names the realm, and the outside world saw nothing. */
-#define CHECK_REFUSED(rc, realm, outside, outside_auth)                                  \
-	do {                                                                               \
-		const wasmpack_error_info *i_ = wasmpack_error_last_info();                \
-		CHECK_INT(outside_auth, 0);                                                \
-		CHECK_INT(outside, 0);                                                     \
-		CHECK_INT(rc, WASMPACK_EAUTH);                                             \
-		CHECK_INT(i_->reason, WASMPACK_REASON_REGISTRY);                           \
-		if (!strstr(i_->message, (realm)))                                         \
-			harness_fail(__FILE__, __LINE__, "the message names the realm",    \
-				     i_->message);                                         \
+#define CHECK_REFUSED(rc, realm, outside, outside_auth)                                 \
+	do {                                                                            \
+		const wasmpack_error_info *i_ = wasmpack_error_last_info();             \
+		CHECK_INT(outside_auth, 0);                                             \
+		CHECK_INT(outside, 0);                                                  \
+		CHECK_INT(rc, WASMPACK_EAUTH);                                          \
+		CHECK_INT(i_->reason, WASMPACK_REASON_REGISTRY);                        \
+		if (!strstr(i_->message, (realm)))                                      \
+			harness_fail(__FILE__, __LINE__, "the message names the realm", \
+				     i_->message);                                      \
 	} while (0)
 
 static void test_realm__lookalike_loopback_hosts_get_no_credentials(void)
 {
 	const char *realms[] = {
-		"http://localhost.evil.test/token",
-		"http://127.0.0.1.evil.test/token",
-		"http://localhost@evil.test/token",
-		"http://127.0.0.1:1@evil.test/token",
-		"http://[::1]@evil.test/token",
-		"HTTP://localhost.evil.test/token",
+		"http://localhost.evil.test/token", "http://127.0.0.1.evil.test/token",
+		"http://localhost@evil.test/token", "http://127.0.0.1:1@evil.test/token",
+		"http://[::1]@evil.test/token",     "HTTP://localhost.evil.test/token",
 	};
 	for (size_t i = 0; i < sizeof(realms) / sizeof(realms[0]); i++) {
 		int outside, outside_auth;
