@@ -125,12 +125,30 @@ void cli_error_hint(char *buf, size_t size, const cli_ctx *ctx, int code,
  * it with its reason (out of space, permission). Returns WASMPACK_EIO. */
 int cli_os_error(const char *op, const char *path);
 
+/* Creates the new file tmpl names, its last six characters ("XXXXXX")
+ * replaced by random ones, as mkostemp does, but with `mode` reduced by
+ * the umask (0666 for a file, 0777 for one meant to run) instead of 0600:
+ * what a command writes for the user honours the umask like any tool's
+ * output. Returns the fd (close-on-exec), or -1 with errno set. */
+int cli_mkstemp_mode(char *tmpl, unsigned mode);
+
 /* Prints a one-line message to stderr unless -q ("wasmpack: ..."). */
 void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* store.c: opens the store named by the context (--store, else the
  * environment), or prints why not and returns the exit code. */
 int cli_open_store(const cli_ctx *ctx, wasmpack_store **out);
+
+/* format.c: text that came from outside (a module, an image, a registry,
+ * the store) made safe for a terminal: C0 controls, DEL, C1 code points
+ * and bytes that are not valid UTF-8 become "\xNN"; printable UTF-8 stays
+ * as it is. Returns text itself when nothing needs escaping, else a copy
+ * this file owns, valid until 16 more escaped copies have been made (use
+ * it in one printf, do not keep it). NULL stays NULL. Never for --json:
+ * jansson escapes JSON itself. */
+const char *cli_safe(const char *text);
+/* The same into buf (cut at a character or escape boundary to fit). */
+void cli_safe_into(char *buf, size_t size, const char *text);
 
 /* format.c: writes j to stdout as indented JSON plus a newline, and
  * releases j. */

@@ -1,9 +1,111 @@
 /* Formatting helpers shared by the commands: JSON output, sizes, the words
  * used to describe modules and their capabilities, and summaries. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* Length of the valid UTF-8 sequence at s (2 to 4), or 0 when the byte at
+ * s does not start one: overlong forms, surrogates and code points past
+ * U+10FFFF are invalid, so a terminal never sees a byte it could read as
+ * a C1 control in another encoding. */
+static size_t utf8_len(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c, min;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f, min = 0x80;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Whether s needs escaping at all, so that the common case copies nothing. */
+static int needs_escape(const unsigned char *s)
+{
+	while (*s) {
+		uint32_t cp;
+		size_t n;
+		if (*s < 0x20 || *s == 0x7f)
+			return 1;
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (!(n = utf8_len(s, &cp)) || cp <= 0x9f)
+			return 1;
+		s += n;
+	}
+	return 0;
+}
+
+void cli_safe_into(char *buf, size_t size, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t used = 0;
+	if (!size)
+		return;
+	while (*s) {
+		uint32_t cp = 0;
+		size_t n = *s < 0x80 ? 1 : utf8_len(s, &cp);
+		/* A C1 code point shows its bytes, an invalid byte itself. */
+		int esc = *s < 0x20 || *s == 0x7f || n == 0 || (n > 1 && cp <= 0x9f);
+		if (!n)
+			n = 1;
+		size_t need = esc ? 4 * n : n;
+		if (used + need >= size)
+			break; /* cut before a whole character or escape, never inside */
+		for (size_t i = 0; i < n; i++) {
+			if (esc)
+				snprintf(buf + used, size - used, "\\x%02x", s[i]);
+			else
+				buf[used] = (char)s[i];
+			used += esc ? 4 : 1;
+		}
+		s += n;
+	}
+	buf[used] = '\0';
+}
+
+/* Escaped copies live in a small ring, so that several can appear in one
+ * printf; each is freed when its slot comes round again. Progress and -v
+ * lines come from the transfer threads: the ring is shared under a lock. */
+#define SAFE_SLOTS 16
+static char *safe_ring[SAFE_SLOTS];
+static unsigned safe_next;
+static pthread_mutex_t safe_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *cli_safe(const char *text)
+{
+	if (!text || !needs_escape((const unsigned char *)text))
+		return text;
+	size_t size = strlen(text) * 4 + 1;
+	char *copy = malloc(size);
+	if (!copy)
+		return "(unprintable)";
+	cli_safe_into(copy, size, text);
+	pthread_mutex_lock(&safe_lock);
+	unsigned slot = safe_next++ % SAFE_SLOTS;
+	char *old = safe_ring[slot];
+	safe_ring[slot] = copy;
+	pthread_mutex_unlock(&safe_lock);
+	free(old);
+	return copy;
+}
 
 int cli_print_json(json_t *j)
 {
@@ -121,9 +223,10 @@ void cli_print_imports_by_capability(const wasmpack_wasm *w)
 				printf("By capability:\n");
 			if (e->module)
 				printf("  %-11s %s.%s\n", wasmpack_wasm_capability_name(bit),
-				       e->module, e->name);
+				       cli_safe(e->module), cli_safe(e->name));
 			else
-				printf("  %-11s %s\n", wasmpack_wasm_capability_name(bit), e->name);
+				printf("  %-11s %s\n", wasmpack_wasm_capability_name(bit),
+				       cli_safe(e->name));
 		}
 	}
 }

@@ -66,12 +66,13 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 					       "mediaType", im->descriptor.media_type, "platform",
 					       platform, "size", (json_int_t)total));
 		} else if (ctx->quiet) {
-			printf("%s\n", name);
+			printf("%s\n", cli_safe(name));
 		} else {
 			cli_human_size(size, sizeof(size), total);
 			const char *hex = wasmpack_digest_hex(im->descriptor.digest);
-			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", repo, tag ? tag : "<none>",
-			       hex ? hex : "?", platform, size);
+			printf("%-40s %-16s sha256:%-12.12s %-14s %s\n", cli_safe(repo),
+			       tag ? cli_safe(tag) : "<none>", hex ? hex : "?", cli_safe(platform),
+			       size);
 		}
 	}
 	if (ctx->json)

@@ -71,9 +71,10 @@ static void print_externs(const char *title, const wasmpack_wasm_extern *e, size
 	printf("%s (%zu):\n", title, n);
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].module)
-			printf("  %s.%s (%s)\n", e[i].module, e[i].name, e[i].kind);
+			printf("  %s.%s (%s)\n", cli_safe(e[i].module), cli_safe(e[i].name),
+			       cli_safe(e[i].kind));
 		else
-			printf("  %s (%s)\n", e[i].name, e[i].kind);
+			printf("  %s (%s)\n", cli_safe(e[i].name), cli_safe(e[i].kind));
 	}
 }
 
@@ -117,7 +118,7 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 		wasmpack_wasm_free(w);
 		return err;
 	}
-	printf("File:       %s\n", path);
+	printf("File:       %s\n", cli_safe(path));
 	printf("Kind:       %s, %llu bytes\n", cli_wasm_kind(w), (unsigned long long)w->size);
 	wasi_line(wasi, sizeof(wasi), w, role);
 	printf("WASI:       %s\n", wasi);
@@ -125,10 +126,10 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 	cli_print_imports_by_capability(w);
 	for (size_t i = 0; i < nmeta; i++)
 		if (meta[i].value)
-			printf("%-11s %s\n", meta[i].key, meta[i].value);
+			printf("%-11s %s\n", meta[i].key, cli_safe(meta[i].value));
 	for (size_t i = 0; i < w->producers_count; i++)
-		printf("Producer:   %s %s %s\n", w->producers[i].field, w->producers[i].name,
-		       w->producers[i].version);
+		printf("Producer:   %s %s %s\n", cli_safe(w->producers[i].field),
+		       cli_safe(w->producers[i].name), cli_safe(w->producers[i].version));
 	print_externs("Imports", w->imports, w->imports_count);
 	print_externs("Exports", w->exports, w->exports_count);
 	wasmpack_wasm_free(w);
@@ -141,7 +142,7 @@ static void print_strv(const char *title, const wasmpack_strv *v)
 		return;
 	printf("%-13s", title);
 	for (size_t i = 0; i < v->count; i++)
-		printf("%s%s", i ? " " : "", v->items[i]);
+		printf("%s%s", i ? " " : "", cli_safe(v->items[i]));
 	printf("\n");
 }
 
@@ -251,16 +252,16 @@ static int show_image_facts(cli_ctx *ctx, const char *name, const image_info *in
 		}
 		return cli_print_json(o);
 	}
-	printf("Name:        %s\n", name);
-	printf("Digest:      %s\n", info->desc.digest);
-	printf("MediaType:   %s\n", info->desc.media_type);
-	printf("Platform:    %s\n", platform);
+	printf("Name:        %s\n", cli_safe(name));
+	printf("Digest:      %s\n", cli_safe(info->desc.digest));
+	printf("MediaType:   %s\n", cli_safe(info->desc.media_type));
+	printf("Platform:    %s\n", cli_safe(platform));
 	printf("Size:        %lld bytes (manifest, config and layers)\n",
 	       (long long)info->total_size);
 	if (facts.known) {
 		if (facts.wasi)
-			printf("WASI:        %s%s%s\n", facts.wasi, facts.kind ? ", " : "",
-			       facts.kind ? facts.kind : "");
+			printf("WASI:        %s%s%s\n", cli_safe(facts.wasi),
+			       facts.kind ? ", " : "", facts.kind ? cli_safe(facts.kind) : "");
 		if (facts.module && cli_not_wasi(facts.module))
 			printf("             not a WASI module: it calls functions of its host\n");
 		printf("Can reach:   %s%s\n", reach,
@@ -273,29 +274,30 @@ static int show_image_facts(cli_ctx *ctx, const char *name, const image_info *in
 		printf("Manifests:\n");
 		for (size_t i = 0; i < info->index->manifests_count; i++) {
 			const wasmpack_descriptor *d = &info->index->manifests[i];
-			printf("  %s %s/%s\n", d->digest, d->platform ? d->platform->os : "?",
-			       d->platform ? d->platform->architecture : "?");
+			printf("  %s %s/%s\n", cli_safe(d->digest),
+			       d->platform ? cli_safe(d->platform->os) : "?",
+			       d->platform ? cli_safe(d->platform->architecture) : "?");
 		}
 		return 0;
 	}
 	if (info->config) {
 		if (info->config->created)
-			printf("Created:     %s\n", info->config->created);
+			printf("Created:     %s\n", cli_safe(info->config->created));
 		print_strv("Entrypoint:", &info->config->entrypoint);
 		print_strv("Cmd:", &info->config->cmd);
 		print_strv("Env:", &info->config->env);
 	}
-	printf("Config:      %s %s %lld\n", m->config.digest, m->config.media_type,
-	       (long long)m->config.size);
+	printf("Config:      %s %s %lld\n", cli_safe(m->config.digest),
+	       cli_safe(m->config.media_type), (long long)m->config.size);
 	printf("Layers:\n");
 	for (size_t i = 0; i < m->layers_count; i++)
-		printf("  %s %s %lld\n", m->layers[i].digest, m->layers[i].media_type,
-		       (long long)m->layers[i].size);
+		printf("  %s %s %lld\n", cli_safe(m->layers[i].digest),
+		       cli_safe(m->layers[i].media_type), (long long)m->layers[i].size);
 	if (m->annotations.count) {
 		printf("Annotations:\n");
 		for (size_t i = 0; i < m->annotations.count; i++)
-			printf("  %s: %s\n", m->annotations.items[i].key,
-			       m->annotations.items[i].value);
+			printf("  %s: %s\n", cli_safe(m->annotations.items[i].key),
+			       cli_safe(m->annotations.items[i].value));
 	}
 	return 0;
 }
@@ -333,7 +335,7 @@ static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
 	if (a->raw || a->config) {
 		const wasmpack_buf *b = a->raw ? &info.manifest_raw : &info.config_raw;
 		if (!b->data) {
-			fprintf(stderr, "wasmpack: '%s' has no config\n", text);
+			fprintf(stderr, "wasmpack: '%s' has no config\n", cli_safe(text));
 			rc = EXIT_ERROR;
 			goto done;
 		}
@@ -416,7 +418,7 @@ static int inspect_remote(cli_ctx *ctx, const char *text, inspect_args *a)
 			if (!wasmpack_digest_equal(cd, m->config.digest)) {
 				fprintf(stderr,
 					"wasmpack: the registry sent a config that does not match '%s'\n",
-					m->config.digest);
+					cli_safe(m->config.digest));
 				rc = EXIT_INTEGRITY;
 				goto done;
 			}
@@ -433,17 +435,17 @@ static int inspect_remote(cli_ctx *ctx, const char *text, inspect_args *a)
 					      (json_int_t)raw.size));
 		goto done;
 	}
-	printf("Name:        %s\n", name);
-	printf("Digest:      %s\n", digest);
-	printf("MediaType:   %s\n", media_type);
+	printf("Name:        %s\n", cli_safe(name));
+	printf("Digest:      %s\n", cli_safe(digest));
+	printf("MediaType:   %s\n", cli_safe(media_type));
 	printf("Size:        %zu bytes (manifest)\n", raw.size);
 	if (m) {
-		printf("Config:      %s %s %lld\n", m->config.digest, m->config.media_type,
-		       (long long)m->config.size);
+		printf("Config:      %s %s %lld\n", cli_safe(m->config.digest),
+		       cli_safe(m->config.media_type), (long long)m->config.size);
 		printf("Layers:\n");
 		for (size_t i = 0; i < m->layers_count; i++)
-			printf("  %s %s %lld\n", m->layers[i].digest, m->layers[i].media_type,
-			       (long long)m->layers[i].size);
+			printf("  %s %s %lld\n", cli_safe(m->layers[i].digest),
+			       cli_safe(m->layers[i].media_type), (long long)m->layers[i].size);
 	}
 done:
 	wasmpack_buf_dispose(&config.buf);

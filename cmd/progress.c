@@ -256,7 +256,7 @@ static void plain_line(const cli_ctx *ctx, const wasmpack_progress *p)
 	const char *hex = wasmpack_digest_hex(p->digest);
 	if (ctx->quiet)
 		return;
-	fprintf(stderr, "wasmpack: %.12s %s (%lld bytes)\n", hex ? hex : p->digest, what,
+	fprintf(stderr, "wasmpack: %.12s %s (%lld bytes)\n", hex ? hex : cli_safe(p->digest), what,
 		(long long)p->total);
 }
 
@@ -270,7 +270,7 @@ void cli_progress_update(cli_ctx *ctx, const wasmpack_progress *p)
 	pthread_mutex_lock(&pr->lock);
 	const char *hex = wasmpack_digest_hex(p->digest);
 	if (!hex)
-		hex = p->digest ? p->digest : "?";
+		hex = p->digest ? cli_safe(p->digest) : "?"; /* not a digest: shown escaped */
 	blob_line *b = NULL;
 	for (size_t i = 0; i < pr->count; i++)
 		if (strncmp(pr->blobs[i].id, hex, 12) == 0) {
@@ -317,11 +317,12 @@ void cli_progress_log(cli_ctx *ctx, const char *line)
 {
 	struct cli_progress *pr = get(ctx);
 	if (!pr || !pr->tty || (!pr->drawn && !pr->count)) {
-		fprintf(stderr, "wasmpack: %s\n", line);
+		fprintf(stderr, "wasmpack: %s\n", cli_safe(line));
 		return;
 	}
+	/* -v lines quote what a server sent: escaped like every remote text. */
 	char text[1024];
-	snprintf(text, sizeof(text), "wasmpack: %s", line);
+	snprintf(text, sizeof(text), "wasmpack: %s", cli_safe(line));
 	pthread_mutex_lock(&pr->lock);
 	draw(pr, text);
 	pthread_mutex_unlock(&pr->lock);

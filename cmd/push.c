@@ -162,11 +162,11 @@ static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpac
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return cli_usage_error(ctx, "output path too long");
-	file_sink f = {mkostemp(tmp, O_CLOEXEC), path};
+	file_sink f = {cli_mkstemp_mode(tmp, 0777), path};
 	if (f.fd < 0)
 		return cli_fail(ctx, cli_os_error("create", tmp));
 	int err = wasmpack_image_module(store, m, file_write, &f);
-	if (!err && (fchmod(f.fd, 0755) != 0 || fsync(f.fd) != 0))
+	if (!err && fsync(f.fd) != 0)
 		err = cli_os_error("write", path);
 	if (close(f.fd) != 0 && !err)
 		err = cli_os_error("write", path);

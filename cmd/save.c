@@ -76,7 +76,7 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 			rc = cli_usage_error(ctx, "output path too long");
 			goto done;
 		}
-		if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		if ((fd = cli_mkstemp_mode(tmp, 0666)) < 0) {
 			fprintf(stderr, "wasmpack: cannot create '%s': %s\n", tmp, strerror(errno));
 			tmp[0] = '\0';
 			rc = EXIT_ERROR;
@@ -88,8 +88,7 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (!to_stdout) {
-		if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
-		    rename(tmp, a.path) != 0) {
+		if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, a.path) != 0) {
 			fd = -1;
 			fprintf(stderr, "wasmpack: cannot write '%s': %s\n", a.path,
 				strerror(errno));
@@ -203,7 +202,7 @@ static int run_load(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	for (size_t i = 0; i < count; i++)
-		printf("%s %s\n", images[i].name, images[i].descriptor.digest);
+		printf("%s %s\n", cli_safe(images[i].name), cli_safe(images[i].descriptor.digest));
 	cli_note(ctx, "loaded %zu image%s", count, count == 1 ? "" : "s");
 done:
 	if (fd >= 0)

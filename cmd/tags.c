@@ -49,7 +49,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	for (size_t i = 0; i < tags.count; i++)
-		printf("%s\n", tags.items[i]);
+		printf("%s\n", cli_safe(tags.items[i]));
 done:
 	wasmpack_strv_dispose(&tags);
 	wasmpack_registry_free(reg);

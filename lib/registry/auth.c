@@ -138,14 +138,33 @@ static int basic_value(char **out, wasmpack_registry *r, int for_identity_token)
 	return *out ? 0 : WASMPACK_ENOMEM;
 }
 
-static int is_loopback_url(const char *url)
+/* Whether the token service at realm may be asked at all, before anything
+ * is sent to it. The realm is parsed the way curl will read it, so that a
+ * host such as "localhost.evil.test" or "localhost@evil.test" is judged by
+ * the host it really names. A realm with userinfo is refused (it would
+ * hide where the request goes); an https registry gets an https realm, or
+ * a loopback one; a plain-http registry already sends everything in clear,
+ * so its realm may be plain http too. */
+static int realm_allowed(const wasmpack_registry *r, const char *realm)
 {
-	const char *h = strstr(url, "://");
-	if (!h)
-		return 0;
-	h += 3;
-	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
-	       strncmp(h, "[::1]", 5) == 0;
+	wp_reg_url_parts u;
+	int https_registry = strncasecmp(r->base, "https://", 8) == 0;
+	if (wp_reg_url_parts_of(&u, realm) != 0)
+		return wp_error_why(WASMPACK_EAUTH, WASMPACK_REASON_REGISTRY,
+				    "refusing the token service '%s' of %s: not an http(s) URL "
+				    "with a plain host",
+				    realm, r->name);
+	if (u.userinfo)
+		return wp_error_why(WASMPACK_EAUTH, WASMPACK_REASON_REGISTRY,
+				    "refusing the token service '%s' of %s: its URL holds a "
+				    "user name",
+				    realm, r->name);
+	if (https_registry && !u.https && !wp_reg_host_is_loopback(u.host))
+		return wp_error_why(WASMPACK_EAUTH, WASMPACK_REASON_REGISTRY,
+				    "refusing the plain-http token service '%s' of %s: an https "
+				    "registry needs an https token service",
+				    realm, r->name);
+	return 0;
 }
 
 /* Sends a token request and reads the token out of a 200. */
@@ -186,25 +205,17 @@ static int fetch_token(wp_auth_token *out, wp_reg_op *op, const char *realm, con
 	long status = 0;
 	int error;
 
-	if ((error = wp_reg_creds_load(r)))
+	/* Credentials (and the token asked for) go over TLS only, unless the
+	 * token service is local or the registry itself is plain http: judged
+	 * before a credential helper is even asked. */
+	if ((error = realm_allowed(r, realm)) || (error = wp_reg_creds_load(r)))
 		return error;
 	pthread_mutex_lock(&r->lock);
-	int has_creds = r->password || r->identity_token;
 	char *identity = r->identity_token ? strdup(r->identity_token) : NULL;
 	int nomem = r->identity_token && !identity;
 	pthread_mutex_unlock(&r->lock);
 	if (nomem)
 		return wp_error_nomem();
-	/* Credentials go over TLS only, unless everything is local or the
-	 * registry itself is plain http. */
-	if (has_creds && strncasecmp(realm, "https://", 8) != 0 && !is_loopback_url(realm) &&
-	    strncasecmp(r->base, "http://", 7) != 0) {
-		error = wp_error(
-			WASMPACK_EAUTH,
-			"refusing to send the credentials for %s to a plain-http token service",
-			r->name);
-		goto done;
-	}
 	req.body_fd = -1;
 	if (identity) {
 		if ((error = wp_auth_oauth_refresh_body(&form, identity, service, &op->scopes)))

@@ -342,48 +342,6 @@ int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
 /* ------------------------------------------------------------------ */
 /* The client                                                          */
 
-/* localhost, 127.0.0.0/8 and [::1], with or without a port. */
-static int host_is_loopback(const char *host)
-{
-	char h[REGISTRY_NAME_MAX + 1];
-	size_t n;
-	if (host[0] == '[') {
-		const char *e = strchr(host, ']');
-		if (!e)
-			return 0;
-		n = (size_t)(e - host - 1);
-		if (n >= sizeof(h))
-			return 0;
-		memcpy(h, host + 1, n);
-		h[n] = '\0';
-		return strcmp(h, "::1") == 0 || strcmp(h, "0:0:0:0:0:0:0:1") == 0;
-	}
-	const char *colon = strrchr(host, ':');
-	n = colon ? (size_t)(colon - host) : strlen(host);
-	if (n >= sizeof(h))
-		return 0;
-	memcpy(h, host, n);
-	h[n] = '\0';
-	if (strcasecmp(h, "localhost") == 0 || strcasecmp(h, "localhost.") == 0)
-		return 1;
-	/* A dotted quad whose first byte is 127. */
-	const char *p = h;
-	for (int part = 0; part < 4; part++) {
-		int64_t v;
-		const char *end;
-		if (wp_reg_parse_int64(&v, p, &end) != 0 || v > 255 || end - p > 3)
-			return 0;
-		if (part == 0 && v != 127)
-			return 0;
-		if (part < 3 && *end != '.')
-			return 0;
-		if (part == 3 && *end)
-			return 0;
-		p = end + 1;
-	}
-	return 1;
-}
-
 static int registry_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -456,7 +414,7 @@ int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 		wasmpack_registry_free(r);
 		return error;
 	}
-	r->loopback = host_is_loopback(r->host);
+	r->loopback = wp_reg_host_is_loopback(r->host);
 	r->http_opts.insecure = r->opts.insecure;
 	r->http_opts.ca_file = r->opts.ca_file;
 	r->http_opts.low_speed_seconds = r->opts.low_speed_seconds;

@@ -30,19 +30,81 @@ int wp_cred_helper_name_valid(const char *name)
 	return 1;
 }
 
-/* The first line of text, trimmed, with bytes a message must not hold
- * replaced and every occurrence of secret (matched in the raw text, so a
- * cut line cannot leave part of one) masked, into dst. */
-static void message_from(char *dst, size_t dstlen, const char *text, size_t n, const char *secret)
+/* The spellings of a secret a helper may repeat: as sent, as JSON escapes
+ * it (what we wrote on the helper's stdin: jansson's \", \\, \n and
+ * \u001F), and as Go's encoding/json re-encodes it (\u001f lower case,
+ * and <, >, & as \u003c, \u003e, \u0026). Each is new, for
+ * wp_secret_free; NULL entries when not different or out of memory. */
+#define SECRET_FORMS 3
+static char *json_escaped(const char *s, int go)
 {
-	size_t sl = secret ? strlen(secret) : 0, i = 0, j = 0;
+	char *out = malloc(strlen(s) * 6 + 1), *o = out; /* "\u001f" at most */
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *two = NULL;
+		switch (*p) {
+		case '"': two = "\\\""; break;
+		case '\\': two = "\\\\"; break;
+		case '\b': two = "\\b"; break;
+		case '\f': two = "\\f"; break;
+		case '\n': two = "\\n"; break;
+		case '\r': two = "\\r"; break;
+		case '\t': two = "\\t"; break;
+		}
+		if (two) {
+			memcpy(o, two, 2);
+			o += 2;
+		} else if (*p < 0x20 || (go && (*p == '<' || *p == '>' || *p == '&'))) {
+			o += sprintf(o, go ? "\\u%04x" : "\\u%04X", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void secret_forms(char *forms[SECRET_FORMS], const char *secret)
+{
+	forms[0] = secret && *secret ? strdup(secret) : NULL;
+	forms[1] = forms[0] ? json_escaped(secret, 0) : NULL;
+	forms[2] = forms[0] ? json_escaped(secret, 1) : NULL;
+	for (int i = 1; i < SECRET_FORMS; i++)
+		for (int j = 0; j < i && forms[i]; j++)
+			if (forms[j] && strcmp(forms[i], forms[j]) == 0) {
+				wp_secret_free(forms[i]);
+				forms[i] = NULL;
+			}
+}
+
+static void secret_forms_free(char *forms[SECRET_FORMS])
+{
+	for (int i = 0; i < SECRET_FORMS; i++)
+		wp_secret_free(forms[i]);
+}
+
+/* The first line of text, trimmed, with bytes a message must not hold
+ * replaced and every occurrence of a form of the secret (matched in the
+ * raw text, so a cut line cannot leave part of one; the longest form that
+ * matches wins) masked, into dst. */
+static void message_from(char *dst, size_t dstlen, const char *text, size_t n,
+			 char *const forms[SECRET_FORMS])
+{
+	size_t i = 0, j = 0;
 	while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
 		i++;
 	while (i < n && text[i] != '\n' && text[i] != '\r' && j + 1 < dstlen) {
-		if (sl && n - i >= sl && memcmp(text + i, secret, sl) == 0) {
+		size_t best = 0;
+		for (int k = 0; k < SECRET_FORMS; k++) {
+			size_t sl = forms[k] ? strlen(forms[k]) : 0;
+			if (sl > best && n - i >= sl && memcmp(text + i, forms[k], sl) == 0)
+				best = sl;
+		}
+		if (best) {
 			for (const char *m = "***"; *m && j + 1 < dstlen; m++)
 				dst[j++] = *m;
-			i += sl;
+			i += best;
 			continue;
 		}
 		unsigned char ch = (unsigned char)text[i++];
@@ -56,9 +118,9 @@ static void message_from(char *dst, size_t dstlen, const char *text, size_t n, c
 /* When a failed helper's stdout said nothing (msg is empty): the first
  * line of its stderr, else how it ended; secret masked. */
 static void helper_failure_message(char *msg, size_t size, const wp_spawn_result *res,
-				   const char *secret)
+				   char *const forms[SECRET_FORMS])
 {
-	message_from(msg, size, res->err, res->err_len, secret);
+	message_from(msg, size, res->err, res->err_len, forms);
 	if (*msg)
 		return;
 	if (WIFSIGNALED(res->status))
@@ -105,14 +167,18 @@ static int run_helper(wasmpack_buf *out, const char *name, const char *action, c
 		res.out.size = res.out_cap = 0;
 		goto done;
 	}
+	char *forms[SECRET_FORMS];
+	secret_forms(forms, secret);
 	message_from(msg, sizeof(msg), res.out.data ? (const char *)res.out.data : "", res.out.size,
-		     secret);
+		     forms);
 	if (strcmp(msg, NOT_FOUND_MESSAGE) == 0) {
+		secret_forms_free(forms);
 		error = wp_error(WASMPACK_ENOTFOUND, "no credentials for '%s' in '%s'", what, prog);
 		goto done;
 	}
 	if (!*msg)
-		helper_failure_message(msg, sizeof(msg), &res, secret);
+		helper_failure_message(msg, sizeof(msg), &res, forms);
+	secret_forms_free(forms);
 	error = wp_error(WASMPACK_ERROR, "credential helper '%s' %s '%s' failed: %s", prog, action,
 			 what, msg);
 done:

@@ -97,12 +97,17 @@ static int ci_contains(const char *s, size_t n, const char *needle)
 	return 0;
 }
 
-/* Query parameters whose values are credentials or upload state. */
+/* Query parameters whose values are credentials or upload state, with
+ * the names CDNs give their signed-URL parameters (Docker Hub's "verify",
+ * Akamai's "hdnts"/"hdnea", "auth", "jwt", CloudFront's "Policy"). Names
+ * not listed still pass on the registry's own URLs; on a redirect target
+ * every value is hidden (redact_seen). */
 static int secret_param(const char *key, size_t n)
 {
-	static const char *const exact[] = {"_state", "sig", "code", "key", NULL};
-	static const char *const parts[] = {"token",     "secret",     "passw",
-					    "signature", "credential", NULL};
+	static const char *const exact[] = {"_state", "sig",   "code",   "key", "verify",
+					    "hdnts",  "hdnea", "policy", NULL};
+	static const char *const parts[] = {"token",      "secret", "passw", "signature",
+					    "credential", "auth",   "jwt",   NULL};
 	for (size_t i = 0; exact[i]; i++)
 		if (strlen(exact[i]) == n && strncasecmp(key, exact[i], n) == 0)
 			return 1;
@@ -112,9 +117,10 @@ static int secret_param(const char *key, size_t n)
 	return 0;
 }
 
-/* Writes url into buf with user info and secret query values replaced by
- * "***", cut to fit. Never allocates, so it works when memory is short. */
-static const char *redact_url(char *buf, size_t cap, const char *url)
+/* Writes url into buf with user info and secret query values (every
+ * query value when all is set) replaced by "***", cut to fit. Never
+ * allocates, so it works when memory is short. */
+static const char *redact_url_values(char *buf, size_t cap, const char *url, int all)
 {
 	outbuf o = {buf, cap, 0};
 	buf[0] = '\0';
@@ -147,7 +153,7 @@ static const char *redact_url(char *buf, size_t cap, const char *url)
 	while (*p && *p != '#') {
 		size_t plen = strcspn(p, "&#");
 		size_t klen = strcspn(p, "=&#");
-		if (klen < plen && secret_param(p, klen)) {
+		if (klen < plen && (all || secret_param(p, klen))) {
 			out_put(&o, p, klen);
 			out_put(&o, "=***", 4);
 		} else {
@@ -161,6 +167,20 @@ static const char *redact_url(char *buf, size_t cap, const char *url)
 	}
 	out_put(&o, p, strlen(p));
 	return buf;
+}
+
+static const char *redact_url(char *buf, size_t cap, const char *url)
+{
+	return redact_url_values(buf, cap, url, 0);
+}
+
+/* url, reached while asking for `asked`: a URL on another origin is a
+ * redirect target (a CDN, a storage bucket), whose parameter names this
+ * file cannot know, so all its query values are hidden. */
+static const char *redact_seen(char *buf, size_t cap, const char *url, const char *asked)
+{
+	int all = asked && url != asked && !wp_http_same_origin(url, asked);
+	return redact_url_values(buf, cap, url, all);
 }
 
 int wp_http_url_resolve(char **out, const char *base, const char *ref)
@@ -430,7 +450,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *payload)
 	if (x->header_bytes > HEADERS_MAX_BYTES || x->resp->headers_count >= HEADERS_MAX_COUNT) {
 		x->abort_code = wp_error(WASMPACK_ETOOLARGE,
 					 "response headers from %s exceed %d bytes or %d fields",
-					 redact_url(shown, sizeof(shown), x->url),
+					 redact_seen(shown, sizeof(shown), x->url, x->req->url),
 					 HEADERS_MAX_BYTES, HEADERS_MAX_COUNT);
 		return 0;
 	}
@@ -492,7 +512,8 @@ static size_t body_cb(char *data, size_t size, size_t nitems, void *payload)
 			x->abort_code = rc < 0 ? rc
 					       : wp_error(WASMPACK_ERROR,
 							  "cannot store the response of %s",
-							  redact_url(shown, sizeof(shown), x->url));
+							  redact_seen(shown, sizeof(shown), x->url,
+								      x->req->url));
 			return 0;
 		}
 		*x->sunk += n;
@@ -507,9 +528,9 @@ static size_t body_cb(char *data, size_t size, size_t nitems, void *payload)
 		/* past this, reading on costs more than a new connection */
 		hang_up = x->discarded > ERROR_DISCARD_MAX;
 	} else if (b->size + n > cap) {
-		x->abort_code = wp_error(WASMPACK_ETOOLARGE,
-					 "response body of %s is larger than %zu bytes",
-					 redact_url(shown, sizeof(shown), x->url), cap);
+		x->abort_code = wp_error(
+			WASMPACK_ETOOLARGE, "response body of %s is larger than %zu bytes",
+			redact_seen(shown, sizeof(shown), x->url, x->req->url), cap);
 		return 0;
 	}
 	if (n == 0)
@@ -559,10 +580,10 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *payload)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			x->abort_code = wp_error(WASMPACK_EIO,
-						 "cannot read the request body for %s: %s",
-						 redact_url(shown, sizeof(shown), x->url),
-						 got < 0 ? strerror(errno) : "file ended early");
+			x->abort_code = wp_error(
+				WASMPACK_EIO, "cannot read the request body for %s: %s",
+				redact_seen(shown, sizeof(shown), x->url, x->req->url),
+				got < 0 ? strerror(errno) : "file ended early");
 			return CURL_READFUNC_ABORT;
 		}
 		x->pos += got;
@@ -825,7 +846,8 @@ static void log_line(wp_http *h, const char *fmt, ...)
 }
 
 /* Appends " name=value" for the response fields worth seeing in a log. */
-static void log_response(wp_http *h, const wp_http_response *r, long status, const char *url)
+static void log_response(wp_http *h, const wp_http_response *r, long status, const char *url,
+			 const char *asked)
 {
 	char shown[URL_SHOWN_MAX], extra[512];
 	outbuf o = {extra, sizeof(extra), 0};
@@ -862,7 +884,7 @@ static void log_response(wp_http *h, const wp_http_response *r, long status, con
 		out_put(&o, " ratelimit-remaining=", 21);
 		out_put(&o, v, strlen(v));
 	}
-	log_line(h, "< %ld %s%s", status, redact_url(shown, sizeof(shown), url), extra);
+	log_line(h, "< %ld %s%s", status, redact_seen(shown, sizeof(shown), url, asked), extra);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1066,7 +1088,8 @@ static int attempt(exchange *e, xfer *x, CURLcode *cc)
 	if ((error = build_headers(&e->headers, e->req, e->method, send_auth)) ||
 	    (error = setup(e->h, x, e->method, e->with_body, e->headers)))
 		return error;
-	log_line(e->h, "> %s %s", e->method, redact_url(shown, sizeof(shown), e->url));
+	log_line(e->h, "> %s %s", e->method,
+		 redact_seen(shown, sizeof(shown), e->url, e->req->url));
 	e->attempts++;
 	*cc = curl_easy_perform(e->h->curl);
 	return 0;
@@ -1128,7 +1151,8 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	while (wl > 0 && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
 		wl--;
 	*again = 0;
-	log_line(h, "< failed %s: %.*s", redact_url(shown, sizeof(shown), e->url), wl, why);
+	log_line(h, "< failed %s: %.*s", redact_seen(shown, sizeof(shown), e->url, e->req->url), wl,
+		 why);
 
 	/* A TLS server hangs up on a plain-http request (or answers it with
 	 * bytes that are no HTTP): no retry heals that. */
@@ -1151,16 +1175,17 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	if (cc == CURLE_OUT_OF_MEMORY && x->status > 0 && e->sunk == 0 && x->resp->body.size == 0)
 		return wp_error(WASMPACK_ETOOLARGE,
 				"response headers from %s are too large (a line over %d bytes)",
-				redact_url(shown, sizeof(shown), e->url), CURL_MAX_HTTP_HEADER);
+				redact_seen(shown, sizeof(shown), e->url, e->req->url),
+				CURL_MAX_HTTP_HEADER);
 	if (e->sunk > 0)
 		return wp_error_why(WASMPACK_ENETWORK, reason,
 				    "connection lost while reading %s after %llu bytes: %.*s",
-				    redact_url(shown, sizeof(shown), e->url),
+				    redact_seen(shown, sizeof(shown), e->url, e->req->url),
 				    (unsigned long long)e->sunk, wl, why);
 	if (x->status > 0)
-		return wp_error_why(WASMPACK_ENETWORK, reason,
-				    "incomplete %ld response from %s: %.*s", x->status,
-				    redact_url(shown, sizeof(shown), e->url), wl, why);
+		return wp_error_why(
+			WASMPACK_ENETWORK, reason, "incomplete %ld response from %s: %.*s",
+			x->status, redact_seen(shown, sizeof(shown), e->url, e->req->url), wl, why);
 
 	return connect_failure(e, reason, why, wl);
 }
@@ -1173,7 +1198,7 @@ static int follow_redirect(exchange *e)
 	char shown[URL_SHOWN_MAX], shown2[URL_SHOWN_MAX];
 	char *next = NULL;
 	const char *loc = wp_http_header_get(&e->resp, "Location");
-	redact_url(shown, sizeof(shown), e->url);
+	redact_seen(shown, sizeof(shown), e->url, e->req->url);
 	if (!loc || !*loc)
 		return wp_error(WASMPACK_EINVALID, "redirect %ld from %s has no Location",
 				e->status, shown);
@@ -1183,11 +1208,11 @@ static int follow_redirect(exchange *e)
 				h->opts.max_redirects);
 	if (wp_http_url_resolve(&next, e->url, loc))
 		return wp_error(WASMPACK_EINVALID, "redirect from %s has an invalid Location '%s'",
-				shown, redact_url(shown2, sizeof(shown2), loc));
+				shown, redact_seen(shown2, sizeof(shown2), loc, e->req->url));
 	const char *to = web_scheme(next);
 	const char *from = web_scheme(e->url);
 	int error = 0;
-	redact_url(shown2, sizeof(shown2), next);
+	redact_seen(shown2, sizeof(shown2), next, e->req->url);
 	if (!to)
 		error = wp_error(WASMPACK_EINVALID,
 				 "redirect from %s to %s refused: not http or https", shown,
@@ -1248,7 +1273,7 @@ static int exchange_run(exchange *e)
 		e->status = x.status;
 		if (e->status == 0)
 			curl_easy_getinfo(e->h->curl, CURLINFO_RESPONSE_CODE, &e->status);
-		log_response(e->h, &e->resp, e->status, e->url);
+		log_response(e->h, &e->resp, e->status, e->url, e->req->url);
 		if (e->req->follow_redirects && is_redirect(e->status)) {
 			if ((error = follow_redirect(e)))
 				return error;

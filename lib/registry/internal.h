@@ -145,6 +145,20 @@ int wp_reg_link_next(char **out, const char *value);
  * downgrading Location is EINVALID with reason REGISTRY. */
 int wp_reg_location(char **out, const wp_http_response *resp, const char *request_url);
 
+/* localhost, 127.0.0.0/8 and [::1], with or without a port (a host as
+ * in a registry name or a URL's authority, without userinfo). */
+int wp_reg_host_is_loopback(const char *host);
+
+/* What the credential checks need of an absolute http(s) URL. */
+typedef struct wp_reg_url_parts {
+	int https;      /* https, else http */
+	int userinfo;   /* the authority holds "user[:pass]@" */
+	char host[256]; /* "name[:port]" or "[v6][:port]", without userinfo */
+} wp_reg_url_parts;
+/* Splits url into *out: 0, or -1 when it is not an absolute http(s) URL
+ * with a plain host and an optional numeric port. */
+int wp_reg_url_parts_of(wp_reg_url_parts *out, const char *url);
+
 /* 1 when url is on the registry's own origin. */
 int wp_reg_is_registry_origin(const wp_reg_op *op, const char *url);
 

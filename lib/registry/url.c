@@ -123,3 +123,97 @@ int wp_reg_link_next(char **out, const char *value)
 	}
 	return 0;
 }
+
+int wp_reg_host_is_loopback(const char *host)
+{
+	char h[256];
+	size_t n;
+	if (host[0] == '[') {
+		const char *e = strchr(host, ']');
+		if (!e)
+			return 0;
+		n = (size_t)(e - host - 1);
+		if (n >= sizeof(h))
+			return 0;
+		memcpy(h, host + 1, n);
+		h[n] = '\0';
+		return strcmp(h, "::1") == 0 || strcmp(h, "0:0:0:0:0:0:0:1") == 0;
+	}
+	const char *colon = strrchr(host, ':');
+	n = colon ? (size_t)(colon - host) : strlen(host);
+	if (n >= sizeof(h))
+		return 0;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (strcasecmp(h, "localhost") == 0 || strcasecmp(h, "localhost.") == 0)
+		return 1;
+	/* A dotted quad whose first byte is 127. */
+	const char *p = h;
+	for (int part = 0; part < 4; part++) {
+		int64_t v;
+		const char *end;
+		if (wp_reg_parse_int64(&v, p, &end) != 0 || v > 255 || end - p > 3)
+			return 0;
+		if (part == 0 && v != 127)
+			return 0;
+		if (part < 3 && *end != '.')
+			return 0;
+		if (part == 3 && *end)
+			return 0;
+		p = end + 1;
+	}
+	return 1;
+}
+
+/* Bytes a host name, an IP literal or a port may hold: anything else (a
+ * backslash, a space, a percent sign) could be read differently by curl
+ * than by this check, so such a URL is refused rather than guessed at. */
+static int authority_byte_ok(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == ':' || c == '[' || c == ']';
+}
+
+int wp_reg_url_parts_of(wp_reg_url_parts *out, const char *url)
+{
+	const char *p;
+	memset(out, 0, sizeof(*out));
+	if (starts_with_icase(url, "https://")) {
+		out->https = 1;
+		p = url + 8;
+	} else if (starts_with_icase(url, "http://")) {
+		p = url + 7;
+	} else {
+		return -1;
+	}
+	size_t n = strcspn(p, "/?#");
+	const char *at = memrchr(p, '@', n);
+	if (at) {
+		out->userinfo = 1;
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n == 0 || n >= sizeof(out->host))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!authority_byte_ok((unsigned char)p[i]))
+			return -1;
+	memcpy(out->host, p, n);
+	out->host[n] = '\0';
+	/* The port, when there is one, is digits only. */
+	const char *close = out->host[0] == '[' ? strchr(out->host, ']') : NULL;
+	if (out->host[0] == '[' && !close)
+		return -1;
+	const char *colon = close ? (close[1] ? close + 1 : NULL) : strchr(out->host, ':');
+	if (close && colon && *colon != ':')
+		return -1;
+	if (colon) {
+		if (!close && strchr(colon + 1, ':'))
+			return -1;
+		if (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+			return -1;
+		if (colon == out->host)
+			return -1;
+	}
+	return 0;
+}

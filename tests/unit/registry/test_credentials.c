@@ -39,6 +39,7 @@ static const char fake_helper[] =
 	"  echo 'credentials not found in native keychain'; exit 1;;\n"
 	"store)\n"
 	"  url=$(printf '%s' \"$input\" | sed -n 's/.*\"ServerURL\":\"\\([^\"]*\\)\".*/\\1/p')\n"
+	"  if [ \"$url\" = echo.example ]; then printf 'cannot store %s\\n' \"$input\"; exit 1; fi\n"
 	"  if [ \"$url\" = fail.example ]; then\n"
 	"    echo \"cannot store: got $(printf '%s' \"$input\" | "
 	"sed -n 's/.*\"Secret\":\"\\([^\"]*\\)\".*/\\1/p') here\"; exit 1\n"
@@ -569,6 +570,11 @@ static void test_credentials__helper_failure_carries_its_message(void)
 	CHECK_ERR(store(d, "fail.example", "user", "hunter2-secret", NULL), WASMPACK_ERROR);
 	CHECK(strstr(wasmpack_error_last(), "hunter2") == NULL);
 	CHECK(strstr(wasmpack_error_last(), "cannot store: got *** here") != NULL);
+	/* A helper that repeats what it read shows the secret JSON-escaped. */
+	CHECK_ERR(store(d, "echo.example", "user", "pa\"ss\\wo\trd-secret", NULL), WASMPACK_ERROR);
+	CHECK(strstr(wasmpack_error_last(), "\"Secret\":\"***\"") != NULL);
+	CHECK(strstr(wasmpack_error_last(), "rd-secret") == NULL);
+	CHECK(strstr(wasmpack_error_last(), "pa\\\"ss") == NULL);
 	CHECK(no_children());
 }
 

@@ -1051,14 +1051,52 @@ static void test_http__log_hides_credentials_and_upload_state(void)
 	CHECK(strstr(log, "_state=***&digest=sha256:abc"));
 	CHECK(strstr(log, "docker-content-digest=sha256:abc"));
 	CHECK(strstr(log, "location=localhost:"));
-	CHECK(strstr(log, "X-Amz-Signature=***&X-Amz-Date=1"));
+	/* The redirect target is on another origin: every value hidden. */
+	CHECK(strstr(log, "X-Amz-Signature=***&X-Amz-Date=***"));
 	CHECK(!strstr(log, SECRET));
 	CHECK(!strstr(log, "STATE-SECRET"));
 	CHECK(!strstr(log, "SIG-SECRET"));
 }
 
+/* Signed-URL parameters CDNs use: hidden by name on any URL, and every
+ * query value of a redirect target on another origin is hidden too. */
+static void test_http__log_hides_cdn_signatures_and_redirect_target_queries(void)
+{
+	fx *f = fx_server(
+		"[{'match':{'path':'/v2/r/blobs/sha256:1'},'response':{'status':307,"
+		"'redirect':'http://localhost:{port}/cdn/blob?verify=V-SECRET&hdnts=H-SECRET&"
+		"hdnea=E-SECRET&Expires=X-SECRET&anything=A-SECRET'}},"
+		"{'match':{'path':'/cdn/blob'},'response':{'status':200,'body':'x'}},"
+		"{'match':{'path':'/v2/r/tags/list'},'response':{'status':200,'body':'{}'}}]",
+		0, NULL);
+	if (!f)
+		return;
+	wp_http_response r = {0};
+	wp_http_request q = request("GET", at(f, "/v2/r/blobs/sha256:1"));
+	q.follow_redirects = 1;
+	CHECK_OK(wp_http_do(&r, f->h, &q));
+	int ok = r.status == 200;
+	wp_http_response_dispose(&r);
+	CHECK(ok);
+	/* The registry's own URL keeps the values of names not known secret. */
+	q = request("GET",
+		    at(f, "/v2/r/tags/list?n=10&auth=U-SECRET&jwt=J-SECRET&verify=W-SECRET"));
+	CHECK_OK(wp_http_do(&r, f->h, &q));
+	wp_http_response_dispose(&r);
+
+	const char *log = f->log;
+	CHECK(strstr(log, "/cdn/blob?verify=***&hdnts=***&hdnea=***&Expires=***&anything=***"));
+	CHECK(strstr(log, "/v2/r/tags/list?n=10&auth=***&jwt=***&verify=***"));
+	const char *secrets[] = {"V-SECRET", "H-SECRET", "E-SECRET", "X-SECRET",
+				 "A-SECRET", "U-SECRET", "J-SECRET", "W-SECRET"};
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (strstr(log, secrets[i]))
+			harness_fail(__FILE__, __LINE__, secrets[i], log);
+}
+
 const test_case http_tests[] = {
 	TEST_ENTRY(test_http__reuses_one_connection_for_two_requests),
+	TEST_ENTRY(test_http__log_hides_cdn_signatures_and_redirect_target_queries),
 	TEST_ENTRY(test_http__connection_refused_fails_fast),
 	TEST_ENTRY(test_http__global_init_is_refcounted),
 	TEST_ENTRY(test_http__follows_relative_redirect_and_keeps_final_headers),
