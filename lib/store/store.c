@@ -87,7 +87,7 @@ static char *blob_file(const wasmpack_store *s, const char *digest)
 
 static int not_regular(const char *shown)
 {
-	return wp_error_why(WASMPACK_EIO, WASMPACK_REASON_NOT_A_FILE,
+	return wp_error_why(WASMPACK_EIO, WASMPACK_REASON_IO,
 			    "'%s' is not a regular file (links and special files in the store "
 			    "are refused)",
 			    shown);
@@ -231,7 +231,7 @@ static int open_subdir(int *fd_out, int parent, const char *name, const char *sh
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
-			return wp_error_why(WASMPACK_EIO, WASMPACK_REASON_NOT_A_FILE,
+			return wp_error_why(WASMPACK_EIO, WASMPACK_REASON_IO,
 					    "'%s' is not a directory (a symbolic link there is "
 					    "refused)",
 					    shown);
