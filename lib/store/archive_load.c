@@ -5,19 +5,27 @@
  * its digest before the store names it. */
 #include "wasmpack/archive.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "image/tar.h"
-#include "options.h"
 #include "oci/json.h"
 #include "store/archive.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/options.h"
 #include "util/path.h"
+
+/* The size of wasmpack_load_options at each version (as lib/options.c
+ * has it for wasmpack_load_options_init; the store layer may not reach
+ * up there). */
+static const size_t load_options_sizes[WASMPACK_LOAD_OPTIONS_VERSION] = {
+	offsetof(wasmpack_load_options, max_size), /* 1: up to name */
+	sizeof(wasmpack_load_options),             /* 2: max_size */
+};
 
 /* An archive listing more entries than this is refused before it costs
  * more memory. */
@@ -917,7 +925,7 @@ int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *sto
 	memset(&l, 0, sizeof(l));
 	if (!out || !count || !store || fd < 0)
 		return wp_error(WASMPACK_EINVALID, "cannot load: missing argument");
-	if ((error = wp_options_copy(&copy, sizeof(copy), opts, wp_load_options_sizes,
+	if ((error = wp_options_copy(&copy, sizeof(copy), opts, load_options_sizes,
 				     WASMPACK_LOAD_OPTIONS_VERSION, "load")))
 		return error;
 	l.store = store;
