@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resource limits a hostile input meets: inspect lists at most 10,000
-# imports or exports and counts the rest; load refuses, before writing, an
+# imports or exports and counts the rest; a module over 1 GiB in a small
+# gzip layer is not unpacked to $TMPDIR; load refuses, before writing, an
 # archive whose blobs add up to more than --max-size.
 SUITE=limits
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +37,18 @@ check "a module under the cap is listed whole, without a count" bash -c "
 	'$WASMPACK' inspect --json '$WORK/few.wasm' > '$WORK/few.json' &&
 	[[ \$(jget '$WORK/few.json' .imports.length) == 3 &&
 	   \$(jget '$WORK/few.json' '.imports_omitted===undefined') == true ]]"
+
+# ---- a module of more than 1 GiB in a 5 MB gzip layer --------------------
+B=$WORK/bomb
+"$WASMPACK" --store "$B" images >/dev/null 2>&1
+node "$REPO/tests/tools/bomb-layer.mjs" "$B" docker.io/demo/big:1 $(((1 << 30) + 4096)) >/dev/null ||
+	not_ok "the bomb image is made"
+mkdir -p "$WORK/tmpdir"
+# A file size limit of 64 MB: writing the module to $TMPDIR would meet
+# SIGXFSZ and kill inspect.
+check "inspect of an image whose module is over 1 GiB writes none of it to \$TMPDIR" \
+	bash -c "ulimit -f 65536; TMPDIR='$WORK/tmpdir' timeout 60 '$WASMPACK' --store '$B' inspect demo/big:1"
+check "and shows no reach it could not read" bash -c "! grep -q '^Can reach' '$OUT'"
 
 # ---- load --max-size -----------------------------------------------------
 S=$WORK/store
