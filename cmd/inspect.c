@@ -71,11 +71,13 @@ static void print_externs(const char *title, const wasmpack_wasm_extern *e, size
 static json_t *with_omitted(const wasmpack_wasm *w, json_t *doc)
 {
 	if (doc && w->imports_count > EXTERNS_LISTED_MAX)
-		json_object_set_new(doc, "imports_omitted",
-				    json_integer((json_int_t)(w->imports_count - EXTERNS_LISTED_MAX)));
+		json_object_set_new(
+			doc, "imports_omitted",
+			json_integer((json_int_t)(w->imports_count - EXTERNS_LISTED_MAX)));
 	if (doc && w->exports_count > EXTERNS_LISTED_MAX)
-		json_object_set_new(doc, "exports_omitted",
-				    json_integer((json_int_t)(w->exports_count - EXTERNS_LISTED_MAX)));
+		json_object_set_new(
+			doc, "exports_omitted",
+			json_integer((json_int_t)(w->exports_count - EXTERNS_LISTED_MAX)));
 	return doc;
 }
 
@@ -106,14 +108,16 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 							      w->producers[i].field, "name",
 							      w->producers[i].name, "version",
 							      w->producers[i].version));
-		err = cli_print_json(with_omitted(w, json_pack(
-			"{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "file", path,
-			"kind", w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
-			(json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "role", role,
-			"capabilities", cli_caps_json(w->capabilities), "reach", reach, "imports",
-			externs_json(w->imports, w->imports_count), "exports",
-			externs_json(w->exports, w->exports_count), "metadata", m, "producers",
-			prod)));
+		err = cli_print_json(with_omitted(
+			w, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}",
+				     "file", path, "kind",
+				     w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module",
+				     "size", (json_int_t)w->size, "wasi", cli_wasi_name(w->wasi),
+				     "role", role, "capabilities", cli_caps_json(w->capabilities),
+				     "reach", reach, "imports",
+				     externs_json(w->imports, w->imports_count), "exports",
+				     externs_json(w->exports, w->exports_count), "metadata", m,
+				     "producers", prod)));
 		wasmpack_wasm_free(w);
 		return err;
 	}

@@ -636,7 +636,8 @@ static int verify_source(int fd, int64_t size, const char *digest)
 	if ((error = wasmpack_sha256_new(&h)))
 		return error;
 	while (off < size) {
-		size_t want = size - off < (int64_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		size_t want = size - off < (int64_t)sizeof(buf) ? (size_t)(size - off)
+								: sizeof(buf);
 		ssize_t n = pread(fd, buf, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;

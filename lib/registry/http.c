@@ -1208,7 +1208,7 @@ static int link_local_host(const char *host)
 	unsigned char b[16];
 	if (inet_pton(AF_INET6, buf, b) != 1)
 		return 0;
-	static const unsigned char ec2[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
+	static const unsigned char ec2[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
 					      0,    0,    0,    0,    0, 0, 0x02, 0x54};
 	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};

@@ -42,8 +42,8 @@ typedef struct wp_http_options {
 	 * (169.254.0.0/16, fe80::/10, fd00:ec2::254); also set by
 	 * WASMPACK_ALLOW_LINK_LOCAL=1 in the environment. */
 	int allow_link_local;
-	const char *user_agent;  /* NULL = "wasmpack/VERSION" */
-	wp_http_log_cb log;      /* NULL = no log */
+	const char *user_agent; /* NULL = "wasmpack/VERSION" */
+	wp_http_log_cb log;     /* NULL = no log */
 	void *log_payload;
 } wp_http_options;
 

@@ -181,8 +181,7 @@ done:
 }
 
 /* Reads the regular file `rel` of directory dir (shown as `shown`). */
-static int read_regular(wasmpack_buf *out, int dir, const char *rel, const char *shown,
-			size_t max)
+static int read_regular(wasmpack_buf *out, int dir, const char *rel, const char *shown, size_t max)
 {
 	int fd = -1;
 	int error = open_regular(&fd, dir, rel, shown, O_RDONLY, 0);
@@ -209,8 +208,8 @@ static int create_temp(int *fd_out, char *name_out, int dir, const char *prefix,
 		for (size_t i = 0; i < TEMP_SUFFIX_LEN; i++)
 			name_out[plen + i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
 		name_out[plen + TEMP_SUFFIX_LEN] = '\0';
-		int fd = openat(dir, name_out,
-				O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int fd = openat(dir, name_out, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				0600);
 		if (fd >= 0) {
 			*fd_out = fd;
 			return 0;
@@ -218,8 +217,7 @@ static int create_temp(int *fd_out, char *name_out, int dir, const char *prefix,
 		if (errno != EEXIST)
 			return wp_error_os("create a file in", shown_dir);
 	}
-	return wp_error(WASMPACK_EIO, "cannot create a file in '%s': every name taken",
-			shown_dir);
+	return wp_error(WASMPACK_EIO, "cannot create a file in '%s': every name taken", shown_dir);
 }
 
 /* Creates (when missing) and opens the directory `name` of parent, which
@@ -359,8 +357,7 @@ void wasmpack_store_free(wasmpack_store *store)
 {
 	if (!store)
 		return;
-	int fds[] = {store->gc_fd, store->blobs_fd, store->tmp_fd, store->meta_fd,
-		     store->root_fd};
+	int fds[] = {store->gc_fd, store->blobs_fd, store->tmp_fd, store->meta_fd, store->root_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -1057,8 +1054,7 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 		goto done;
 	}
 	if ((error = sweep(&count, store->blobs_fd, blobs, &set)) ||
-	    (error = sweep(NULL, store->tmp_fd, tmp, NULL)) ||
-	    (error = sweep_index_temps(store)))
+	    (error = sweep(NULL, store->tmp_fd, tmp, NULL)) || (error = sweep_index_temps(store)))
 		goto done;
 done:
 	if (exclusive)

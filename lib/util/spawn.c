@@ -222,8 +222,7 @@ static int timed_out(const wp_spawn_opts *o, pid_t pid)
 
 /* Waits for the exit of a child that closed its pipes, up to the
  * timeout. */
-static int reap(wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start,
-		int *exited)
+static int reap(wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start, int *exited)
 {
 	while (!*exited) {
 		pid_t r = waitpid(pid, &res->status, o->timeout_ms > 0 ? WNOHANG : 0);
@@ -244,8 +243,8 @@ static int reap(wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long st
 /* Feeds stdin and drains stdout and stderr until both of those close, the
  * child has exited and EXIT_GRACE_MS passed, or the timeout. *exited is
  * set (and res->status filled) once the child has been reaped. */
-static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid,
-		long start, int *exited)
+static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start,
+		int *exited)
 {
 	size_t written = 0;
 	long grace_end = 0;
