@@ -187,14 +187,20 @@ void cli_host_imports_brief(char *buf, size_t size, const wasmpack_wasm *w)
 		snprintf(buf, size, "%s and %zu more", name, count - 1);
 }
 
+/* The capability views list at most this many imports, as inspect's import
+ * list does (a maximal module has millions); inspect counts the rest. */
+#define BY_CAPABILITY_MAX 10000
+
 json_t *cli_imports_by_capability_json(const wasmpack_wasm *w)
 {
 	json_t *o = json_object();
+	size_t listed = 0;
 	for (unsigned bit = 1; o && bit <= WASMPACK_CAP_ALL; bit <<= 1) {
 		json_t *arr = NULL;
-		for (size_t i = 0; i < w->imports_count; i++) {
+		for (size_t i = 0; i < w->imports_count && listed < BY_CAPABILITY_MAX; i++) {
 			if (wasmpack_wasm_import_capability(&w->imports[i]) != bit)
 				continue;
+			listed++;
 			char *name = NULL;
 			const wasmpack_wasm_extern *e = &w->imports[i];
 			if (!arr)
@@ -213,11 +219,13 @@ json_t *cli_imports_by_capability_json(const wasmpack_wasm *w)
 
 void cli_print_imports_by_capability(const wasmpack_wasm *w)
 {
-	int any = 0;
+	size_t any = 0, reaching = 0;
 	for (unsigned bit = 1; bit <= WASMPACK_CAP_ALL; bit <<= 1) {
 		for (size_t i = 0; i < w->imports_count; i++) {
 			const wasmpack_wasm_extern *e = &w->imports[i];
 			if (wasmpack_wasm_import_capability(e) != bit)
+				continue;
+			if (reaching++ >= BY_CAPABILITY_MAX)
 				continue;
 			if (!any++)
 				printf("By capability:\n");
@@ -229,6 +237,8 @@ void cli_print_imports_by_capability(const wasmpack_wasm *w)
 				       cli_safe(e->name));
 		}
 	}
+	if (reaching > BY_CAPABILITY_MAX)
+		printf("  ... and %zu more, not listed\n", reaching - BY_CAPABILITY_MAX);
 }
 
 void cli_human_size(char *buf, size_t size, int64_t n)

@@ -38,10 +38,17 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 	return 0;
 }
 
+/* Imports and exports listed at most: a maximal module (32 MB of
+ * imports) took 30 s and 7 GB to print whole. What is left out is
+ * counted in imports_omitted / exports_omitted, or a last line. */
+#define EXTERNS_LISTED_MAX 10000
+
 /* Imports carry the capability class each reaches (null for none). */
 static json_t *externs_json(const wasmpack_wasm_extern *e, size_t n, int imports)
 {
 	json_t *arr = json_array();
+	if (n > EXTERNS_LISTED_MAX)
+		n = EXTERNS_LISTED_MAX;
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_pack("{s:s?, s:s, s:s}", "module", e[i].module, "name", e[i].name,
 				      "kind", e[i].kind);
@@ -69,13 +76,29 @@ static void wasi_line(char *buf, size_t size, const wasmpack_wasm *w, const char
 static void print_externs(const char *title, const wasmpack_wasm_extern *e, size_t n)
 {
 	printf("%s (%zu):\n", title, n);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && i < EXTERNS_LISTED_MAX; i++) {
 		if (e[i].module)
 			printf("  %s.%s (%s)\n", cli_safe(e[i].module), cli_safe(e[i].name),
 			       cli_safe(e[i].kind));
 		else
 			printf("  %s (%s)\n", cli_safe(e[i].name), cli_safe(e[i].kind));
 	}
+	if (n > EXTERNS_LISTED_MAX)
+		printf("  ... and %zu more, not listed\n", n - EXTERNS_LISTED_MAX);
+}
+
+/* Adds imports_omitted / exports_omitted to doc when the lists were cut. */
+static json_t *with_omitted(const wasmpack_wasm *w, json_t *doc)
+{
+	if (doc && w->imports_count > EXTERNS_LISTED_MAX)
+		json_object_set_new(
+			doc, "imports_omitted",
+			json_integer((json_int_t)(w->imports_count - EXTERNS_LISTED_MAX)));
+	if (doc && w->exports_count > EXTERNS_LISTED_MAX)
+		json_object_set_new(
+			doc, "exports_omitted",
+			json_integer((json_int_t)(w->exports_count - EXTERNS_LISTED_MAX)));
+	return doc;
 }
 
 static int inspect_module(cli_ctx *ctx, const char *path)
@@ -105,16 +128,18 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 							      w->producers[i].field, "name",
 							      w->producers[i].name, "version",
 							      w->producers[i].version));
-		err = cli_print_json(json_pack(
-			"{s:s, s:s, s:I, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "file",
-			path, "kind", w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module",
-			"size", (json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "notWasi",
-			cli_not_wasi(w), "role", role, "capabilities",
-			cli_caps_json(w->capabilities), "importsByCapability",
-			cli_imports_by_capability_json(w), "reach", reach, "imports",
-			externs_json(w->imports, w->imports_count, 1), "exports",
-			externs_json(w->exports, w->exports_count, 0), "metadata", m, "producers",
-			prod));
+		err = cli_print_json(with_omitted(
+			w, json_pack(
+				   "{s:s, s:s, s:I, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o}",
+				   "file", path, "kind",
+				   w->kind == WASMPACK_WASM_COMPONENT ? "component" : "module", "size",
+				   (json_int_t)w->size, "wasi", cli_wasi_name(w->wasi), "notWasi",
+				   cli_not_wasi(w), "role", role, "capabilities",
+				   cli_caps_json(w->capabilities), "importsByCapability",
+				   cli_imports_by_capability_json(w), "reach", reach, "imports",
+				   externs_json(w->imports, w->imports_count, 1), "exports",
+				   externs_json(w->exports, w->exports_count, 0), "metadata", m,
+				   "producers", prod)));
 		wasmpack_wasm_free(w);
 		return err;
 	}

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-enum { S_OUTPUT = 1, L_INPUT, L_TAG };
+enum { S_OUTPUT = 1, L_INPUT, L_TAG, L_MAX_SIZE };
 
 static const cli_option save_options[] = {
 	{"output", 'o', "FILE", "the archive to write ('-' = stdout)", S_OUTPUT},
@@ -18,24 +18,55 @@ static const cli_option save_options[] = {
 static const cli_option load_options[] = {
 	{"input", 'i', "FILE", "the archive to read (default and '-' = stdin)", L_INPUT},
 	{"tag", 't', "REF", "name the archive's image (for one image without a full name)", L_TAG},
+	{"max-size", 0, "SIZE",
+	 "write at most SIZE bytes of blobs (K, M, G, T: powers of 1024; default 4G; 0 = no limit)",
+	 L_MAX_SIZE},
 	{0},
 };
 
 typedef struct archive_args {
 	const char *path;
 	const char *tag;
+	int64_t max_size; /* as wasmpack_load_options: 0 = default, -1 = none */
 } archive_args;
+
+/* "123", "64K", "4G": bytes, suffixes in powers of 1024. -1 when not
+ * such a size. */
+static int64_t parse_size(const char *v)
+{
+	char *end = NULL;
+	if (!v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	int shift = 0;
+	if (*end) {
+		const char *units = "KMGT";
+		const char *u = strchr(units, *end & ~0x20);
+		if (!u || end[1])
+			return -1;
+		shift = 10 * (int)(u - units + 1);
+	}
+	if (errno || n > (unsigned long long)INT64_MAX >> shift)
+		return -1;
+	return (int64_t)(n << shift);
+}
 
 static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
-	(void)ctx;
 	archive_args *a = payload;
-	if (id == S_OUTPUT || id == L_INPUT)
+	if (id == S_OUTPUT || id == L_INPUT) {
 		a->path = v;
-	else if (id == L_TAG)
+	} else if (id == L_TAG) {
 		a->tag = v;
-	else
+	} else if (id == L_MAX_SIZE) {
+		int64_t n = parse_size(v);
+		if (n < 0)
+			return cli_usage_error(ctx, "--max-size: '%s' is not a size", v);
+		a->max_size = n == 0 ? -1 : n;
+	} else {
 		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -112,9 +143,12 @@ done:
 	return rc;
 }
 
-/* stdin is read once into an unlinked file: loading reads it several times. */
-static int spool_stdin(int *out)
+/* stdin is read once into an unlinked file: loading reads it several
+ * times. More than max bytes (when max >= 0) fails with EFBIG: the
+ * archive itself is over the limit of what the load would write. */
+static int spool_stdin(int *out, int64_t max)
 {
+	int64_t total = 0;
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/wasmpack-load-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -133,6 +167,12 @@ static int spool_stdin(int *out)
 		}
 		if (n == 0)
 			break;
+		total += n;
+		if (max >= 0 && total > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = write(fd, buf + off, (size_t)(n - off));
 			if (w < 0 && errno == EINTR)
@@ -169,13 +209,22 @@ static int run_load(cli_ctx *ctx, int argc, char **argv)
 			return cli_usage_error(ctx, "%s", wasmpack_error_last());
 		opts.name = name;
 	}
+	opts.max_size = a.max_size;
 	if (!a.path || strcmp(a.path, "-") == 0) {
 		if (isatty(STDIN_FILENO)) {
 			rc = cli_usage_error(ctx, "give the archive with -i FILE, or on stdin");
 			goto done;
 		}
-		if (spool_stdin(&fd) != 0) {
-			fprintf(stderr, "wasmpack: cannot read stdin: %s\n", strerror(errno));
+		int64_t max = a.max_size == 0 ? WASMPACK_LOAD_MAX_SIZE_DEFAULT : a.max_size;
+		if (spool_stdin(&fd, max) != 0) {
+			if (errno == EFBIG)
+				fprintf(stderr,
+					"wasmpack: cannot load: the archive on stdin is larger than "
+					"%lld bytes (--max-size)\n",
+					(long long)max);
+			else
+				fprintf(stderr, "wasmpack: cannot read stdin: %s\n",
+					strerror(errno));
 			rc = EXIT_ERROR;
 			goto done;
 		}

@@ -25,7 +25,8 @@ const size_t wp_credentials_options_sizes[WASMPACK_CREDENTIALS_OPTIONS_VERSION] 
 	sizeof(wasmpack_credentials_options),
 };
 const size_t wp_load_options_sizes[WASMPACK_LOAD_OPTIONS_VERSION] = {
-	sizeof(wasmpack_load_options),
+	offsetof(wasmpack_load_options, max_size), /* 1: up to name */
+	sizeof(wasmpack_load_options),             /* 2: max_size */
 };
 
 int wasmpack_transfer_options_init(wasmpack_transfer_options *opts, unsigned version)

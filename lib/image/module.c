@@ -18,6 +18,11 @@
 #include "util/path.h"
 #include "util/fs.h"
 
+/* The largest module handed to a sink: what V8 accepts. A small gzip
+ * layer can hold a file of gigabytes, which inspect and pull --deny would
+ * otherwise write to $TMPDIR whole (2 MB of layer made 2 GB there). */
+#define MODULE_MAX ((int64_t)1 << 30)
+
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"
 
@@ -57,12 +62,17 @@ typedef struct magic_sink {
 	unsigned char head[8];
 	size_t have;
 	int passed;
+	int64_t total; /* bytes seen */
 } magic_sink;
 
 static int magic_write(const void *data, size_t len, void *payload)
 {
 	magic_sink *m = payload;
 	const unsigned char *p = data;
+	m->total += (int64_t)len;
+	if (m->total > MODULE_MAX)
+		return wp_error(WASMPACK_ETOOLARGE, "%s is larger than %lld bytes", m->what,
+				(long long)MODULE_MAX);
 	if (!m->passed) {
 		size_t n = sizeof(m->head) - m->have < len ? sizeof(m->head) - m->have : len;
 		memcpy(m->head + m->have, p, n);
@@ -225,6 +235,12 @@ static int extract_entry(int fd, const char *digest, long match, const char *wan
 		goto done;
 	}
 	snprintf(name, sizeof(name), "/%s", want);
+	/* Refused by its header before a byte is unpacked. */
+	if (archive_entry_size(t.entry) > MODULE_MAX) {
+		error = wp_error(WASMPACK_ETOOLARGE, "the module '/%s' is larger than %lld bytes",
+				 want, (long long)MODULE_MAX);
+		goto done;
+	}
 	error = wp_tar_stream(&t, name, sink, payload);
 done:
 	wp_tar_close(&t);
@@ -344,7 +360,7 @@ int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack
 		goto done;
 	const wasmpack_descriptor *layer = wasm_layer(m, c);
 	if (layer) {
-		magic_sink ms = {sink, payload, NULL, {0}, 0, 0};
+		magic_sink ms = {sink, payload, NULL, {0}, 0, 0, 0};
 		if (!(what = wp_asprintf("the wasm layer '%s'", layer->digest))) {
 			error = WASMPACK_ENOMEM;
 			goto done;
@@ -368,7 +384,7 @@ int wp_module_stream(wasmpack_store *store, const wasmpack_manifest *m, wasmpack
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	magic_sink ms = {sink, payload, what, {0}, 0, 0};
+	magic_sink ms = {sink, payload, what, {0}, 0, 0, 0};
 	error = from_layers(store, m, want, magic_write, &ms);
 	if (!error || error == MAGIC_SEEN)
 		error = magic_finish(&ms);

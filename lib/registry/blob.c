@@ -3,10 +3,12 @@
  * with a new session when one fails) and cross-repository mounts. */
 #include "registry/internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util/error.h"
 #include "util/fs.h"
@@ -616,6 +618,54 @@ static int upload_patches(upload *u, int64_t *done_out)
 	return 0;
 }
 
+/* Hashes the `size` bytes of fd that an upload would send, before any is
+ * sent: a file that changed since its digest was taken (or a store blob
+ * someone replaced) fails here, so none of its bytes leave the machine.
+ * The uploads read the same fd (pread, from offset 0) afterwards. */
+static int verify_source(int fd, int64_t size, const char *digest)
+{
+	char got[WASMPACK_DIGEST_MAX];
+	unsigned char buf[64 * 1024];
+	wasmpack_sha256 *h = NULL;
+	int64_t off = 0;
+	int error = 0;
+
+	if (strncmp(digest, "sha256:", 7) != 0)
+		return wp_error_why(WASMPACK_EUNSUPPORTED, WASMPACK_REASON_UNSUPPORTED,
+				    "only sha256 blobs can be checked before they are sent");
+	if ((error = wasmpack_sha256_new(&h)))
+		return error;
+	while (off < size) {
+		size_t want = size - off < (int64_t)sizeof(buf) ? (size_t)(size - off)
+								: sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = wp_error(WASMPACK_EIO, "cannot read the blob to send: %s",
+					 strerror(errno));
+			goto done;
+		}
+		if (n == 0) {
+			error = wp_error_why(WASMPACK_EDIGEST, WASMPACK_REASON_DIGEST_MISMATCH,
+					     "the file to send ends after %lld of %lld bytes",
+					     (long long)off, (long long)size);
+			goto done;
+		}
+		if ((error = wasmpack_sha256_update(h, buf, (size_t)n)))
+			goto done;
+		off += n;
+	}
+	if ((error = wasmpack_sha256_final(got, h)))
+		goto done;
+	if (!wasmpack_digest_equal(got, digest))
+		error = wp_error_why(WASMPACK_EDIGEST, WASMPACK_REASON_DIGEST_MISMATCH,
+				     "the bytes to send hash to '%s'; nothing was sent", got);
+done:
+	wasmpack_sha256_free(h);
+	return error;
+}
+
 /* One upload session, from POST to the final PUT. */
 static int upload_once(upload *u)
 {
@@ -644,6 +694,8 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 				     "no file or a negative size");
 		goto done;
 	}
+	if ((error = verify_source(fd, size, digest)))
+		goto done;
 	u.op = &op;
 	u.repository = op.repository;
 	u.digest = digest;

@@ -16,6 +16,11 @@
 #include "util/spawn.h"
 
 #define HELPER_OUT_MAX (1024 * 1024)
+/* A helper that never ends (waiting on a prompt nobody sees, or a
+ * grandchild holding its stdout) must not hang every command: it gets
+ * this long, or $WASMPACK_CREDENTIAL_HELPER_TIMEOUT seconds. */
+#define HELPER_TIMEOUT_MS 30000
+#define HELPER_TIMEOUT_ENV "WASMPACK_CREDENTIAL_HELPER_TIMEOUT"
 /* The one failure message of the protocol that means "none". */
 #define NOT_FOUND_MESSAGE "credentials not found in native keychain"
 
@@ -129,6 +134,18 @@ static void helper_failure_message(char *msg, size_t size, const wp_spawn_result
 		snprintf(msg, size, "exit status %d", WEXITSTATUS(res->status));
 }
 
+/* The helper's time limit in ms: the environment's whole number of
+ * seconds (1 to 86400) when it gives one, else the default. */
+static long helper_timeout_ms(void)
+{
+	const char *env = getenv(HELPER_TIMEOUT_ENV);
+	char *end = NULL;
+	if (!env || !*env)
+		return HELPER_TIMEOUT_MS;
+	long s = strtol(env, &end, 10);
+	return *end || s < 1 || s > 86400 ? HELPER_TIMEOUT_MS : s * 1000;
+}
+
 /* Runs docker-credential-<name> <action> with input on stdin (closed
  * after writing) and collects stdout (capped) and stderr. Exit 0: *out
  * gets stdout (holds secrets; wipe it) and 0 is returned. Exit non-zero
@@ -156,7 +173,8 @@ static int run_helper(wasmpack_buf *out, const char *name, const char *action, c
 	if (error < 0)
 		return wp_error(WASMPACK_ERROR, "credential helper '%s' not found on PATH", prog);
 	char *argv[] = {prog, (char *)action, NULL};
-	wp_spawn_opts o = {full, argv, label, input, input_len, HELPER_OUT_MAX};
+	wp_spawn_opts o = {full, argv, label, input, input_len, HELPER_OUT_MAX, 0};
+	o.timeout_ms = helper_timeout_ms();
 	error = wp_spawn_run(&res, &o);
 	free(full);
 	if (error < 0)

@@ -3,6 +3,7 @@
  * rather than by curl, so credentials and replays stay under our control. */
 #include "registry/http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -321,6 +322,9 @@ int wp_http_new(wp_http **out, const wp_http_options *opts)
 		o->max_redirects = 0;
 	if (!o->user_agent)
 		o->user_agent = "wasmpack/" WASMPACK_VERSION;
+	const char *allow = getenv("WASMPACK_ALLOW_LINK_LOCAL");
+	if (allow && strcmp(allow, "1") == 0)
+		o->allow_link_local = 1;
 
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -1190,8 +1194,61 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	return connect_failure(e, reason, why, wl);
 }
 
+/* 1 for an IPv4 address (host order) in 169.254.0.0/16: link-local,
+ * where clouds answer metadata requests with their instance credentials. */
+static int v4_link_local(uint32_t a) { return (a & 0xffff0000u) == 0xa9fe0000u; }
+
+/* 1 when a redirect to host would reach a link-local or cloud metadata
+ * address, however it is spelt: IPv4 in the forms inet_aton (and so the
+ * resolver) takes (2852039166, 0251.0376.0251.0376, 0xa9.254.43518),
+ * IPv6 fe80::/10 and fd00:ec2::254 with or without a zone, and IPv4
+ * inside IPv6 (::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d), plus the
+ * metadata services' well-known names. A name that only resolves there
+ * is not caught. */
+static int link_local_host(const char *host)
+{
+	static const char *const names[] = {"metadata.google.internal", "metadata.goog",
+					    "instance-data", "instance-data.ec2.internal"};
+	char buf[256];
+	size_t n = strlen(host);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	char *zone = strchr(buf, '%');
+	if (zone)
+		*zone = '\0';
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(buf, names[i]) == 0)
+			return 1;
+	struct in_addr v4;
+	if (inet_aton(buf, &v4))
+		return v4_link_local(ntohl(v4.s_addr));
+	unsigned char b[16];
+	if (inet_pton(AF_INET6, buf, b) != 1)
+		return 0;
+	static const unsigned char ec2[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
+					      0,    0,    0,    0,    0, 0, 0x02, 0x54};
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const unsigned char zero[12] = {0};
+	if ((b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || memcmp(b, ec2, 16) == 0)
+		return 1;
+	if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0)
+		return v4_link_local((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
+				     (uint32_t)b[14] << 8 | b[15]);
+	return 0;
+}
+
 /* Takes a redirect answer's Location as the next URL, refusing what
- * would leave http(s), drop TLS or hop too often. */
+ * would leave http(s), drop TLS, reach a link-local or metadata address
+ * (unless allowed) or hop too often. */
 static int follow_redirect(exchange *e)
 {
 	wp_http *h = e->h;
@@ -1221,6 +1278,20 @@ static int follow_redirect(exchange *e)
 		error = wp_error(WASMPACK_EINVALID,
 				 "redirect from %s to %s refused: it would drop TLS", shown,
 				 shown2);
+	if (!error && !h->opts.allow_link_local) {
+		origin o;
+		if (origin_of(&o, next) != 0)
+			error = wp_error(WASMPACK_EINVALID,
+					 "redirect from %s has an invalid Location '%s'", shown,
+					 shown2);
+		else if (link_local_host(o.host))
+			error = wp_error(WASMPACK_EINVALID,
+					 "redirect from %s to %s refused: a link-local or cloud "
+					 "metadata address (allowed only with "
+					 "WASMPACK_ALLOW_LINK_LOCAL=1)",
+					 shown, shown2);
+		origin_dispose(&o);
+	}
 	if (error) {
 		free(next);
 		return error;

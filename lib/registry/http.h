@@ -38,8 +38,12 @@ typedef struct wp_http_options {
 	long retry_base_ms;      /* first backoff step; 0 = 500 */
 	long retry_max_ms;       /* cap of one wait, Retry-After included; 0 = 10000 */
 	int max_redirects;       /* 0 = 5 */
-	const char *user_agent;  /* NULL = "wasmpack/VERSION" */
-	wp_http_log_cb log;      /* NULL = no log */
+	/* 1: follow redirects to link-local and cloud metadata addresses
+	 * (169.254.0.0/16, fe80::/10, fd00:ec2::254); also set by
+	 * WASMPACK_ALLOW_LINK_LOCAL=1 in the environment. */
+	int allow_link_local;
+	const char *user_agent; /* NULL = "wasmpack/VERSION" */
+	wp_http_log_cb log;     /* NULL = no log */
 	void *log_payload;
 } wp_http_options;
 

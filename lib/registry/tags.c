@@ -9,8 +9,13 @@
 #include "oci/json.h"
 #include "util/error.h"
 
-/* Tags are read at most this many pages deep (1000 tags a page). */
+/* Tags are read at most this many pages deep (1000 tags a page), and at
+ * most this many bytes of pages in all: a registry that pages without
+ * end, or with huge pages, must not take the memory of the machine (1000
+ * pages of 3.6 MB took 5.5 GB before). 64 MiB is some 500,000 tags of
+ * a hundred characters. */
 #define TAGS_PAGES_MAX 1000
+#define TAGS_BYTES_MAX ((size_t)64 * 1024 * 1024)
 #define TAGS_PAGE_SIZE "1000"
 
 static int tags_page(wasmpack_strv *out, const wp_http_response *resp)
@@ -46,8 +51,9 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 	wp_reg_op op;
 	wp_http_response resp = {0};
 	wp_http_request req = {0};
-	wasmpack_strv tags = {0};
+	wasmpack_strv tags = {0}, visited = {0};
 	char *url = NULL, *next = NULL;
+	size_t bytes = 0;
 	int error;
 
 	if (!out)
@@ -74,7 +80,14 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 			error = wp_reg_status_error(&op, &resp);
 			goto done;
 		}
-		if ((error = tags_page(&tags, &resp)))
+		bytes += resp.body.size;
+		if (bytes > TAGS_BYTES_MAX) {
+			error = wp_error(WASMPACK_ETOOLARGE, "more than %zu MiB of tag pages",
+					 TAGS_BYTES_MAX / (1024 * 1024));
+			goto done;
+		}
+		if ((error = wasmpack_strv_push(&visited, url)) ||
+		    (error = tags_page(&tags, &resp)))
 			goto done;
 		for (size_t i = 0; i < resp.headers_count && !next; i++)
 			if (strcasecmp(resp.headers[i].name, "Link") == 0 &&
@@ -88,11 +101,15 @@ int wasmpack_registry_tags(wasmpack_strv *out, wasmpack_registry *r, const char 
 		next = NULL;
 		if (error)
 			goto done;
-		if (!wp_reg_is_registry_origin(&op, abs) || strcmp(abs, url) == 0) {
+		/* A page seen before ends the list: pages that link to each
+		 * other (or to themselves) would loop until the page cap. */
+		int seen = 0;
+		for (size_t i = 0; i < visited.count && !seen; i++)
+			seen = strcmp(visited.items[i], abs) == 0;
+		if (!wp_reg_is_registry_origin(&op, abs) || seen) {
 			/* Never send the registry's token elsewhere; never loop. */
-			int same = strcmp(abs, url) == 0;
 			free(abs);
-			if (same)
+			if (seen)
 				break;
 			error = wp_error_why(
 				WASMPACK_EINVALID, WASMPACK_REASON_REGISTRY,
@@ -109,6 +126,7 @@ done:
 	if (error && r && repository && !wp_error_is_transport())
 		wp_error_prefix("cannot list tags of '%s/%s': ", r->name, repository);
 	wasmpack_strv_dispose(&tags);
+	wasmpack_strv_dispose(&visited);
 	wp_http_response_dispose(&resp);
 	free(url);
 	free(next);

@@ -5,6 +5,7 @@
  * its digest before the store names it. */
 #include "wasmpack/archive.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,14 @@
 #include "util/fs.h"
 #include "util/options.h"
 #include "util/path.h"
+
+/* The size of wasmpack_load_options at each version (as lib/options.c
+ * has it for wasmpack_load_options_init; the store layer may not reach
+ * up there). */
+static const size_t load_options_sizes[WASMPACK_LOAD_OPTIONS_VERSION] = {
+	offsetof(wasmpack_load_options, max_size), /* 1: up to name */
+	sizeof(wasmpack_load_options),             /* 2: max_size */
+};
 
 /* An archive listing more entries than this is refused before it costs
  * more memory. */
@@ -66,7 +75,7 @@ typedef struct loader {
 	size_t nneeds;
 	root *roots;
 	size_t nroots;
-	const wasmpack_load_options *opts;
+	const wasmpack_load_options *opts; /* a current copy of the caller's */
 } loader;
 
 /* Opens (again) the caller's archive for one more pass. */
@@ -364,13 +373,37 @@ done:
 	return error;
 }
 
+/* Refuses, before anything is written, a load whose blobs add up to
+ * more than max_size (the entry sizes are the tar headers', which
+ * stream_one holds each blob to). */
+static int check_total_size(const loader *l)
+{
+	int64_t max = l->opts->max_size == 0 ? WASMPACK_LOAD_MAX_SIZE_DEFAULT : l->opts->max_size;
+	int64_t total = 0;
+	if (max < 0)
+		return 0;
+	for (size_t i = 0; i < l->nneeds; i++) {
+		const need *n = &l->needs[i];
+		if (n->json || n->loaded || n->entry < 0)
+			continue;
+		int64_t size = l->entries[n->entry].size;
+		if (size > max - total)
+			return wp_error(WASMPACK_ETOOLARGE,
+					"the archive's blobs hold more than %lld bytes (the limit "
+					"of what one load writes)",
+					(long long)max);
+		total += size;
+	}
+	return 0;
+}
+
 /* The last pass: streams the other needs into the store. */
 static int stream_pass(loader *l)
 {
 	wp_tar t;
 	int error, r;
 
-	if ((error = archive_open(&t, l)))
+	if ((error = check_total_size(l)) || (error = archive_open(&t, l)))
 		return error;
 	while ((r = wp_tar_next(&t)) > 0) {
 		need *n = stream_need(l, t.index);
@@ -883,7 +916,7 @@ done:
 int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *store, int fd,
 		  const wasmpack_load_options *opts)
 {
-	wasmpack_load_options defaults = WASMPACK_LOAD_OPTIONS_INIT;
+	wasmpack_load_options copy = WASMPACK_LOAD_OPTIONS_INIT;
 	wasmpack_store_image *images = NULL;
 	size_t nimages = 0;
 	loader l;
@@ -892,13 +925,12 @@ int wasmpack_load(wasmpack_store_image **out, size_t *count, wasmpack_store *sto
 	memset(&l, 0, sizeof(l));
 	if (!out || !count || !store || fd < 0)
 		return wp_error(WASMPACK_EINVALID, "cannot load: missing argument");
-	if (!opts)
-		opts = &defaults;
-	if ((error = wp_options_check(opts->version, WASMPACK_LOAD_OPTIONS_VERSION, "load")))
+	if ((error = wp_options_copy(&copy, sizeof(copy), opts, load_options_sizes,
+				     WASMPACK_LOAD_OPTIONS_VERSION, "load")))
 		return error;
 	l.store = store;
 	l.fd = fd;
-	l.opts = opts;
+	l.opts = &copy;
 	if ((error = list_entries(&l)))
 		goto done;
 	if (l.index_json.data)

@@ -5,7 +5,15 @@
  * rewritten) and gc.lock (shared by every handle that writes blobs or
  * counts on one being there, taken exclusively by gc, so gc never deletes
  * a blob a running build or pull has written, or found present, but not
- * yet tagged). */
+ * yet tagged).
+ *
+ * A store may be shared, or planted with links by someone else: every
+ * directory inside it is reached from the store's own directory fd with
+ * O_DIRECTORY|O_NOFOLLOW and kept open, so a symlinked blobs/sha256 or
+ * .wasmpack/tmp is refused instead of sending writes (or gc's deletions)
+ * elsewhere; every file is opened with O_NOFOLLOW|O_NONBLOCK and must be a
+ * regular file, so a planted link is refused and a FIFO fails at once
+ * instead of blocking the open or the read forever. */
 #include "wasmpack/store.h"
 
 #include <dirent.h>
@@ -15,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,15 +35,27 @@
 	"{\"manifests\":[],\"mediaType\":\"" WASMPACK_MEDIATYPE_OCI_INDEX "\",\"schemaVersion\":2}"
 #define BLOB_CHUNK (256 * 1024)
 
+/* Temp files of blob writers: .wasmpack/tmp/blob-<suffix>. gc removes
+ * only names of this shape (and the 6-character mkstemp suffix of older
+ * versions), never anything else someone put there. */
+#define TEMP_PREFIX "blob-"
+#define TEMP_SUFFIX_MIN 6
+#define TEMP_SUFFIX_LEN 16
+
 struct wasmpack_store {
 	char *path;
+	int root_fd;    /* the store's directory */
+	int meta_fd;    /* .wasmpack */
+	int tmp_fd;     /* .wasmpack/tmp */
+	int blobs_fd;   /* blobs/sha256 */
 	int gc_fd;      /* gc.lock, held shared once this handle writes blobs */
 	size_t writers; /* open blob writers of this handle */
 };
 
 struct wasmpack_blob_writer {
 	wasmpack_store *store;
-	char *tmp_path;
+	char *tmp_path; /* for messages */
+	char tmp_name[sizeof(TEMP_PREFIX) + TEMP_SUFFIX_LEN];
 	int fd;
 	wasmpack_sha256 *hash;
 	int64_t size;
@@ -46,67 +67,232 @@ static char *store_file(const wasmpack_store *s, const char *rel)
 	return wp_asprintf("%s/%s", s->path, rel);
 }
 
-static char *blob_file(const wasmpack_store *s, const char *digest)
+/* The file name of a blob in blobs/sha256 (points into digest), or NULL
+ * with the error set. */
+static const char *blob_name(const char *digest)
 {
 	const char *hex = wasmpack_digest_hex(digest);
 	if (!hex || strncmp(digest, "sha256:", 7) != 0) {
 		wp_error(WASMPACK_EINVALID, "invalid blob digest '%s'", digest ? digest : "");
 		return NULL;
 	}
-	return wp_asprintf("%s/blobs/sha256/%s", s->path, hex);
+	return hex;
 }
 
-/* Creates path with `content` unless it exists. The file is written
- * aside (in .wasmpack/, out of the layout's sight) and then linked into
- * place, which fails when path exists: a rename would replace an
- * index.json that a racing process created and tagged an image in since
- * our stat, losing its tag. */
-static int ensure_file(const wasmpack_store *s, const char *path, const char *content)
+static char *blob_file(const wasmpack_store *s, const char *digest)
+{
+	const char *hex = blob_name(digest);
+	return hex ? wp_asprintf("%s/blobs/sha256/%s", s->path, hex) : NULL;
+}
+
+static int not_regular(const char *shown)
+{
+	return wp_error_why(WASMPACK_EIO, WASMPACK_REASON_IO,
+			    "'%s' is not a regular file (links and special files in the store "
+			    "are refused)",
+			    shown);
+}
+
+/* Opens `name` in directory `dir` without following a link, and only
+ * when it is a regular file: O_NONBLOCK keeps the open of a FIFO from
+ * waiting for a writer, and is cleared again once fstat has shown a
+ * regular file. `shown` names the file in messages. ENOENT comes back as
+ * WASMPACK_ENOTFOUND with errno intact. */
+static int open_regular(int *fd_out, int dir, const char *name, const char *shown, int flags,
+			unsigned mode)
 {
 	struct stat st;
-	char *tmp = NULL;
-	int fd = -1, error = 0;
-	if (stat(path, &st) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return wp_error_os("stat", path);
-	if (!(tmp = wp_asprintf("%s/.wasmpack/init-XXXXXX", s->path)))
-		return WASMPACK_ENOMEM;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		error = wp_error_os("create", tmp);
+	int fd = openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	if (fd < 0) {
+		int why = errno;
+		if (why == ELOOP || why == ENXIO)
+			return not_regular(shown);
+		int error = wp_error_os("open", shown);
+		errno = why;
+		return error;
+	}
+	if (fstat(fd, &st) != 0) {
+		int error = wp_error_os("stat", shown);
+		close(fd);
+		return error;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_regular(shown);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		int error = wp_error_os("open", shown);
+		close(fd);
+		return error;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Reads all of fd (a regular file) into out, NUL-terminated; more than
+ * max bytes is WASMPACK_ETOOLARGE. */
+static int read_fd(wasmpack_buf *out, int fd, const char *shown, size_t max)
+{
+	size_t cap = 4096, len = 0;
+	unsigned char *data = malloc(cap + 1);
+	int error = 0;
+	if (!data)
+		return wp_error_nomem();
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				error = wp_error(WASMPACK_ETOOLARGE,
+						 "cannot read '%s': larger than %zu bytes", shown,
+						 max);
+				goto done;
+			}
+			unsigned char *n = realloc(data, cap * 2 + 1);
+			if (!n) {
+				error = wp_error_nomem();
+				goto done;
+			}
+			data = n;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, data + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			error = wp_error_os("read", shown);
+			goto done;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > max) {
+		error = wp_error(WASMPACK_ETOOLARGE, "cannot read '%s': larger than %zu bytes",
+				 shown, max);
 		goto done;
 	}
+	data[len] = '\0';
+	out->data = data;
+	out->size = len;
+	data = NULL;
+done:
+	free(data);
+	return error;
+}
+
+/* Reads the regular file `rel` of directory dir (shown as `shown`). */
+static int read_regular(wasmpack_buf *out, int dir, const char *rel, const char *shown, size_t max)
+{
+	int fd = -1;
+	int error = open_regular(&fd, dir, rel, shown, O_RDONLY, 0);
+	if (error)
+		return error;
+	error = read_fd(out, fd, shown, max);
+	close(fd);
+	return error;
+}
+
+/* Creates a new file `prefix` + random suffix in dir, never through a
+ * link (O_EXCL refuses any existing name, links included): the name goes
+ * to name_out (room for the prefix and TEMP_SUFFIX_LEN more). */
+static int create_temp(int *fd_out, char *name_out, int dir, const char *prefix,
+		       const char *shown_dir)
+{
+	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	size_t plen = strlen(prefix);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char rnd[TEMP_SUFFIX_LEN];
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return wp_error_os("get random bytes for a file in", shown_dir);
+		memcpy(name_out, prefix, plen);
+		for (size_t i = 0; i < TEMP_SUFFIX_LEN; i++)
+			name_out[plen + i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+		name_out[plen + TEMP_SUFFIX_LEN] = '\0';
+		int fd = openat(dir, name_out, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				0600);
+		if (fd >= 0) {
+			*fd_out = fd;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return wp_error_os("create a file in", shown_dir);
+	}
+	return wp_error(WASMPACK_EIO, "cannot create a file in '%s': every name taken", shown_dir);
+}
+
+/* Creates (when missing) and opens the directory `name` of parent, which
+ * must be a real directory: a symbolic link there is refused. */
+static int open_subdir(int *fd_out, int parent, const char *name, const char *shown)
+{
+	if (mkdirat(parent, name, 0755) != 0 && errno != EEXIST)
+		return wp_error_os("create directory", shown);
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return wp_error_why(WASMPACK_EIO, WASMPACK_REASON_IO,
+					    "'%s' is not a directory (a symbolic link there is "
+					    "refused)",
+					    shown);
+		return wp_error_os("open directory", shown);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Creates the store file `name` with `content` unless it exists. The
+ * file is written aside (in .wasmpack/, out of the layout's sight) and
+ * then linked into place, which fails when the name exists: a rename
+ * would replace an index.json that a racing process created and tagged
+ * an image in since our look, losing its tag. */
+static int ensure_file(const wasmpack_store *s, const char *name, const char *content)
+{
+	struct stat st;
+	char tmp[sizeof("init-") + TEMP_SUFFIX_LEN];
+	char *shown = store_file(s, name);
+	int fd = -1, error = 0;
+	if (!shown)
+		return WASMPACK_ENOMEM;
+	if (fstatat(s->root_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		goto done;
+	if (errno != ENOENT) {
+		error = wp_error_os("stat", shown);
+		goto done;
+	}
+	if ((error = create_temp(&fd, tmp, s->meta_fd, "init-", shown)))
+		goto done;
 	if (fchmod(fd, 0644) != 0 || wp_write_all(fd, content, strlen(content)) != 0 ||
 	    fsync(fd) != 0) {
-		error = wp_error_os("write", tmp);
+		error = wp_error_os("write", shown);
 		goto done;
 	}
-	if (link(tmp, path) != 0 && errno != EEXIST) {
+	if (linkat(s->meta_fd, tmp, s->root_fd, name, 0) != 0 && errno != EEXIST) {
 		/* A filesystem without hard links: a rename, as before. */
 		int no_links = errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS;
-		if (!no_links || rename(tmp, path) != 0)
-			error = wp_error_os("create", path);
+		if (!no_links || renameat(s->meta_fd, tmp, s->root_fd, name) != 0)
+			error = wp_error_os("create", shown);
 	}
 done:
 	if (fd >= 0) {
 		close(fd);
-		unlink(tmp);
+		unlinkat(s->meta_fd, tmp, 0);
 	}
-	free(tmp);
+	free(shown);
 	return error;
 }
 
-static int check_layout(const char *path)
+static int check_layout(const wasmpack_store *s)
 {
 	wasmpack_buf b = WASMPACK_BUF_INIT;
-	int error = wp_read_file(&b, path, 4096);
-	if (error)
-		return error;
-	if (!strstr((const char *)b.data, "\"imageLayoutVersion\"") ||
-	    !strstr((const char *)b.data, "\"1.0.0\""))
+	char *shown = store_file(s, "oci-layout");
+	if (!shown)
+		return WASMPACK_ENOMEM;
+	int error = read_regular(&b, s->root_fd, "oci-layout", shown, 4096);
+	if (!error && (!strstr((const char *)b.data, "\"imageLayoutVersion\"") ||
+		       !strstr((const char *)b.data, "\"1.0.0\"")))
 		error = wp_error(WASMPACK_EINVALID,
-				 "'%s' is not an OCI image layout of version 1.0.0", path);
+				 "'%s' is not an OCI image layout of version 1.0.0", shown);
 	wasmpack_buf_dispose(&b);
+	free(shown);
 	return error;
 }
 
@@ -114,47 +300,54 @@ int wasmpack_store_open(wasmpack_store **out, const char *path)
 {
 	wasmpack_store *s = NULL;
 	char *p = NULL;
-	int error = 0;
+	int blobs_fd = -1, error = 0;
 
 	if (!out || !path || !*path)
 		return wp_error_arg("cannot open store: no path");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return wp_error_nomem();
-	s->gc_fd = -1;
+	s->gc_fd = s->root_fd = s->meta_fd = s->tmp_fd = s->blobs_fd = -1;
 	if (!(s->path = wp_strdup(path))) {
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	const char *dirs[] = {"blobs/sha256", ".wasmpack/tmp"};
-	for (size_t i = 0; i < 2; i++) {
+	/* The store's own directory may be a link (the user chose it); the
+	 * directories inside it may not. */
+	if ((error = wp_mkdirs(path)))
+		goto done;
+	if ((s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		error = wp_error_os("open directory", path);
+		goto done;
+	}
+	struct {
+		int *fd, *parent;
+		const char *name, *rel;
+	} dirs[] = {
+		{&s->meta_fd, &s->root_fd, ".wasmpack", ".wasmpack"},
+		{&s->tmp_fd, &s->meta_fd, "tmp", ".wasmpack/tmp"},
+		{&blobs_fd, &s->root_fd, "blobs", "blobs"},
+		{&s->blobs_fd, &blobs_fd, "sha256", "blobs/sha256"},
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		free(p);
-		if (!(p = store_file(s, dirs[i]))) {
+		if (!(p = store_file(s, dirs[i].rel))) {
 			error = WASMPACK_ENOMEM;
 			goto done;
 		}
-		if ((error = wp_mkdirs(p)))
+		if ((error = open_subdir(dirs[i].fd, *dirs[i].parent, dirs[i].name, p)))
 			goto done;
 	}
-	free(p);
-	if (!(p = store_file(s, "oci-layout"))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	if ((error = ensure_file(s, p, LAYOUT_FILE)) || (error = check_layout(p)))
-		goto done;
-	free(p);
-	if (!(p = store_file(s, "index.json"))) {
-		error = WASMPACK_ENOMEM;
-		goto done;
-	}
-	if ((error = ensure_file(s, p, EMPTY_INDEX)))
+	if ((error = ensure_file(s, "oci-layout", LAYOUT_FILE)) || (error = check_layout(s)) ||
+	    (error = ensure_file(s, "index.json", EMPTY_INDEX)))
 		goto done;
 	*out = s;
 	s = NULL;
 done:
 	if (error)
 		wp_error_prefix("cannot open store '%s': ", path);
+	if (blobs_fd >= 0)
+		close(blobs_fd);
 	free(p);
 	wasmpack_store_free(s);
 	return error;
@@ -164,8 +357,10 @@ void wasmpack_store_free(wasmpack_store *store)
 {
 	if (!store)
 		return;
-	if (store->gc_fd >= 0)
-		close(store->gc_fd);
+	int fds[] = {store->gc_fd, store->blobs_fd, store->tmp_fd, store->meta_fd, store->root_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(store->path);
 	free(store);
 }
@@ -178,12 +373,12 @@ static int lock_open(int *fd_out, const wasmpack_store *s, const char *name, int
 	char *p = wp_asprintf("%s/.wasmpack/%s", s->path, name);
 	if (!p)
 		return WASMPACK_ENOMEM;
-	int error = 0;
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error = wp_error_os("open lock", p);
+	/* Never created through a link: a dangling one planted here would
+	 * make us create its target. */
+	int fd = -1;
+	int error = open_regular(&fd, s->meta_fd, name, p, O_RDWR | O_CREAT, 0644);
+	if (error)
 		goto done;
-	}
 	while (flock(fd, op) != 0) {
 		if (errno == EINTR)
 			continue;
@@ -225,17 +420,17 @@ int wasmpack_store_blob_writer(wasmpack_blob_writer **out, wasmpack_store *store
 	store->writers++;
 	if ((error = wasmpack_sha256_new(&w->hash)))
 		goto done;
-	if (!(w->tmp_path = wp_asprintf("%s/.wasmpack/tmp/blob-XXXXXX", store->path))) {
+	char *dir = store_file(store, ".wasmpack/tmp");
+	if (!dir) {
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
-	if (w->fd < 0) {
-		error = wp_error_os("create", w->tmp_path);
-		free(w->tmp_path);
-		w->tmp_path = NULL;
+	error = create_temp(&w->fd, w->tmp_name, store->tmp_fd, TEMP_PREFIX, dir);
+	if (!error && !(w->tmp_path = wp_asprintf("%s/%s", dir, w->tmp_name)))
+		error = WASMPACK_ENOMEM;
+	free(dir);
+	if (error)
 		goto done;
-	}
 	*out = w;
 	w = NULL;
 done:
@@ -265,6 +460,7 @@ int wasmpack_blob_writer_commit(char digest_out[WASMPACK_DIGEST_MAX], int64_t *s
 				wasmpack_blob_writer *w, const char *expected_digest)
 {
 	char digest[WASMPACK_DIGEST_MAX];
+	const char *name = NULL;
 	char *dest = NULL;
 	int error = 0;
 
@@ -279,9 +475,11 @@ int wasmpack_blob_writer_commit(char digest_out[WASMPACK_DIGEST_MAX], int64_t *s
 		return wp_error_os("sync", w->tmp_path);
 	if (fchmod(w->fd, 0644) != 0)
 		return wp_error_os("chmod", w->tmp_path);
-	if (!(dest = blob_file(w->store, digest)))
-		return WASMPACK_ENOMEM;
-	if (rename(w->tmp_path, dest) != 0) {
+	if (!(name = blob_name(digest)) || !(dest = blob_file(w->store, digest)))
+		return wasmpack_error_last_code();
+	/* renameat replaces whatever has the name, a planted link or FIFO
+	 * included, without following it. */
+	if (renameat(w->store->tmp_fd, w->tmp_name, w->store->blobs_fd, name) != 0) {
 		error = wp_error_os("store blob", dest);
 		goto done;
 	}
@@ -299,10 +497,10 @@ void wasmpack_blob_writer_free(wasmpack_blob_writer *w)
 {
 	if (!w)
 		return;
+	if (w->fd >= 0 && !w->committed)
+		unlinkat(w->store->tmp_fd, w->tmp_name, 0);
 	if (w->fd >= 0)
 		close(w->fd);
-	if (w->tmp_path && !w->committed)
-		unlink(w->tmp_path);
 	free(w->tmp_path);
 	wasmpack_sha256_free(w->hash);
 	w->store->writers--;
@@ -333,30 +531,39 @@ int wasmpack_store_blob_exists(wasmpack_store *store, const char *digest)
 	int error = hold_writer_lock(store);
 	if (error)
 		return error;
-	char *p = blob_file(store, digest);
-	if (!p)
+	const char *name = blob_name(digest);
+	if (!name)
 		return wasmpack_error_last_code();
+	/* A link or special file in a blob's place is not the blob: a pull
+	 * downloads it again, and the rename of the real one replaces it. */
 	struct stat st;
-	int r = stat(p, &st);
-	int result = r == 0 ? 1 : (errno == ENOENT ? 0 : wp_error_os("stat", p));
+	if (fstatat(store->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISREG(st.st_mode) ? 1 : 0;
+	if (errno == ENOENT)
+		return 0;
+	int why = errno;
+	char *p = blob_file(store, digest);
+	errno = why;
+	error = p ? wp_error_os("stat", p) : WASMPACK_ENOMEM;
 	free(p);
-	return result;
+	return error;
 }
 
 int wasmpack_store_blob_open(int *fd_out, int64_t *size_out, wasmpack_store *store,
 			     const char *digest)
 {
+	if (!fd_out || !store)
+		return wp_error_arg("cannot open blob: missing argument");
 	char *p = blob_file(store, digest);
 	if (!p)
 		return wasmpack_error_last_code();
-	int error = 0;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	int fd = -1;
+	int error = open_regular(&fd, store->blobs_fd, blob_name(digest), p, O_RDONLY, 0);
 	struct stat st;
-	if (fd < 0) {
-		error = errno == ENOENT
-				? wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
-					       "blob '%s' is not in the store", digest)
-				: wp_error_os("open", p);
+	if (error) {
+		if (error == WASMPACK_ENOTFOUND && errno == ENOENT)
+			error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+					     "blob '%s' is not in the store", digest);
 	} else if (fstat(fd, &st) != 0) {
 		error = wp_error_os("stat", p);
 		close(fd);
@@ -377,8 +584,8 @@ int wasmpack_store_blob_read(wasmpack_buf *out, wasmpack_store *store, const cha
 	wasmpack_buf b = WASMPACK_BUF_INIT;
 	if (!p)
 		return wasmpack_error_last_code();
-	int error = wp_read_file(&b, p, max);
-	if (error == WASMPACK_ENOTFOUND)
+	int error = read_regular(&b, store->blobs_fd, blob_name(digest), p, max);
+	if (error == WASMPACK_ENOTFOUND && errno == ENOENT)
 		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
 				     "blob '%s' is not in the store", digest);
 	if (error)
@@ -405,7 +612,7 @@ static int index_load(wasmpack_index **out, const wasmpack_store *s)
 	char *p = store_file(s, "index.json");
 	if (!p)
 		return WASMPACK_ENOMEM;
-	int error = wp_read_file(&b, p, WASMPACK_MANIFEST_MAX);
+	int error = read_regular(&b, s->root_fd, "index.json", p, WASMPACK_MANIFEST_MAX);
 	if (!error && (error = wasmpack_index_parse(out, b.data, b.size)))
 		wp_error_prefix("store index '%s': ", p);
 	wasmpack_buf_dispose(&b);
@@ -717,19 +924,47 @@ static int is_hex64(const char *name)
 	return n == 64;
 }
 
-/* Removes every file in dir whose name keep() rejects; counts removals. */
-static int sweep(size_t *removed, const char *dir, const digest_set *keep, int hex_only)
+/* 1 when name is a blob writer's temp name: "blob-" and 6 to
+ * TEMP_SUFFIX_LEN letters or digits. */
+static int is_temp_name(const char *name)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : wp_error_os("open directory", dir);
+	size_t plen = strlen(TEMP_PREFIX), n = 0;
+	if (strncmp(name, TEMP_PREFIX, plen) != 0)
+		return 0;
+	for (name += plen; name[n]; n++)
+		if (!((name[n] >= '0' && name[n] <= '9') || (name[n] >= 'a' && name[n] <= 'z') ||
+		      (name[n] >= 'A' && name[n] <= 'Z')))
+			return 0;
+	return n >= TEMP_SUFFIX_MIN && n <= TEMP_SUFFIX_LEN;
+}
+
+/* A directory stream of our own over dir_fd: a fresh open of "." rather
+ * than a dup, whose shared offset the last sweep left at the end. */
+static DIR *open_stream(int dir_fd, const char *shown, int *error)
+{
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		*error = wp_error_os("open directory", shown);
+		if (fd >= 0)
+			close(fd);
+	}
+	return d;
+}
+
+/* Removes from blobs/sha256 every blob keep lacks (counted), or from
+ * .wasmpack/tmp (keep NULL) every temp file of a writer: names of
+ * another shape, and anything but a regular file under a temp name, are
+ * left alone. unlinkat removes a name, never what a link points to. */
+static int sweep(size_t *removed, int dir_fd, const char *shown, const digest_set *keep)
+{
 	int error = 0;
+	DIR *d = open_stream(dir_fd, shown, &error);
+	if (!d)
+		return error;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' &&
-		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-			continue;
-		if (hex_only) {
+		if (keep) {
 			char digest[WASMPACK_DIGEST_MAX];
 			if (!is_hex64(e->d_name))
 				continue;
@@ -737,12 +972,18 @@ static int sweep(size_t *removed, const char *dir, const digest_set *keep, int h
 			memcpy(digest + 7, e->d_name, 65);
 			if (set_has(keep, digest))
 				continue;
+		} else {
+			struct stat st;
+			if (!is_temp_name(e->d_name) ||
+			    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !S_ISREG(st.st_mode))
+				continue;
 		}
 		if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
 			error = wp_error_os("remove", e->d_name);
 			break;
 		}
-		if (removed && hex_only)
+		if (removed)
 			(*removed)++;
 	}
 	closedir(d);
@@ -754,10 +995,10 @@ static int sweep(size_t *removed, const char *dir, const digest_set *keep, int h
  * to a process that died before its rename. */
 static int sweep_index_temps(const wasmpack_store *s)
 {
-	DIR *d = opendir(s->path);
-	if (!d)
-		return wp_error_os("open directory", s->path);
 	int error = 0;
+	DIR *d = open_stream(s->root_fd, s->path, &error);
+	if (!d)
+		return error;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, "index.json.tmp-", 15) != 0)
@@ -812,8 +1053,8 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 		error = WASMPACK_ENOMEM;
 		goto done;
 	}
-	if ((error = sweep(&count, blobs, &set, 1)) || (error = sweep(NULL, tmp, &set, 0)) ||
-	    (error = sweep_index_temps(store)))
+	if ((error = sweep(&count, store->blobs_fd, blobs, &set)) ||
+	    (error = sweep(NULL, store->tmp_fd, tmp, NULL)) || (error = sweep_index_temps(store)))
 		goto done;
 done:
 	if (exclusive)

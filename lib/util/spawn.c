@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
@@ -21,6 +22,11 @@
 #include "util/secret.h"
 
 extern char **environ;
+
+/* How long pipes may stay open after the program exited, and how often
+ * pump looks whether it has. */
+#define EXIT_GRACE_MS 1000
+#define EXIT_POLL_MS 100
 
 /* Our ends and the child's ends of its three standard streams. stdin is a
  * socket rather than a pipe so a write can say MSG_NOSIGNAL. */
@@ -71,7 +77,8 @@ static int fds_open(spawn_fds *f, const char *name)
 }
 
 /* posix_spawn with the child's ends on 0-2, signals unblocked and SIGPIPE
- * back to default (we may ignore it; the child should not inherit that). */
+ * back to default (we may ignore it; the child should not inherit that),
+ * in a process group of its own so a timeout kills whatever it started. */
 static int spawn_start(pid_t *pid, const spawn_fds *f, const wp_spawn_opts *o)
 {
 	posix_spawn_file_actions_t fa;
@@ -95,8 +102,10 @@ static int spawn_start(pid_t *pid, const spawn_fds *f, const wp_spawn_opts *o)
 	    (errno = posix_spawn_file_actions_adddup2(&fa, f->err[1], 2)) ||
 	    (errno = posix_spawnattr_setsigmask(&attr, &none)) ||
 	    (errno = posix_spawnattr_setsigdefault(&attr, &dfl)) ||
-	    (errno = posix_spawnattr_setflags(&attr,
-					      POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))) {
+	    (errno = posix_spawnattr_setpgroup(&attr, 0)) ||
+	    (errno = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+							     POSIX_SPAWN_SETSIGDEF |
+							     POSIX_SPAWN_SETPGROUP))) {
 		error = wp_error_os("run", name);
 	} else {
 		int rc = posix_spawn(pid, o->path, &fa, &attr, o->argv, environ);
@@ -192,14 +201,71 @@ static int read_stderr(int *fd, wp_spawn_result *res, const char *name)
 	return error;
 }
 
-/* Feeds stdin and drains stdout and stderr until both of those close. */
-static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o)
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The child and what it started: SIGKILL to its process group (whose id
+ * is the child's pid, spawn_start made it so). */
+static void kill_group(pid_t pid) { kill(-pid, SIGKILL); }
+
+static int timed_out(const wp_spawn_opts *o, pid_t pid)
+{
+	kill_group(pid);
+	return wp_error_why(WASMPACK_ERROR, WASMPACK_REASON_TIMEOUT,
+			    "%s did not finish within %ld s", o->label,
+			    (o->timeout_ms + 999) / 1000);
+}
+
+/* Waits for the exit of a child that closed its pipes, up to the
+ * timeout. */
+static int reap(wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start, int *exited)
+{
+	while (!*exited) {
+		pid_t r = waitpid(pid, &res->status, o->timeout_ms > 0 ? WNOHANG : 0);
+		if (r == pid) {
+			*exited = 1;
+		} else if (r < 0 && errno != EINTR) {
+			return wp_error_os("wait for", o->argv[0]);
+		} else if (r == 0) {
+			if (now_ms() - start >= o->timeout_ms)
+				return timed_out(o, pid);
+			struct timespec ts = {0, 20 * 1000000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+/* Feeds stdin and drains stdout and stderr until both of those close, the
+ * child has exited and EXIT_GRACE_MS passed, or the timeout. *exited is
+ * set (and res->status filled) once the child has been reaped. */
+static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start,
+		int *exited)
 {
 	size_t written = 0;
+	long grace_end = 0;
 	int error = 0;
 	while (f->out[0] >= 0 || f->err[0] >= 0) {
 		struct pollfd pfd[3];
 		int n = 0, iw = -1, io = -1, ie = -1;
+		long now = now_ms(), wait = EXIT_POLL_MS;
+		if (!*exited && waitpid(pid, &res->status, WNOHANG) == pid) {
+			*exited = 1;
+			grace_end = now + EXIT_GRACE_MS;
+		}
+		if (*exited && now >= grace_end) {
+			/* Exited, but something it left holds the pipes. */
+			kill_group(pid);
+			break;
+		}
+		if (o->timeout_ms > 0 && now - start >= o->timeout_ms)
+			return timed_out(o, pid);
+		if (o->timeout_ms > 0 && start + o->timeout_ms - now < wait)
+			wait = start + o->timeout_ms - now;
 		if (f->in[0] >= 0) {
 			pfd[n] = (struct pollfd){f->in[0], POLLOUT, 0};
 			iw = n++;
@@ -212,11 +278,14 @@ static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o)
 			pfd[n] = (struct pollfd){f->err[0], POLLIN, 0};
 			ie = n++;
 		}
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		int ready = poll(pfd, (nfds_t)n, (int)wait);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return wp_error_os("wait for", o->argv[0]);
 		}
+		if (ready == 0)
+			continue;
 		if (iw >= 0 && pfd[iw].revents)
 			feed_stdin(&f->in[0], &written, o);
 		if (io >= 0 && pfd[io].revents && (error = read_stdout(&f->out[0], res, o)) < 0)
@@ -232,6 +301,8 @@ int wp_spawn_run(wp_spawn_result *res, const wp_spawn_opts *o)
 {
 	spawn_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
 	pid_t pid = -1;
+	long start = now_ms();
+	int exited = 0;
 	int error;
 
 	memset(res, 0, sizeof(*res));
@@ -244,21 +315,18 @@ int wp_spawn_run(wp_spawn_result *res, const wp_spawn_opts *o)
 	close_fd(&f.err[1]);
 	if (o->input_len == 0)
 		close_fd(&f.in[0]);
-	if ((error = pump(&f, res, o)) < 0)
+	if ((error = pump(&f, res, o, pid, start, &exited)) < 0)
 		goto done;
 	close_fd(&f.in[0]);
-	while (waitpid(pid, &res->status, 0) < 0) {
-		if (errno != EINTR) {
-			error = wp_error_os("wait for", o->argv[0]);
-			break;
-		}
-	}
+	if ((error = reap(res, o, pid, start, &exited)) < 0)
+		goto done;
 	pid = -1;
 done:
 	if (pid > 0) {
+		/* A failed run: the child and its group go, and are reaped. */
 		int status;
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		kill_group(pid);
+		while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
 	fds_close(&f);

@@ -18,6 +18,7 @@ typedef struct wp_spawn_opts {
 	const void *input; /* written to stdin, which is then closed; */
 	size_t input_len;  /* 0 closes stdin at once */
 	size_t out_max;    /* stdout beyond this is WASMPACK_ETOOLARGE */
+	long timeout_ms;   /* > 0: the whole run, else no limit */
 } wp_spawn_opts;
 
 typedef struct wp_spawn_result {
@@ -29,15 +30,19 @@ typedef struct wp_spawn_result {
 	int status; /* as waitpid() gave it */
 } wp_spawn_result;
 
-/* Runs o->path with o->argv and the caller's environment, stdin fed from
- * o->input, stdout and stderr collected into *res until both close, then
- * waits for the exit. Signals are unblocked and SIGPIPE reset to default
- * in the child; a child that stops reading its stdin does not kill us
- * with SIGPIPE. There is no time limit: the caller trusts the program to
- * finish. 0 once the program has exited (whatever its status: read
- * res->status); < 0 when it could not be run or its output was over the
- * cap (it is then killed and reaped). *res is zeroed first and must be
- * disposed in both cases. */
+/* Runs o->path with o->argv and the caller's environment, in a process
+ * group of its own, stdin fed from o->input, stdout and stderr collected
+ * into *res until both close, then waits for the exit. Signals are
+ * unblocked and SIGPIPE reset to default in the child; a child that stops
+ * reading its stdin does not kill us with SIGPIPE. Once the program has
+ * exited, its pipes get a second to close: what it left running that
+ * still holds them (a grandchild) is then killed with its process group,
+ * and the run counts as done. When o->timeout_ms passes first, the whole
+ * process group is killed and the run fails (WASMPACK_ERROR, reason
+ * TIMEOUT). 0 once the program has exited (whatever its status: read
+ * res->status); < 0 when it could not be run, timed out or its output was
+ * over the cap (it is then killed and reaped). *res is zeroed first and
+ * must be disposed in both cases. */
 int wp_spawn_run(wp_spawn_result *res, const wp_spawn_opts *o);
 
 /* Wipes and frees the output. NULL-safe. */

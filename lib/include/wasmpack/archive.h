@@ -25,17 +25,25 @@ extern "C" {
 WASMPACK_EXTERN int wasmpack_save(wasmpack_store *store, const wasmpack_reference *const *refs,
 				  size_t count, int fd);
 
-#define WASMPACK_LOAD_OPTIONS_VERSION 1
+#define WASMPACK_LOAD_OPTIONS_VERSION 2
+/* The default of max_size: 4 GiB. */
+#define WASMPACK_LOAD_MAX_SIZE_DEFAULT ((int64_t)4 << 30)
 typedef struct wasmpack_load_options {
 	unsigned version; /* WASMPACK_LOAD_OPTIONS_VERSION */
 	/* Names the image when the archive holds exactly one (replacing the
 	 * archive's names); needed when that image carries no full name.
 	 * Borrowed. NULL = the names in the archive. */
 	const wasmpack_reference *name;
+	/* Version 2. The most bytes of blobs a load writes into the store,
+	 * summed from the archive's entry headers before anything is written
+	 * (a small compressed archive can unpack to a disk full):
+	 * WASMPACK_ETOOLARGE beyond it. 0 = WASMPACK_LOAD_MAX_SIZE_DEFAULT,
+	 * -1 = no limit. */
+	int64_t max_size;
 } wasmpack_load_options;
-#define WASMPACK_LOAD_OPTIONS_INIT                  \
-	{                                           \
-		WASMPACK_LOAD_OPTIONS_VERSION, NULL \
+#define WASMPACK_LOAD_OPTIONS_INIT                     \
+	{                                              \
+		WASMPACK_LOAD_OPTIONS_VERSION, NULL, 0 \
 	}
 /* As WASMPACK_LOAD_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init). */

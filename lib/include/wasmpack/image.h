@@ -106,7 +106,8 @@ WASMPACK_EXTERN int wasmpack_time_parse(int64_t *out, const char *text);
  * with an entry that would land outside the root when unpacked (absolute
  * or ".." paths, links pointing outside), for a module that is a link or
  * device, and for bytes that are not WebAssembly. WASMPACK_ENOTFOUND when
- * the image carries no module. */
+ * the image carries no module; WASMPACK_ETOOLARGE for a module over 1 GiB
+ * (refused by its tar header before a byte is unpacked, when it has one). */
 WASMPACK_EXTERN int wasmpack_image_module(wasmpack_store *store,
 					  const wasmpack_descriptor *manifest,
 					  wasmpack_write_cb sink, void *payload);

@@ -93,7 +93,8 @@ WASMPACK_EXTERN int wasmpack_registry_blob_get(wasmpack_registry *r, const char 
 /* Uploads `size` bytes read from fd (from offset 0; fd is only read, the
  * caller keeps it) as blob `digest`: monolithic POST + PUT, or chunked
  * PATCHes for blobs over the chunk size. Retried uploads restart cleanly
- * with a new session. */
+ * with a new session. The bytes are hashed first, from fd: when they do
+ * not hash to `digest` (sha256 only), nothing is sent (WASMPACK_EDIGEST). */
 WASMPACK_EXTERN int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository,
 						const char *digest, int64_t size, int fd);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wasmpack/credentials.h"
@@ -62,6 +63,16 @@ static const char deaf_helper[] = "#!/bin/sh\necho 'deaf helper'\nexit 1\n";
 static const char loud_helper[] =
 	"#!/bin/sh\ncat >/dev/null\nhead -c 3000000 /dev/zero | tr '\\000' a\nexit 0\n";
 
+/* Never ends; its child's pid goes to $WP_TEST_PIDFILE. */
+static const char sleepy_helper[] =
+	"#!/bin/sh\ncat >/dev/null\nsleep 1000 &\necho $! > \"$WP_TEST_PIDFILE\"\nwait\n";
+
+/* Answers and exits, but leaves a child holding its stdout. */
+static const char forker_helper[] =
+	"#!/bin/sh\ncat >/dev/null\n"
+	"printf '{\"ServerURL\":\"x\",\"Username\":\"u\",\"Secret\":\"s\"}'\n"
+	"sleep 1000 &\necho $! > \"$WP_TEST_PIDFILE\"\nexit 0\n";
+
 static char bindir[512];
 
 static int write_text(const char *path, const char *text, mode_t mode)
@@ -91,6 +102,12 @@ static int setup_helpers(void)
 		return -1;
 	snprintf(path, sizeof(path), "%s/docker-credential-loud", bindir);
 	if (write_text(path, loud_helper, 0755) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/docker-credential-sleepy", bindir);
+	if (write_text(path, sleepy_helper, 0755) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/docker-credential-forker", bindir);
+	if (write_text(path, forker_helper, 0755) != 0)
 		return -1;
 	const char *old = getenv("PATH");
 	char *p = NULL;
@@ -701,6 +718,79 @@ static void test_credentials__helper_output_is_capped(void)
 	CHECK(no_children());
 }
 
+static long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 once the process whose pid is in file is gone (or a zombie: pid 1 of
+ * a container may not reap it), within 2 s. */
+static int pid_gone(const char *file)
+{
+	char buf[64] = "", stat_path[64];
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return 0;
+	int ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	long pid = ok ? strtol(buf, NULL, 10) : 0;
+	if (pid <= 1)
+		return 0;
+	snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", pid);
+	for (int i = 0; i < 200; i++) {
+		char st[512] = "";
+		FILE *s = fopen(stat_path, "r");
+		if (!s)
+			return 1;
+		size_t n = fread(st, 1, sizeof(st) - 1, s);
+		fclose(s);
+		st[n] = '\0';
+		const char *paren = strrchr(st, ')');
+		if (paren && paren[1] == ' ' && paren[2] == 'Z')
+			return 1;
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static void test_credentials__helper_that_never_ends_times_out(void)
+{
+	char d[600], pidfile[700];
+	CHECK_INT(setup_helpers(), 0);
+	fresh_dir(d, sizeof(d), "cred-helper-sleepy");
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", d);
+	setenv("WP_TEST_PIDFILE", pidfile, 1);
+	setenv("WASMPACK_CREDENTIAL_HELPER_TIMEOUT", "2", 1);
+	CHECK(write_config(d, "{\"credsStore\":\"sleepy\"}") == 0);
+	long t0 = mono_ms();
+	int rc = get_rc(d, "ghcr.io");
+	long took = mono_ms() - t0;
+	unsetenv("WASMPACK_CREDENTIAL_HELPER_TIMEOUT");
+	CHECK_INT(rc, WASMPACK_ERROR);
+	CHECK(strstr(wasmpack_error_last(), "did not finish within 2 s") != NULL);
+	CHECK(took >= 1900 && took < 6000);
+	CHECK(pid_gone(pidfile));
+	CHECK(no_children());
+}
+
+static void test_credentials__helper_whose_child_holds_stdout_does_not_hang(void)
+{
+	char d[600], pidfile[700];
+	CHECK_INT(setup_helpers(), 0);
+	fresh_dir(d, sizeof(d), "cred-helper-forker");
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", d);
+	setenv("WP_TEST_PIDFILE", pidfile, 1);
+	CHECK(write_config(d, "{\"credsStore\":\"forker\"}") == 0);
+	long t0 = mono_ms();
+	CHECK_GET(d, "x", "u", "s", NULL);
+	CHECK(mono_ms() - t0 < 6000);
+	CHECK(pid_gone(pidfile));
+	CHECK(no_children());
+}
+
 static void test_credentials__lists_logins_without_secrets(void)
 {
 	char d[600];
@@ -748,6 +838,8 @@ const test_case credentials_tests[] = {
 	TEST_ENTRY(test_credentials__helper_that_ignores_input_cannot_hurt_us),
 	TEST_ENTRY(test_credentials__helper_round_trips_large_secrets),
 	TEST_ENTRY(test_credentials__helper_output_is_capped),
+	TEST_ENTRY(test_credentials__helper_that_never_ends_times_out),
+	TEST_ENTRY(test_credentials__helper_whose_child_holds_stdout_does_not_hang),
 	TEST_ENTRY(test_credentials__lists_logins_without_secrets),
 	TEST_END,
 };

@@ -608,6 +608,95 @@ static void test_http__refuses_https_to_http_redirect(void)
 	CHECK_INT(server_log(&f->srv), 1);
 }
 
+/* Every spelling of a link-local or metadata address a redirect may use:
+ * each is refused before any request goes there. */
+static void test_http__refuses_redirects_to_link_local_addresses(void)
+{
+	static const char *const targets[] = {
+		"http://169.254.169.254/latest/meta-data/",
+		"http://2852039166/",
+		"http://0251.0376.0251.0376/",
+		"http://0xa9fea9fe/",
+		"http://0xa9.0xfe.0xa9.0xfe/",
+		"http://169.254.43518/",
+		"http://169.16689662/",
+		"http://169.254.169.254./",
+		"http://[fe80::1]/",
+		"http://[FE80::a:b%25eth0]/",
+		"http://[febf::1]/",
+		"http://[fd00:ec2::254]/",
+		"http://[::ffff:169.254.169.254]/",
+		"http://[::ffff:a9fe:a9fe]/",
+		"http://[64:ff9b::a9fe:a9fe]/",
+		"https://metadata.google.internal/computeMetadata/v1/",
+		"http://METADATA.GOOGLE.INTERNAL./",
+	};
+	char script[4096];
+	size_t n = (size_t)snprintf(script, sizeof(script), "[");
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		n += (size_t)snprintf(script + n, sizeof(script) - n,
+				      "%s{'match':{'path':'/r%zu'},'response':{'status':302,"
+				      "'redirect':'%s'}}",
+				      i ? "," : "", i, targets[i]);
+	snprintf(script + n, sizeof(script) - n, "]");
+	unsetenv("WASMPACK_ALLOW_LINK_LOCAL");
+	fx *f = fx_server(script, 0, NULL);
+	if (!f)
+		return;
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		char path[16];
+		snprintf(path, sizeof(path), "/r%zu", i);
+		wp_http_response r = {0};
+		wp_http_request q = request("GET", at(f, path));
+		int rc = wp_http_do(&r, f->h, &q);
+		wp_http_response_dispose(&r);
+		if (rc != WASMPACK_EINVALID || !strstr(wasmpack_error_last(), "link-local")) {
+			harness_fail(__FILE__, __LINE__, targets[i], wasmpack_error_last());
+			return;
+		}
+	}
+	CHECK_INT(server_log(&f->srv), (int)(sizeof(targets) / sizeof(targets[0])));
+}
+
+/* Neighbours of those ranges are followed as before. */
+static void test_http__follows_redirects_near_link_local_ranges(void)
+{
+	fx *f = fx_server("[{'match':{'path':'/a'},'response':{'status':302,"
+			  "'redirect':'http://localhost:{port}/b'}},"
+			  "{'match':{'path':'/b'},'response':{'body':'ok'}}]",
+			  0, NULL);
+	if (!f)
+		return;
+	wp_http_response r = {0};
+	wp_http_request q = request("GET", at(f, "/a"));
+	CHECK_OK(wp_http_do(&r, f->h, &q));
+	CHECK_INT(r.status, 200);
+	wp_http_response_dispose(&r);
+}
+
+/* With WASMPACK_ALLOW_LINK_LOCAL=1 the redirect is followed: whatever
+ * happens next (no route, a timeout, or an answer where a sandbox has
+ * something there) is not a refusal. */
+static void test_http__link_local_redirects_when_allowed(void)
+{
+	wp_http_options o = test_options();
+	o.connect_timeout_ms = 300;
+	o.max_retries = -1;
+	setenv("WASMPACK_ALLOW_LINK_LOCAL", "1", 1);
+	fx *f = fx_server("[{'match':{'path':'/a'},'response':{'status':302,"
+			  "'redirect':'http://169.254.0.1:9/'}}]",
+			  0, &o);
+	unsetenv("WASMPACK_ALLOW_LINK_LOCAL");
+	if (!f)
+		return;
+	wp_http_response r = {0};
+	wp_http_request q = request("GET", at(f, "/a"));
+	int rc = wp_http_do(&r, f->h, &q);
+	CHECK(rc == 0 || rc == WASMPACK_ENETWORK);
+	CHECK(rc == 0 || !strstr(wasmpack_error_last(), "link-local"));
+	wp_http_response_dispose(&r);
+}
+
 static void test_http__verifies_tls_unless_told_and_trusts_ca_file(void)
 {
 	fx *f = fx_server("[{'times':0,'response':{'body':'ok'}}]", 1, NULL);
@@ -1106,6 +1195,9 @@ const test_case http_tests[] = {
 	TEST_ENTRY(test_http__303_turns_post_into_get_without_body),
 	TEST_ENTRY(test_http__307_keeps_method_and_body),
 	TEST_ENTRY(test_http__refuses_https_to_http_redirect),
+	TEST_ENTRY(test_http__refuses_redirects_to_link_local_addresses),
+	TEST_ENTRY(test_http__follows_redirects_near_link_local_ranges),
+	TEST_ENTRY(test_http__link_local_redirects_when_allowed),
 	TEST_ENTRY(test_http__verifies_tls_unless_told_and_trusts_ca_file),
 	TEST_ENTRY(test_http__resolves_urls_and_compares_origins),
 	TEST_ENTRY(test_http__retries_503_then_succeeds),

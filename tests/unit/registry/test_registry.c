@@ -1746,6 +1746,73 @@ static void test_registry__follows_tag_pages(void)
 	CHECK_STR(req_str(f, 0, "path"), "/v2/a/b/tags/list?n=1000");
 }
 
+static void test_registry__tag_pages_that_link_to_each_other_stop_at_once(void)
+{
+	const char *script = S([
+		{
+			'match' : {'path' : '/v2/a/b/tags/list?n=1000'},
+			'times' : 0,
+			'response' : {
+				'headers' : {'Link' : '</v2/a/b/tags/list?n=1&last=a>; rel=next'},
+				'json' : {'name' : 'a/b', 'tags' : ['a']}
+			}
+		},
+		{
+			'match' : {'path' : '/v2/a/b/tags/list?n=1&last=a'},
+			'times' : 0,
+			'response' : {
+				'headers' : {'Link' : '</v2/a/b/tags/list?n=1000>; rel=next'},
+				'json' : {'name' : 'a/b', 'tags' : ['b']}
+			}
+		}
+	]);
+	fx *f = fx_script(script, NULL);
+	if (!f)
+		return;
+	wasmpack_strv tags = {0};
+	CHECK_OK(wasmpack_registry_tags(&tags, f->r, "a/b"));
+	int ok = tags.count == 2 && strcmp(tags.items[1], "b") == 0;
+	wasmpack_strv_dispose(&tags);
+	CHECK(ok);
+	CHECK_INT(reqs(f), 2);
+}
+
+/* 18 pages of 3.9 MB, each linking to a new one: over the 64 MiB that a
+ * tag list may take in all. */
+static void test_registry__tag_pages_have_a_total_size_cap(void)
+{
+	enum { PAGES = 18, PAD = 3900000 };
+	size_t cap = (size_t)PAGES * (PAD + 400) + 16;
+	char *script = malloc(cap), *pad = malloc(PAD + 1);
+	if (!script || !pad) {
+		free(script);
+		free(pad);
+		CHECK(!"out of memory");
+		return;
+	}
+	memset(pad, 'x', PAD);
+	pad[PAD] = '\0';
+	size_t n = (size_t)snprintf(script, cap, "[");
+	for (int i = 0; i < PAGES; i++)
+		n += (size_t)snprintf(script + n, cap - n,
+				      "%s{\"match\":{\"path\":\"/v2/a/b/tags/list?n=1000%s%.0d\"},"
+				      "\"response\":{\"headers\":{\"Link\":"
+				      "\"</v2/a/b/tags/list?n=1000&last=%d>; rel=next\"},"
+				      "\"json\":{\"name\":\"a/b\",\"tags\":[\"t%d\"],"
+				      "\"pad\":\"%s\"}}}",
+				      i ? "," : "", i ? "&last=" : "", i, i + 1, i, pad);
+	snprintf(script + n, cap - n, "]");
+	free(pad);
+	fx *f = fx_script(script, NULL);
+	free(script);
+	if (!f)
+		return;
+	wasmpack_strv tags = {0};
+	CHECK_ERR(wasmpack_registry_tags(&tags, f->r, "a/b"), WASMPACK_ETOOLARGE);
+	CHECK_MSG_HAS("MiB of tag pages");
+	CHECK(reqs(f) <= PAGES);
+}
+
 static void test_registry__mount_answered_202_cancels_the_session(void)
 {
 	const char *script = S([
@@ -2281,6 +2348,8 @@ const test_case registry_tests[] = {
 	TEST_ENTRY(test_registry__manifest_digest_mismatch_is_edigest),
 	TEST_ENTRY(test_registry__manifest_put_checks_the_registry_digest),
 	TEST_ENTRY(test_registry__follows_tag_pages),
+	TEST_ENTRY(test_registry__tag_pages_that_link_to_each_other_stop_at_once),
+	TEST_ENTRY(test_registry__tag_pages_have_a_total_size_cap),
 	TEST_ENTRY(test_registry__mount_answered_202_cancels_the_session),
 	TEST_ENTRY(test_registry__lost_final_put_answer_checks_the_blob),
 	TEST_ENTRY(test_registry__failed_patch_starts_a_new_session),
