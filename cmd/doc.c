@@ -10,6 +10,37 @@
 
 /* --------------------------------------------------------------- help */
 
+/* Help lines are wrapped at this many columns. */
+#define HELP_WIDTH 80
+/* Where an option's help text starts: "  " and the 28-column spelling. */
+#define HELP_INDENT 31
+
+/* Prints text from column `col` (where the cursor is) wrapped at
+ * HELP_WIDTH, continuation lines indented to `indent`, at spaces; a word
+ * longer than the room is left whole. */
+static void print_wrapped(FILE *out, const char *text, int col, int indent)
+{
+	const char *p = text;
+	while (*p) {
+		size_t room = col < HELP_WIDTH ? (size_t)(HELP_WIDTH - col) : 1;
+		size_t n = strlen(p);
+		if (n > room) {
+			n = room;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = strcspn(p, " ");
+		}
+		fprintf(out, "%.*s\n", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p)
+			fprintf(out, "%*s", indent, "");
+		col = indent;
+	}
+}
+
 static void print_options(FILE *out, const cli_option *opts)
 {
 	for (; opts && opts->name; opts++) {
@@ -20,7 +51,12 @@ static void print_options(FILE *out, const cli_option *opts)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", opts->name,
 				 opts->arg ? " " : "", opts->arg ? opts->arg : "");
-		fprintf(out, "  %-28s %s\n", left, opts->help);
+		/* A spelling too long for its column gets a line of its own. */
+		if (strlen(left) > HELP_INDENT - 3)
+			fprintf(out, "  %s\n%*s", left, HELP_INDENT, "");
+		else
+			fprintf(out, "  %-28s ", left);
+		print_wrapped(out, opts->help, HELP_INDENT, HELP_INDENT);
 	}
 }
 
@@ -320,6 +356,13 @@ static void completion_bash(FILE *out)
 	      "_wasmpack_images() {\n"
 	      "\tcommand wasmpack ${1:+--store \"$1\"} images -q 2>/dev/null\n"
 	      "}\n\n"
+	      "# Names are quoted and directories get their \"/\" only where a file is\n"
+	      "# completed: with -o filenames for the whole command, \"bu\" would become\n"
+	      "# \"build/\" in a directory holding build/.\n"
+	      "_wasmpack_files() {\n"
+	      "\tcompopt -o filenames 2>/dev/null\n"
+	      "\treturn 0\n"
+	      "}\n\n"
 	      "_wasmpack() {\n"
 	      "\tlocal cur prev\n"
 	      "\tif declare -F _get_comp_words_by_ref >/dev/null; then\n"
@@ -331,7 +374,7 @@ static void completion_bash(FILE *out)
 	      out);
 	for (size_t i = 0; cmds[i]; i++)
 		fprintf(out, "%s%s", i ? " " : "", cmds[i]->name);
-	fputs(" help version\"\n\tlocal globals=\"", out);
+	fputs(" help\"\n\tlocal globals=\"", out);
 	bash_words(out, globals, 0, 0);
 	fputs("\"\n\tlocal cmd='' store='' i w\n"
 	      "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
@@ -379,11 +422,13 @@ static void completion_bash(FILE *out)
 	      "\t\tcase $prev in\n\t\t",
 	      out);
 	int sep = bash_pattern(out, cmds, 1);
-	fputs(sep ? ") COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n\t\t"
+	fputs(sep ? ") _wasmpack_files; COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n\t\t"
 		  : "--no-such-option) ;;\n\t\t",
 	      out);
 	sep = bash_pattern(out, cmds, 2);
-	fputs(sep ? ") COMPREPLY=($(compgen -d -- \"$cur\")) ;;\n" : "--no-such-option) ;;\n", out);
+	fputs(sep ? ") _wasmpack_files; COMPREPLY=($(compgen -d -- \"$cur\")) ;;\n"
+		  : "--no-such-option) ;;\n",
+	      out);
 	fputs("\t\t*) COMPREPLY=() ;;\n"
 	      "\t\tesac\n"
 	      "\t\treturn\n"
@@ -397,7 +442,7 @@ static void completion_bash(FILE *out)
 	      "\t\treturn\n"
 	      "\tfi\n"
 	      "\tif [[ $cmd == help ]]; then\n"
-	      "\t\tCOMPREPLY=($(compgen -W \"${commands% help version}\" -- \"$cur\"))\n"
+	      "\t\tCOMPREPLY=($(compgen -W \"${commands% help}\" -- \"$cur\"))\n"
 	      "\t\treturn\n"
 	      "\tfi\n"
 	      "\tif [[ $cur == -* ]]; then\n"
@@ -406,11 +451,14 @@ static void completion_bash(FILE *out)
 	      "\tfi\n"
 	      "\tCOMPREPLY=()\n"
 	      "\t[[ $kinds == *images* ]] && COMPREPLY+=($(compgen -W \"$(_wasmpack_images \"$store\")\" -- \"$cur\"))\n"
-	      "\t[[ $kinds == *files* ]] && COMPREPLY+=($(compgen -f -- \"$cur\"))\n"
+	      "\tif [[ $kinds == *files* ]]; then\n"
+	      "\t\t_wasmpack_files\n"
+	      "\t\tCOMPREPLY+=($(compgen -f -- \"$cur\"))\n"
+	      "\tfi\n"
 	      "\tdeclare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions \"$cur\"\n"
 	      "\treturn 0\n"
 	      "}\n\n"
-	      "complete -o filenames -F _wasmpack wasmpack\n",
+	      "complete -F _wasmpack wasmpack\n",
 	      out);
 }
 
@@ -472,6 +520,13 @@ static void completion_zsh(FILE *out)
 	      "_wasmpack_image_or_module() {\n"
 	      "\t_alternative 'images:image:_wasmpack_images' 'files:module:_files -g \"*.wasm\"'\n"
 	      "}\n\n"
+	      "# Names are quoted and directories get their \"/\" only where a file is\n"
+	      "# completed: with -o filenames for the whole command, \"bu\" would become\n"
+	      "# \"build/\" in a directory holding build/.\n"
+	      "_wasmpack_files() {\n"
+	      "\tcompopt -o filenames 2>/dev/null\n"
+	      "\treturn 0\n"
+	      "}\n\n"
 	      "_wasmpack() {\n"
 	      "\tlocal curcontext=$curcontext state line ret=1\n"
 	      "\ttypeset -A opt_args\n"
@@ -493,7 +548,6 @@ static void completion_zsh(FILE *out)
 		fputs("'\n", out);
 	}
 	fputs("\t\t'help:Show the help of a command'\n"
-	      "\t\t'version:Print the version'\n"
 	      "\t)\n"
 	      "\t_arguments -C $globals '1: :->command' '*:: :->args' && ret=0\n"
 	      "\tcase $state in\n"

@@ -151,8 +151,11 @@ static void hint_text(char *buf, size_t size, const cli_ctx *ctx, hint_id hint,
 	if (hint == H_AUTH && reg && logged_in(ctx, reg)) {
 		snprintf(buf, size,
 			 "the stored login for %s was refused or may not do this; "
-			 "`wasmpack login %s` replaces it",
-			 reg, reg);
+			 "`wasmpack login %s` replaces it%s",
+			 reg, reg,
+			 is_docker_hub(reg) && reason == WASMPACK_REASON_CREDENTIALS_REFUSED
+				 ? " (Docker Hub takes a personal access token as the password)"
+				 : "");
 		return;
 	}
 	switch (hint) {

@@ -241,16 +241,18 @@ void cli_print_imports_by_capability(const wasmpack_wasm *w)
 		printf("  ... and %zu more, not listed\n", reaching - BY_CAPABILITY_MAX);
 }
 
+/* Decimal units, as docker prints them (1 kB = 1000 B): the letters then
+ * mean what they say, where 1024-based values would need KiB and MiB. */
 void cli_human_size(char *buf, size_t size, int64_t n)
 {
-	if (n < 1024)
+	if (n < 1000)
 		snprintf(buf, size, "%lldB", (long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, size, "%.1fkB", (double)n / 1024.0);
-	else if (n < 1024LL * 1024 * 1024)
-		snprintf(buf, size, "%.1fMB", (double)n / (1024.0 * 1024.0));
+	else if (n < 999950) /* what would round to "1000.0kB" is "1.0MB" */
+		snprintf(buf, size, "%.1fkB", (double)n / 1e3);
+	else if (n < 999950000LL)
+		snprintf(buf, size, "%.1fMB", (double)n / 1e6);
 	else
-		snprintf(buf, size, "%.2fGB", (double)n / (1024.0 * 1024.0 * 1024.0));
+		snprintf(buf, size, "%.2fGB", (double)n / 1e9);
 }
 
 json_t *cli_caps_json(unsigned caps)

@@ -75,6 +75,10 @@ static void wasi_line(char *buf, size_t size, const wasmpack_wasm *w, const char
 
 static void print_externs(const char *title, const wasmpack_wasm_extern *e, size_t n)
 {
+	if (n == 0) {
+		printf("%s: none\n", title);
+		return;
+	}
 	printf("%s (%zu):\n", title, n);
 	for (size_t i = 0; i < n && i < EXTERNS_LISTED_MAX; i++) {
 		if (e[i].module)
@@ -152,9 +156,13 @@ static int inspect_module(cli_ctx *ctx, const char *path)
 	for (size_t i = 0; i < nmeta; i++)
 		if (meta[i].value)
 			printf("%-11s %s\n", meta[i].key, cli_safe(meta[i].value));
-	for (size_t i = 0; i < w->producers_count; i++)
-		printf("Producer:   %s %s %s\n", cli_safe(w->producers[i].field),
-		       cli_safe(w->producers[i].name), cli_safe(w->producers[i].version));
+	for (size_t i = 0; i < w->producers_count; i++) {
+		/* The version is optional: no trailing space without one. */
+		const char *version = w->producers[i].version;
+		printf("Producer:   %s %s%s%s\n", cli_safe(w->producers[i].field),
+		       cli_safe(w->producers[i].name), version && *version ? " " : "",
+		       version ? cli_safe(version) : "");
+	}
 	print_externs("Imports", w->imports, w->imports_count);
 	print_externs("Exports", w->exports, w->exports_count);
 	wasmpack_wasm_free(w);

@@ -194,8 +194,9 @@ const cli_command cmd_login = {
 	run_login,
 	"[-u USER] [-p PASS | --password-stdin] [REGISTRY]",
 	"Log in to a registry (default docker.io): check the credentials, then\n"
-	"store them as docker does, in the credential helper config.json names,\n"
-	"else in config.json. For Docker Hub use a personal access token.",
+	"store them as docker does, with the credential helper that config.json\n"
+	"names, else in config.json itself. For Docker Hub, the password is a\n"
+	"personal access token.",
 	login_options,
 };
 

@@ -11,6 +11,56 @@ static int print_version(void)
 	return EXIT_OK;
 }
 
+/* The edit distance between a and b (insertions, deletions, substitutions
+ * and swaps of two neighbours, each 1), for "did you mean". Names longer
+ * than the table's are not compared: a large distance is returned. */
+static size_t distance(const char *a, const char *b)
+{
+	enum { MAX = 32 };
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[MAX + 1][MAX + 1];
+	if (la > MAX || lb > MAX)
+		return MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+/* "unknown command", with the closest name of the table when it is near
+ * enough to be a typo: at most 2 edits, and fewer than half the name. */
+static int unknown_command(const char *name)
+{
+	const cli_command *const *commands = cli_commands();
+	const char *best = NULL;
+	size_t best_d = 3;
+	for (size_t i = 0; commands[i]; i++) {
+		size_t d = distance(name, commands[i]->name);
+		if (d < best_d && 2 * d < strlen(commands[i]->name)) {
+			best = commands[i]->name;
+			best_d = d;
+		}
+	}
+	fprintf(stderr, "wasmpack: unknown command '%s'\n", cli_safe(name));
+	if (best)
+		fprintf(stderr, "Did you mean '%s'? ", best);
+	fprintf(stderr, "Run 'wasmpack --help' for the list.\n");
+	return EXIT_USAGE;
+}
+
 /* `wasmpack help [COMMAND]`. */
 static int help_command(int argc, char **argv)
 {
@@ -19,10 +69,8 @@ static int help_command(int argc, char **argv)
 		return EXIT_OK;
 	}
 	const cli_command *cmd = cli_find_command(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "wasmpack: unknown command '%s'\n", argv[1]);
-		return EXIT_USAGE;
-	}
+	if (!cmd)
+		return unknown_command(argv[1]);
 	cli_help(stdout, cmd);
 	return EXIT_OK;
 }
@@ -46,20 +94,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "help") == 0)
 		return help_command(argc - i, argv + i);
-	if (strcmp(argv[i], "version") == 0)
-		return print_version();
 	/* Hidden: what `make` turns into the man page and the completions. */
 	if (strcmp(argv[i], "__man") == 0)
 		return cli_man(stdout, stdin);
 	if (strcmp(argv[i], "__completion") == 0)
 		return cli_completion(stdout, i + 1 < argc ? argv[i + 1] : "");
 	const cli_command *cmd = cli_find_command(argv[i]);
-	if (!cmd) {
-		fprintf(stderr,
-			"wasmpack: unknown command '%s'\nRun 'wasmpack --help' for the list.\n",
-			argv[i]);
-		return EXIT_USAGE;
-	}
+	if (!cmd)
+		return unknown_command(argv[i]);
 	if (rc == CLI_HELP) {
 		cli_help(stdout, cmd);
 		return EXIT_OK;

@@ -247,7 +247,8 @@ static int run_load(cli_ctx *ctx, int argc, char **argv)
 					       "digest", images[i].descriptor.digest, "mediaType",
 					       images[i].descriptor.media_type, "size",
 					       (json_int_t)images[i].descriptor.size));
-		rc = cli_print_json(arr);
+		/* One object, as every command prints, so keys can be added. */
+		rc = cli_print_json(arr ? json_pack("{s:o}", "images", arr) : NULL);
 		goto done;
 	}
 	for (size_t i = 0; i < count; i++)
