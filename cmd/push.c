@@ -124,8 +124,8 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	if (r.blobs_moved == 0)
 		cli_note(ctx, "pushed %s: already up to date", name);
 	else
-		cli_note(ctx, "pushed %s (%zu blob%s sent, %zu already there)", name,
-			 r.blobs_moved, r.blobs_moved == 1 ? "" : "s", r.blobs_skipped);
+		cli_note(ctx, "pushed %s (%zu blob%s sent, %zu already there)", name, r.blobs_moved,
+			 r.blobs_moved == 1 ? "" : "s", r.blobs_skipped);
 	rc = print_result(ctx, store, &r, name, NULL);
 done:
 	free(name);
