@@ -8,6 +8,7 @@
 
 #include "image_info.h"
 #include "progress.h"
+#include "remote.h"
 
 enum {
 	B_TAG = 1,
@@ -264,16 +265,16 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	for (size_t i = 0; i < a.tags_count; i++) {
-		if (wasmpack_reference_parse(&refs[i], a.tags[i]) != 0) {
-			rc = cli_usage_error(ctx, "%s", wasmpack_error_last());
+		if ((rc = remote_parse_ref(ctx, &refs[i], a.tags[i])))
 			goto done;
-		}
 		if (!refs[i]->tag) {
 			rc = cli_usage_error(ctx, "'%s' names a digest; a build needs a tag",
 					     a.tags[i]);
 			goto done;
 		}
 	}
+	for (size_t i = 0; i < a.tags_count; i++)
+		remote_warn_host_case(ctx, a.tags[i]);
 	if ((rc = resolve_created(ctx, &a)))
 		goto done;
 	a.opts.annotations = &a.annotations;

@@ -55,7 +55,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	if (argc - first != 2)
 		return cli_usage_error(ctx, "expected SRC and DST");
 	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
-	    (rc = remote_parse_ref(ctx, &dst, argv[first + 1])))
+	    (rc = remote_parse_dest(ctx, &dst, argv[first + 1], src)))
 		goto done;
 	if ((err = wasmpack_copy(&r, src, dst, &a.opts)) ||
 	    (err = wasmpack_reference_format(&name, dst))) {

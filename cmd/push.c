@@ -111,7 +111,8 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	if (argc - first < 1 || argc - first > 2)
 		return cli_usage_error(ctx, "expected SRC [DST]");
 	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
-	    (rc = remote_parse_ref(ctx, &dst, argv[argc - 1])))
+	    (rc = argc - first == 2 ? remote_parse_dest(ctx, &dst, argv[first + 1], src)
+				    : remote_parse_ref(ctx, &dst, argv[first])))
 		goto done;
 	snprintf(ctx->registry, sizeof(ctx->registry), "%s", dst->registry);
 	if ((rc = cli_open_store(ctx, &store)))
