@@ -173,9 +173,10 @@ static int check_artifact(const cli_ctx *ctx, const build_args *a)
 	if (!n)
 		return 0;
 	char list[160] = "";
-	for (size_t i = 0; i < n; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 i == 0 ? "" : i + 1 == n ? " and " : ", ", given[i]);
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", sep, given[i]);
+	}
 	return cli_usage_error(ctx,
 			       "--format artifact has no place for %s: its config records "
 			       "none; drop %s or build with --format image",

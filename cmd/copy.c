@@ -87,9 +87,10 @@ const cli_command cmd_copy = {
 	"copy",
 	run,
 	"[OPTIONS] SRC DST",
-	"Copy an image between registries, without the store. A whole index is\n"
-	"copied unless --platform picks one entry; blobs are mounted when both\n"
-	"sides are on one registry, else streamed and verified. Prints the\n"
-	"manifest digest as the last line of stdout.",
+	"Copy an image between registries, without the store (a DST that is only a\n"
+	"registry keeps SRC's repository and tag). A whole index is copied unless\n"
+	"--platform picks one entry; blobs are mounted when both sides are on one\n"
+	"registry, else streamed and verified. Prints the manifest digest as the\n"
+	"last line of stdout.",
 	copy_options,
 };

@@ -191,9 +191,11 @@ static int check_output(const cli_ctx *ctx, const char *path)
 	}
 	if (why == WASMPACK_REASON_NONE)
 		return 0;
-	int code = why == WASMPACK_REASON_FILE_NOT_FOUND ? WASMPACK_ENOTFOUND
-		   : why == WASMPACK_REASON_NOT_A_FILE	 ? WASMPACK_EINVALID
-							 : WASMPACK_EIO;
+	int code = WASMPACK_EIO;
+	if (why == WASMPACK_REASON_FILE_NOT_FOUND)
+		code = WASMPACK_ENOTFOUND;
+	else if (why == WASMPACK_REASON_NOT_A_FILE)
+		code = WASMPACK_EINVALID;
 	return cli_fail(ctx, wasmpack_error_set_str(code, why, msg));
 }
 
@@ -273,9 +275,10 @@ const cli_command cmd_push = {
 	"push",
 	run_push,
 	"[OPTIONS] SRC [DST]",
-	"Push a stored image to a registry (to DST when given). Sends only the\n"
-	"blobs the registry lacks. Prints the manifest digest as the last line of\n"
-	"stdout.",
+	"Push a stored image to a registry (to DST when given; a DST that is only a\n"
+	"registry, such as localhost:5000, keeps SRC's repository and tag). Sends\n"
+	"only the blobs the registry lacks. Prints the manifest digest as the last\n"
+	"line of stdout.",
 	push_options,
 };
 
