@@ -346,6 +346,8 @@ static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
 
 	memset(&desc, 0, sizeof(desc));
 	memset(&info, 0, sizeof(info));
+	if ((rc = remote_check_scheme(ctx, text)))
+		return rc;
 	if (wasmpack_reference_parse(&ref, text) != 0)
 		return cli_usage_error(ctx, "'%s' is neither a file nor a valid reference: %s",
 				       text, wasmpack_error_last());
@@ -491,6 +493,8 @@ static int spelled_as_path(const char *target)
 {
 	size_t len = strlen(target);
 	const char *slash = strrchr(target, '/');
+	if (strstr(target, "://"))
+		return 0; /* a URL, which the reference parser explains */
 	if ((len >= 5 && strcmp(target + len - 5, ".wasm") == 0) || target[0] == '/' ||
 	    target[0] == '.' || target[0] == '~')
 		return 1;

@@ -45,17 +45,25 @@ static size_t scheme_len(const char *text)
 	return strncmp(text + i, "://", 3) == 0 ? i + 3 : 0;
 }
 
-int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
+int remote_check_scheme(const cli_ctx *ctx, const char *text)
 {
 	/* docker, skopeo and browsers teach URLs; the reference grammar has
 	 * none, and the parser's own complaint ("invalid registry host
 	 * 'https:'") would not say what to change. */
 	size_t n = scheme_len(text);
-	if (n)
-		return cli_usage_error(ctx,
-				       "'%s' is a URL; an image reference has no scheme: drop "
-				       "'%.*s' and write '%s'",
-				       text, (int)n, text, text + n);
+	if (!n)
+		return 0;
+	return cli_usage_error(ctx,
+			       "'%s' is a URL; an image reference has no scheme: drop '%.*s' and "
+			       "write '%s'",
+			       text, (int)n, text, text + n);
+}
+
+int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
+{
+	int rc = remote_check_scheme(ctx, text);
+	if (rc)
+		return rc;
 	if (wasmpack_reference_parse(out, text) == 0)
 		return 0;
 	return cli_usage_error(ctx, "%s", wasmpack_error_last());
@@ -89,22 +97,34 @@ int remote_is_bare_registry(const char *text)
 int remote_parse_dest(const cli_ctx *ctx, wasmpack_reference **out, const char *text,
 		      const wasmpack_reference *src)
 {
-	if (!remote_is_bare_registry(text))
+	/* "localhost:5000/" is the same bare registry. */
+	size_t len = strlen(text);
+	char *host = strndup(text, len && text[len - 1] == '/' ? len - 1 : len);
+	if (!host) {
+		fprintf(stderr, "wasmpack: out of memory\n");
+		return EXIT_ERROR;
+	}
+	int bare = remote_is_bare_registry(host);
+	if (!bare) {
+		free(host);
 		return remote_parse_ref(ctx, out, text);
+	}
 	/* "push user/app:1.0 localhost:5000" means localhost:5000/user/app:1.0,
 	 * as copy tools read it, not docker.io/library/localhost:5000. The
 	 * joined text goes through the parser, which checks the host. */
 	const char *tag = src->tag ? src->tag : "", *digest = src->digest ? src->digest : "";
-	size_t size = strlen(text) + strlen(src->repository) + strlen(tag) + strlen(digest) + 4;
+	size_t size = strlen(host) + strlen(src->repository) + strlen(tag) + strlen(digest) + 4;
 	char *full = malloc(size);
 	if (!full) {
+		free(host);
 		fprintf(stderr, "wasmpack: out of memory\n");
 		return EXIT_ERROR;
 	}
-	snprintf(full, size, "%s/%s%s%s%s%s", text, src->repository, *tag ? ":" : "", tag,
+	snprintf(full, size, "%s/%s%s%s%s%s", host, src->repository, *tag ? ":" : "", tag,
 		 *digest ? "@" : "", digest);
 	int rc = remote_parse_ref(ctx, out, full);
 	free(full);
+	free(host);
 	return rc;
 }
 

@@ -29,6 +29,11 @@ void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts);
  * terminal, else one plain line per blob that is done (progress.h). */
 void remote_progress(const wasmpack_progress *p, void *payload);
 
+/* Returns 0, or prints a usage error and returns EXIT_USAGE when text
+ * starts with a URL scheme ("https://", "docker://", "oci://"), showing
+ * the reference without it. */
+int remote_check_scheme(const cli_ctx *ctx, const char *text);
+
 /* Parses text as a reference or prints a usage error. A text with a URL
  * scheme ("https://", "docker://", "oci://") is refused with the
  * reference it meant. */
@@ -40,7 +45,8 @@ int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *t
  * and a tag. */
 int remote_is_bare_registry(const char *text);
 
-/* Parses a push or copy destination: a bare registry (as above) keeps the
+/* Parses a push or copy destination: a bare registry (as above, one
+ * trailing '/' allowed) keeps the
  * source's repository path, tag and digest on that registry; anything else
  * as remote_parse_ref. */
 int remote_parse_dest(const cli_ctx *ctx, wasmpack_reference **out, const char *text,

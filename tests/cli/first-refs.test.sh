@@ -42,6 +42,11 @@ check "... with the reference to write instead" err_has "drop 'http://'" "'local
 check_exit 0 "build -t MyName/app:1.0 builds" wp build -t MyName/app:1.0 "$HELLO"
 check "... and warns that MyName is taken as a registry host, showing the lowercase name" \
 	err_has "warning:" "registry host 'MyName'" "'myname/app:1.0'"
+check_exit 0 "tag user/app:1.0 Other/app:2 tags" wp tag user/app:1.0 Other/app:2
+check "... and warns the same" err_has "warning:" "registry host 'Other'" "'other/app:2'"
+check_exit 2 "inspect https://HOST/REPO:TAG says to drop the scheme" \
+	wp inspect https://ghcr.io/user/app.wasm
+check "... rather than calling it a missing file" err_has "drop 'https://'" "'ghcr.io/user/app.wasm'"
 check_exit 0 "build -t myname/app:1.0 builds" wp build -t myname/app:1.0 "$HELLO"
 check "... without a warning" err_lacks "warning:"
 check_exit 0 "build -t Registry.Example/app:1 builds" wp build -t Registry.Example/app:1 "$HELLO"
@@ -59,6 +64,8 @@ if kit_start open; then
 	check_exit 0 "push user/app:1.0 localhost:PORT pushes (not docker.io/library/localhost)" \
 		wp push user/app:1.0 "localhost:$PORT"
 	check "... to localhost:PORT/user/app:1.0" err_has "pushed localhost:$PORT/user/app:1.0"
+	check_exit 0 "push user/app:1.0 HOST:PORT/ (a trailing '/') pushes" wp push user/app:1.0 "$R/"
+	check "... to HOST:PORT/user/app:1.0" err_has "pushed $R/user/app:1.0"
 	check_exit 0 "push by digest to a bare registry keeps the digest" \
 		wp push "user/app@$BUILT" "$R"
 	check "... as HOST:PORT/user/app@DIGEST" err_has "pushed $R/user/app@$BUILT"
