@@ -8,6 +8,7 @@
 
 #include "image_info.h"
 #include "progress.h"
+#include "remote.h"
 
 enum {
 	B_TAG = 1,
@@ -152,6 +153,36 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 	}
 }
 
+/* The CNCF Wasm artifact's config has created, author, architecture, os,
+ * layerDigests and component, nothing more (design/formats.md): what would
+ * go to an image config's Env, Labels, Entrypoint and Cmd has no place
+ * there, and dropping it silently would ship an image that differs from
+ * what was asked. */
+static int check_artifact(const cli_ctx *ctx, const build_args *a)
+{
+	const char *given[4];
+	size_t n = 0;
+	if (a->env.count)
+		given[n++] = "--env";
+	if (a->labels.count)
+		given[n++] = "--label";
+	if (a->opts.entrypoint)
+		given[n++] = "--entrypoint";
+	if (a->opts.args_count)
+		given[n++] = "the module's arguments after '--'";
+	if (!n)
+		return 0;
+	char list[160] = "";
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", sep, given[i]);
+	}
+	return cli_usage_error(ctx,
+			       "--format artifact has no place for %s: its config records "
+			       "none; drop %s or build with --format image",
+			       list, n == 1 ? "it" : "them");
+}
+
 /* --created, else $SOURCE_DATE_EPOCH, else the epoch, so builds are
  * reproducible unless asked otherwise. */
 static int resolve_created(const cli_ctx *ctx, build_args *a)
@@ -263,17 +294,19 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_usage_error(ctx, "give the image a name with -t REF");
 		goto done;
 	}
+	if (a.opts.format == WASMPACK_FORMAT_ARTIFACT && (rc = check_artifact(ctx, &a)))
+		goto done;
 	for (size_t i = 0; i < a.tags_count; i++) {
-		if (wasmpack_reference_parse(&refs[i], a.tags[i]) != 0) {
-			rc = cli_usage_error(ctx, "%s", wasmpack_error_last());
+		if ((rc = remote_parse_ref(ctx, &refs[i], a.tags[i])))
 			goto done;
-		}
 		if (!refs[i]->tag) {
 			rc = cli_usage_error(ctx, "'%s' names a digest; a build needs a tag",
 					     a.tags[i]);
 			goto done;
 		}
 	}
+	for (size_t i = 0; i < a.tags_count; i++)
+		remote_warn_host_case(ctx, a.tags[i]);
 	if ((rc = resolve_created(ctx, &a)))
 		goto done;
 	a.opts.annotations = &a.annotations;

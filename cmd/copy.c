@@ -55,7 +55,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	if (argc - first != 2)
 		return cli_usage_error(ctx, "expected SRC and DST");
 	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
-	    (rc = remote_parse_ref(ctx, &dst, argv[first + 1])))
+	    (rc = remote_parse_dest(ctx, &dst, argv[first + 1], src)))
 		goto done;
 	if ((err = wasmpack_copy(&r, src, dst, &a.opts)) ||
 	    (err = wasmpack_reference_format(&name, dst))) {
@@ -87,9 +87,10 @@ const cli_command cmd_copy = {
 	"copy",
 	run,
 	"[OPTIONS] SRC DST",
-	"Copy an image between registries, without the store. A whole index is\n"
-	"copied unless --platform picks one entry; blobs are mounted when both\n"
-	"sides are on one registry, else streamed and verified. Prints the\n"
-	"manifest digest as the last line of stdout.",
+	"Copy an image between registries, without the store (a DST that is only a\n"
+	"registry keeps SRC's repository and tag). A whole index is copied unless\n"
+	"--platform picks one entry; blobs are mounted when both sides are on one\n"
+	"registry, else streamed and verified. Prints the manifest digest as the\n"
+	"last line of stdout.",
 	copy_options,
 };

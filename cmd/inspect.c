@@ -354,6 +354,8 @@ static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
 
 	memset(&desc, 0, sizeof(desc));
 	memset(&info, 0, sizeof(info));
+	if ((rc = remote_check_scheme(ctx, text)))
+		return rc;
 	if (wasmpack_reference_parse(&ref, text) != 0)
 		return cli_usage_error(ctx, "'%s' is neither a file nor a valid reference: %s",
 				       text, wasmpack_error_last());
@@ -491,6 +493,33 @@ done:
 	return rc;
 }
 
+/* Whether target is meant as a file even when none is there: it ends in
+ * ".wasm" (no image is named so), starts as a path does ("/", "./",
+ * "../", "~"), or has a '/' and is no reference, or its directory
+ * exists here ("build/nothere"). "user/app:1.0" stays a reference. */
+static int spelled_as_path(const char *target)
+{
+	size_t len = strlen(target);
+	const char *slash = strrchr(target, '/');
+	if (strstr(target, "://"))
+		return 0; /* a URL, which the reference parser explains */
+	if ((len >= 5 && strcmp(target + len - 5, ".wasm") == 0) || target[0] == '/' ||
+	    target[0] == '.' || target[0] == '~')
+		return 1;
+	if (!slash)
+		return 0;
+	wasmpack_reference *ref = NULL;
+	if (wasmpack_reference_parse(&ref, target) != 0) {
+		wasmpack_error_clear();
+		return 1;
+	}
+	wasmpack_reference_free(ref);
+	char dir[4096];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - target), target);
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int run(cli_ctx *ctx, int argc, char **argv)
 {
 	inspect_args a;
@@ -507,9 +536,12 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	if (a.remote)
 		return inspect_remote(ctx, target, &a);
 	struct stat st;
-	/* A path that exists is a module; anything else is a reference. */
-	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (a.raw || a.config)
+	/* A path that exists is a module; so is one that is spelled as a
+	 * path, and then the module reports the missing file. Anything else
+	 * is a reference. */
+	int is_file = stat(target, &st) == 0 && S_ISREG(st.st_mode);
+	if (is_file || spelled_as_path(target)) {
+		if (is_file && (a.raw || a.config))
 			return cli_usage_error(ctx, "--raw and --config are for images, not files");
 		return inspect_module(ctx, target);
 	}

@@ -111,7 +111,8 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	if (argc - first < 1 || argc - first > 2)
 		return cli_usage_error(ctx, "expected SRC [DST]");
 	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
-	    (rc = remote_parse_ref(ctx, &dst, argv[argc - 1])))
+	    (rc = argc - first == 2 ? remote_parse_dest(ctx, &dst, argv[first + 1], src)
+				    : remote_parse_ref(ctx, &dst, argv[first])))
 		goto done;
 	snprintf(ctx->registry, sizeof(ctx->registry), "%s", dst->registry);
 	if ((rc = cli_open_store(ctx, &store)))
@@ -159,6 +160,48 @@ static int file_write(const void *data, size_t len, void *payload)
 	return 0;
 }
 
+/* -o's path, checked before anything is downloaded: its directory exists
+ * and takes new files, and the path itself is not a directory. The
+ * messages name the path as given. */
+static int check_output(const cli_ctx *ctx, const char *path)
+{
+	char dir[4096], msg[4400];
+	struct stat st;
+	size_t len = strlen(path);
+	const char *slash = strrchr(path, '/');
+	wasmpack_error_reason why = WASMPACK_REASON_NONE;
+	if (len == 0 || len >= sizeof(dir) - 8)
+		return cli_usage_error(ctx, "-o needs a file name shorter than %zu bytes",
+				       sizeof(dir) - 8);
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+		why = WASMPACK_REASON_NOT_A_FILE;
+		snprintf(msg, sizeof(msg), "cannot write the module to '%s': it is a directory",
+			 path);
+	} else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		why = WASMPACK_REASON_FILE_NOT_FOUND;
+		snprintf(msg, sizeof(msg), "cannot write the module to '%s': no directory '%s'",
+			 path, dir);
+	} else if (access(dir, W_OK | X_OK) != 0) {
+		why = WASMPACK_REASON_PERMISSION;
+		snprintf(msg, sizeof(msg), "cannot write the module to '%s': %s", path,
+			 strerror(errno));
+	}
+	if (why == WASMPACK_REASON_NONE)
+		return 0;
+	int code = WASMPACK_EIO;
+	if (why == WASMPACK_REASON_FILE_NOT_FOUND)
+		code = WASMPACK_ENOTFOUND;
+	else if (why == WASMPACK_REASON_NOT_A_FILE)
+		code = WASMPACK_EINVALID;
+	return cli_fail(ctx, wasmpack_error_set_str(code, why, msg));
+}
+
 static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpack_descriptor *m,
 			const char *path)
 {
@@ -166,8 +209,9 @@ static int write_module(const cli_ctx *ctx, wasmpack_store *store, const wasmpac
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return cli_usage_error(ctx, "output path too long");
 	file_sink f = {cli_mkstemp_mode(tmp, 0777), path};
+	/* The temporary name is ours, not the user's: errors name the path. */
 	if (f.fd < 0)
-		return cli_fail(ctx, cli_os_error("create", tmp));
+		return cli_fail(ctx, cli_os_error("write", path));
 	int err = wasmpack_image_module(store, m, file_write, &f);
 	if (!err && fsync(f.fd) != 0)
 		err = cli_os_error("write", path);
@@ -198,7 +242,8 @@ static int run_pull(cli_ctx *ctx, int argc, char **argv)
 	remote_defaults(ctx, &a.opts.registry);
 	if (argc - first != 1)
 		return cli_usage_error(ctx, "expected one image reference");
-	if ((rc = remote_parse_ref(ctx, &ref, argv[first])))
+	if ((rc = remote_parse_ref(ctx, &ref, argv[first])) ||
+	    (a.output && (rc = check_output(ctx, a.output))))
 		goto done;
 	snprintf(ctx->registry, sizeof(ctx->registry), "%s", ref->registry);
 	if ((rc = cli_open_store(ctx, &store)))
@@ -233,9 +278,10 @@ const cli_command cmd_push = {
 	"push",
 	run_push,
 	"[OPTIONS] SRC [DST]",
-	"Push a stored image to a registry (to DST when given). Sends only the\n"
-	"blobs the registry lacks. Prints the manifest digest as the last line of\n"
-	"stdout.",
+	"Push a stored image to a registry (to DST when given; a DST that is only a\n"
+	"registry, such as localhost:5000, keeps SRC's repository and tag). Sends\n"
+	"only the blobs the registry lacks. Prints the manifest digest as the last\n"
+	"line of stdout.",
 	push_options,
 };
 

@@ -1,4 +1,6 @@
-/* Shared by push, pull, login and inspect --remote. */
+/* Shared by push, pull, copy, login and inspect --remote; the reference
+ * parsing by every command that names images. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,9 +32,124 @@ void remote_defaults(const cli_ctx *ctx, wasmpack_registry_options *opts)
 
 void remote_progress(const wasmpack_progress *p, void *payload) { cli_progress_update(payload, p); }
 
+/* The length of a URL scheme and its "://" at the start of text
+ * ("https://", "docker://", "oci://"), else 0. */
+static size_t scheme_len(const char *text)
+{
+	size_t i = 0;
+	if (!isalpha((unsigned char)text[0]))
+		return 0;
+	while (isalnum((unsigned char)text[i]) || text[i] == '+' || text[i] == '.' ||
+	       text[i] == '-')
+		i++;
+	return strncmp(text + i, "://", 3) == 0 ? i + 3 : 0;
+}
+
+int remote_check_scheme(const cli_ctx *ctx, const char *text)
+{
+	/* docker, skopeo and browsers teach URLs; the reference grammar has
+	 * none, and the parser's own complaint ("invalid registry host
+	 * 'https:'") would not say what to change. */
+	size_t n = scheme_len(text);
+	if (!n)
+		return 0;
+	return cli_usage_error(ctx,
+			       "'%s' is a URL; an image reference has no scheme: drop '%.*s' and "
+			       "write '%s'",
+			       text, (int)n, text, text + n);
+}
+
 int remote_parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
 {
+	int rc = remote_check_scheme(ctx, text);
+	if (rc)
+		return rc;
 	if (wasmpack_reference_parse(out, text) == 0)
 		return 0;
 	return cli_usage_error(ctx, "%s", wasmpack_error_last());
+}
+
+static int all_digits(const char *p)
+{
+	if (!*p)
+		return 0;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+int remote_is_bare_registry(const char *text)
+{
+	if (!*text || strchr(text, '/') || strchr(text, '@'))
+		return 0;
+	if (text[0] == '[') {
+		/* [::1] or [::1]:5000: only a registry is spelled so. */
+		const char *close = strchr(text, ']');
+		return close && (close[1] == '\0' || (close[1] == ':' && all_digits(close + 2)));
+	}
+	const char *colon = strchr(text, ':');
+	if (colon)
+		return colon > text && all_digits(colon + 1);
+	return strcmp(text, "localhost") == 0 || strchr(text, '.') != NULL;
+}
+
+int remote_parse_dest(const cli_ctx *ctx, wasmpack_reference **out, const char *text,
+		      const wasmpack_reference *src)
+{
+	/* "localhost:5000/" is the same bare registry. */
+	size_t len = strlen(text);
+	char *host = strndup(text, len && text[len - 1] == '/' ? len - 1 : len);
+	if (!host) {
+		fprintf(stderr, "wasmpack: out of memory\n");
+		return EXIT_ERROR;
+	}
+	int bare = remote_is_bare_registry(host);
+	if (!bare) {
+		free(host);
+		return remote_parse_ref(ctx, out, text);
+	}
+	/* "push user/app:1.0 localhost:5000" means localhost:5000/user/app:1.0,
+	 * as copy tools read it, not docker.io/library/localhost:5000. The
+	 * joined text goes through the parser, which checks the host. */
+	const char *tag = src->tag ? src->tag : "", *digest = src->digest ? src->digest : "";
+	size_t size = strlen(host) + strlen(src->repository) + strlen(tag) + strlen(digest) + 4;
+	char *full = malloc(size);
+	if (!full) {
+		free(host);
+		fprintf(stderr, "wasmpack: out of memory\n");
+		return EXIT_ERROR;
+	}
+	snprintf(full, size, "%s/%s%s%s%s%s", host, src->repository, *tag ? ":" : "", tag,
+		 *digest ? "@" : "", digest);
+	int rc = remote_parse_ref(ctx, out, full);
+	free(full);
+	free(host);
+	return rc;
+}
+
+void remote_warn_host_case(const cli_ctx *ctx, const char *text)
+{
+	const char *slash = strchr(text, '/');
+	if (!slash || scheme_len(text))
+		return;
+	size_t len = (size_t)(slash - text), upper = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '.' || text[i] == ':')
+			return; /* a host by its own spelling */
+		if (isupper((unsigned char)text[i]))
+			upper++;
+	}
+	if (!upper)
+		return;
+	char *lower = strdup(text);
+	if (!lower)
+		return;
+	for (size_t i = 0; i < len; i++)
+		lower[i] = (char)tolower((unsigned char)lower[i]);
+	cli_note(ctx,
+		 "warning: '%s' names the registry host '%.*s' (capitals make a first part a "
+		 "host: repository paths are lowercase); for Docker Hub write '%s'",
+		 text, (int)len, text, lower);
+	free(lower);
 }

@@ -1,15 +1,13 @@
 /* wasmpack tag and rmi: name images in the store, and remove names. */
 #include <stdlib.h>
 
-#include "cli.h"
+#include "remote.h"
 
 static const cli_option no_options[] = {{0}};
 
 static int parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
 {
-	if (wasmpack_reference_parse(out, text) == 0)
-		return 0;
-	return cli_usage_error(ctx, "%s", wasmpack_error_last());
+	return remote_parse_ref(ctx, out, text);
 }
 
 static int run_tag(cli_ctx *ctx, int argc, char **argv)
@@ -30,6 +28,7 @@ static int run_tag(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_usage_error(ctx, "'%s' has no tag to set", argv[first + 1]);
 		goto done;
 	}
+	remote_warn_host_case(ctx, argv[first + 1]);
 	if ((rc = cli_open_store(ctx, &store)))
 		goto done;
 	if ((err = wasmpack_store_resolve(&desc, store, src)) ||
