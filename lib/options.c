@@ -19,7 +19,8 @@ const size_t wp_layer_options_sizes[WASMPACK_LAYER_OPTIONS_VERSION] = {
 	sizeof(wasmpack_layer_options),
 };
 const size_t wp_registry_options_sizes[WASMPACK_REGISTRY_OPTIONS_VERSION] = {
-	sizeof(wasmpack_registry_options),
+	offsetof(wasmpack_registry_options, notice), /* 1: up to log_payload */
+	sizeof(wasmpack_registry_options),           /* 2: notice, retry_max_time_ms */
 };
 const size_t wp_credentials_options_sizes[WASMPACK_CREDENTIALS_OPTIONS_VERSION] = {
 	sizeof(wasmpack_credentials_options),
