@@ -391,8 +391,7 @@ void wasmpack_transfer_result_dispose(wasmpack_transfer_result *r)
  * *copy, the struct the rest of the call uses, and points *opts at it. */
 static int check_opts(const wasmpack_transfer_options **opts, wasmpack_transfer_options *copy)
 {
-	int error = wp_options_copy(copy, sizeof(*copy), *opts, wp_transfer_options_sizes,
-				    WASMPACK_TRANSFER_OPTIONS_VERSION, "transfer");
+	int error = wp_transfer_options_read(copy, *opts);
 	*opts = copy;
 	return error;
 }
