@@ -395,6 +395,7 @@ typedef struct upload {
 	int64_t chunk;  /* bytes per PATCH */
 	char *location; /* newest upload URL */
 	long status;    /* of the last failed answer, 0 = none */
+	int deadline; /* the retry deadline is set on op->h */
 	wasmpack_upload_cb progress; /* NULL = none */
 	void *payload;
 	int64_t base; /* bytes the registry held before the request in flight */
@@ -476,6 +477,11 @@ static int upload_start(upload *u)
 		u->status = resp.status;
 		error = wp_reg_status_error(u->op, &resp);
 	} else {
+		/* The registry is back: a later failure gets a new deadline. */
+		if (u->deadline) {
+			wp_http_deadline_set(u->op->h, 0);
+			u->deadline = 0;
+		}
 		free(u->location);
 		u->location = NULL;
 		take_min_chunk(u, &resp);
@@ -732,16 +738,22 @@ int wasmpack_registry_blob_push_progress(wasmpack_registry *r, const char *repos
 	u.fd = fd;
 	u.progress = progress;
 	u.payload = payload;
-	/* The retry time cap holds for the whole upload, restarts included:
-	 * a registry that died midway is given up within it. */
+	/* The retry time cap holds for the restarts too, from the first
+	 * failure until a new session starts (upload_start lifts it): a
+	 * registry that died midway is given up within it, while a long
+	 * upload before a failure uses none of it. */
 	long cap = r->opts.retry_max_time_ms;
-	wp_http_deadline_set(op.h, cap == 0 ? 60000 : cap < 0 ? 0 : cap);
+	cap = cap == 0 ? 60000 : cap < 0 ? 0 : cap;
 	for (int session = 1;; session++) {
 		int64_t chunk = r->opts.chunk_size;
 		u.chunk = chunk == 0 ? DEFAULT_CHUNK_SIZE : chunk < 0 ? INT64_MAX : chunk;
 		error = upload_once(&u);
 		if (!error || !restartable(error, u.status))
 			break;
+		if (cap && !u.deadline) {
+			wp_http_deadline_set(op.h, cap);
+			u.deadline = 1;
+		}
 		/* The bytes may have landed even though the answer did not. */
 		wp_error_state saved;
 		wp_error_save(&saved);

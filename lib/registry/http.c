@@ -1141,6 +1141,7 @@ typedef struct exchange {
 	uint64_t sunk;     /* bytes handed to the sink, all attempts */
 	long status;
 	long long started_us; /* before the first attempt */
+	long long failed_us;  /* when the first retry was considered; 0 = not yet */
 } exchange;
 
 static void xfer_init(xfer *x, exchange *e)
@@ -1200,12 +1201,15 @@ int wp_http_deadline_passed(const wp_http *h)
 }
 
 /* 1 when a wait of `wait` ms ends within the request's retry time and
- * before the client's deadline. */
-static int within_budget(const exchange *e, long wait)
+ * before the client's deadline. The retry time counts from the first
+ * failure, so a long transfer before it does not use it up. */
+static int within_budget(exchange *e, long wait)
 {
 	const wp_http *h = e->h;
-	long long end = monotonic_us() + (long long)wait * 1000;
-	if (h->opts.retry_total_ms > 0 && end > e->started_us + h->opts.retry_total_ms * 1000LL)
+	long long now = monotonic_us(), end = now + (long long)wait * 1000;
+	if (!e->failed_us)
+		e->failed_us = now;
+	if (h->opts.retry_total_ms > 0 && end > e->failed_us + h->opts.retry_total_ms * 1000LL)
 		return 0;
 	return !h->deadline_us || end <= h->deadline_us;
 }

@@ -57,7 +57,7 @@ typedef struct wp_http_options {
 	wp_http_notice_cb notice; /* each retry's wait; NULL = none */
 	void *notice_payload;
 	/* Cap on the time one request spends on retries, from its first
-	 * attempt (and before the deadline of wp_http_deadline_set): a retry
+	 * failure (and before the deadline of wp_http_deadline_set): a retry
 	 * whose wait would end past it is not made. 0 = 60000, -1 = none. */
 	long retry_total_ms;
 } wp_http_options;

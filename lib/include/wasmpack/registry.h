@@ -48,8 +48,9 @@ typedef struct wasmpack_registry_options {
 	/* Version 2. Each retry's wait, said before it starts; NULL = none. */
 	wasmpack_notice_cb notice;
 	void *notice_payload;
-	/* Cap on the time spent retrying one request, or one blob upload with
-	 * its restarts: no retry is made whose wait would end past it.
+	/* Cap on the time spent retrying one request, or a blob upload's
+	 * restarts, from the first failure: no retry is made whose wait would
+	 * end past it.
 	 * 0 = 60000, -1 = no cap. A 429 saying the rate limit is spent
 	 * (ratelimit-remaining: 0) fails at once when it resets later than
 	 * one wait (retry_max_ms) or than this cap allows. */
