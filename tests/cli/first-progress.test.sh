@@ -107,6 +107,9 @@ fi
 check_exit 5 "-q keeps the notices quiet" wp -q pull --retry-max-time 1.5 "$HTTP_ADDR/demo/hello:v1"
 check "nothing said under -q but the error" bash -c "! grep -q 'retrying in' '$LAST_ERR'"
 check_exit 2 "--retry-max-time takes seconds" wp pull --retry-max-time soon "$HTTP_ADDR/demo/hello:v1"
+for c in push pull copy; do
+	check "$c --help lists --retry-max-time" bash -c "'$WASMPACK' $c --help | grep -q -- '--retry-max-time SECONDS'"
+done
 
 # ---- 2d. a refused connection ----------------------------------------------
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
