@@ -19,7 +19,7 @@ enum { R_PLAIN_HTTP = 100, R_INSECURE, R_CA_FILE, R_RETRY_MAX_TIME };
 		{"ca-file", 0, "FILE", "trust the CA certificates in FILE (PEM)", R_CA_FILE},      \
 	{                                                                                          \
 		"retry-max-time", 0, "SECONDS",                                                    \
-			"stop retrying after SECONDS (default 60, 0: no retries)",    \
+			"stop retrying after SECONDS (default 60, 0: no retries)",                 \
 			R_RETRY_MAX_TIME                                                           \
 	}
 

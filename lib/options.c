@@ -51,7 +51,8 @@ int wasmpack_transfer_options_init(wasmpack_transfer_options *opts, unsigned ver
 	unsigned char *p = (unsigned char *)opts;
 	unsigned one = 1;
 	memcpy(p, &init, TRANSFER_V3_OS);
-	memcpy(p + TRANSFER_V3_OS, &init.os, wp_transfer_options_sizes[version - 1] - TRANSFER_V3_OS);
+	memcpy(p + TRANSFER_V3_OS, &init.os,
+	       wp_transfer_options_sizes[version - 1] - TRANSFER_V3_OS);
 	memcpy(p, &version, sizeof(version));
 	memcpy(p + offsetof(wasmpack_transfer_options, registry), &one, sizeof(one));
 	return 0;
@@ -70,7 +71,8 @@ int wp_transfer_options_read(wasmpack_transfer_options *dst, const wasmpack_tran
 	 * so the client reads no further than that either. */
 	const unsigned char *p = (const unsigned char *)src;
 	memcpy(dst, p, TRANSFER_V3_OS);
-	memcpy(&dst->os, p + TRANSFER_V3_OS, wp_transfer_options_sizes[version - 1] - TRANSFER_V3_OS);
+	memcpy(&dst->os, p + TRANSFER_V3_OS,
+	       wp_transfer_options_sizes[version - 1] - TRANSFER_V3_OS);
 	return 0;
 }
 

@@ -86,8 +86,8 @@ static int upload_blob(transfer_ctx *t, blob_job *j, int64_t size, int fd)
 {
 	upload_watch w = {t, j};
 	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
-	int error = wasmpack_registry_blob_push_progress(t->registry, t->repository, j->desc->digest,
-							 size, fd, upload_moved, &w);
+	int error = wasmpack_registry_blob_push_progress(
+		t->registry, t->repository, j->desc->digest, size, fd, upload_moved, &w);
 	if (!error)
 		report(t, j, WASMPACK_PROGRESS_UPLOADED, size);
 	return error;

@@ -395,7 +395,7 @@ typedef struct upload {
 	int64_t chunk;  /* bytes per PATCH */
 	char *location; /* newest upload URL */
 	long status;    /* of the last failed answer, 0 = none */
-	int deadline; /* the retry deadline is set on op->h */
+	int deadline;   /* the retry deadline is set on op->h */
 	wasmpack_upload_cb progress; /* NULL = none */
 	void *payload;
 	int64_t base; /* bytes the registry held before the request in flight */

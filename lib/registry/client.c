@@ -315,11 +315,11 @@ static void rate_limit_detail(char *out, size_t outsz, const wp_reg_op *op,
 			strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", &tm);
 		long s = (reset + 999) / 1000;
 		if (s >= 3600)
-			snprintf(when, sizeof(when), "; it resets in %ld h %02ld min, at %s", s / 3600,
-				 s / 60 % 60, stamp);
+			snprintf(when, sizeof(when), "; it resets in %ld h %02ld min, at %s",
+				 s / 3600, s / 60 % 60, stamp);
 		else if (s >= 60)
-			snprintf(when, sizeof(when), "; it resets in %ld min %02ld s, at %s", s / 60,
-				 s % 60, stamp);
+			snprintf(when, sizeof(when), "; it resets in %ld min %02ld s, at %s",
+				 s / 60, s % 60, stamp);
 		else
 			snprintf(when, sizeof(when), "; it resets in %ld s", s);
 	}

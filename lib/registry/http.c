@@ -1303,11 +1303,12 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	if (reason != WASMPACK_REASON_PLAIN_HTTP_TO_TLS && retryable_curl(cc) && e->sunk == 0 &&
 	    !e->req->no_retry && e->retries < h->retries) {
 		char because[URL_SHOWN_MAX + 64], where[URL_SHOWN_MAX];
-		const char *what = reason == WASMPACK_REASON_CONNECTION_REFUSED ? "connection refused"
-				   : reason == WASMPACK_REASON_TIMEOUT		? "timed out"
-										: curl_easy_strerror(cc);
-		snprintf(because, sizeof(because), "%s: %s", origin_text(where, sizeof(where), e->url),
-			 what);
+		const char *what = reason == WASMPACK_REASON_CONNECTION_REFUSED
+					   ? "connection refused"
+				   : reason == WASMPACK_REASON_TIMEOUT ? "timed out"
+								       : curl_easy_strerror(cc);
+		snprintf(because, sizeof(because), "%s: %s",
+			 origin_text(where, sizeof(where), e->url), what);
 		if (wait_before_retry(e, backoff_ms(h, e->retries), because)) {
 			*again = 1;
 			return 0;

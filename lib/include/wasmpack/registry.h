@@ -123,8 +123,8 @@ typedef void (*wasmpack_upload_cb)(int64_t sent, int64_t size, void *payload);
 /* wasmpack_registry_blob_push, calling progress (may be NULL) as the
  * bytes go out, monolithic or chunked; on the calling thread. */
 WASMPACK_EXTERN int wasmpack_registry_blob_push_progress(wasmpack_registry *r,
-							 const char *repository,
-							 const char *digest, int64_t size, int fd,
+							 const char *repository, const char *digest,
+							 int64_t size, int fd,
 							 wasmpack_upload_cb progress,
 							 void *payload);
 
