@@ -21,7 +21,7 @@ typedef struct copy_args {
 static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
 	copy_args *a = payload;
-	if (remote_option(&a->opts.registry, id, v) == 0)
+	if (remote_option(ctx, &a->opts.registry, id, v) == 0)
 		return 0;
 	if (id != C_PLATFORM)
 		return EXIT_USAGE;

@@ -25,7 +25,7 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
 	(void)ctx;
 	inspect_args *a = payload;
-	if (remote_option(&a->ropts, id, v) == 0)
+	if (remote_option(ctx, &a->ropts, id, v) == 0)
 		return 0;
 	if (id == I_REMOTE)
 		a->remote = 1;

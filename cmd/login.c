@@ -33,7 +33,7 @@ static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
 	(void)ctx;
 	login_args *a = payload;
-	if (remote_option(&a->opts, id, v) == 0)
+	if (remote_option(ctx, &a->opts, id, v) == 0)
 		return 0;
 	switch (id) {
 	case L_USER: a->user = v; return 0;

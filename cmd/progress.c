@@ -328,6 +328,13 @@ void cli_progress_log(cli_ctx *ctx, const char *line)
 	pthread_mutex_unlock(&pr->lock);
 }
 
+void cli_progress_notice(cli_ctx *ctx, const char *line)
+{
+	if (ctx->quiet)
+		return;
+	cli_progress_log(ctx, line);
+}
+
 void cli_progress_end(const cli_ctx *ctx)
 {
 	struct cli_progress *pr = ctx->progress;

@@ -21,6 +21,10 @@ void cli_progress_update(cli_ctx *ctx, const wasmpack_progress *p);
 /* Prints a log line (-v) above the bars, which are drawn again below. */
 void cli_progress_log(cli_ctx *ctx, const char *line);
 
+/* As cli_progress_log, for a line the user sees without -v (a retry's
+ * wait); nothing under -q. */
+void cli_progress_notice(cli_ctx *ctx, const char *line);
+
 /* Draws the final state and leaves the cursor below it, so what is printed
  * next does not overwrite the bars. Called by cli_note and cli_fail; a
  * later update starts a new set of bars. */

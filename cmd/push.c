@@ -37,7 +37,7 @@ typedef struct remote_args {
 static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
 	remote_args *a = payload;
-	if (remote_option(&a->opts.registry, id, v) == 0)
+	if (remote_option(ctx, &a->opts.registry, id, v) == 0)
 		return 0;
 	if (id == P_OUTPUT) {
 		a->output = v;

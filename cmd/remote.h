@@ -7,19 +7,27 @@
 
 #include "cli.h"
 
-enum { R_PLAIN_HTTP = 100, R_INSECURE, R_CA_FILE };
+enum { R_PLAIN_HTTP = 100, R_INSECURE, R_CA_FILE, R_RETRY_MAX_TIME };
 
-/* The option-table rows for --plain-http, --insecure and --ca-file. */
+/* The default of --retry-max-time, in seconds. */
+#define REMOTE_RETRY_MAX_TIME_DEFAULT 60
+
+/* The option-table rows for --plain-http, --insecure, --ca-file and
+ * --retry-max-time. */
 #define REMOTE_OPTIONS                                                                             \
 	{"plain-http", 0, NULL,                                                                    \
 	 "use plain HTTP (loopback registries fall back to it by themselves)", R_PLAIN_HTTP},      \
 		{"insecure", 0, NULL, "do not verify the registry's TLS certificate", R_INSECURE}, \
+		{"ca-file", 0, "FILE", "trust the CA certificates in FILE (PEM)", R_CA_FILE},      \
 	{                                                                                          \
-		"ca-file", 0, "FILE", "trust the CA certificates in FILE (PEM)", R_CA_FILE         \
+		"retry-max-time", 0, "SECONDS",                                                    \
+			"stop retrying after SECONDS (default 60, 0: no retries)",                 \
+			R_RETRY_MAX_TIME                                                           \
 	}
 
-/* Handles a REMOTE_OPTIONS id into opts; returns 1 when id is not one. */
-int remote_option(wasmpack_registry_options *opts, int id, const char *value);
+/* Handles a REMOTE_OPTIONS id into opts: 0 when done, 1 when id is not
+ * one, EXIT_USAGE (after the usage error) for a bad value. */
+int remote_option(const cli_ctx *ctx, wasmpack_registry_options *opts, int id, const char *value);
 
 /* Fills the registry options every remote command starts from: --config,
  * -v logging. */

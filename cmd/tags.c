@@ -9,7 +9,7 @@ static const cli_option tags_options[] = {REMOTE_OPTIONS, {0}};
 static int on_option(cli_ctx *ctx, int id, const char *v, void *payload)
 {
 	(void)ctx;
-	return remote_option(payload, id, v) == 0 ? 0 : EXIT_USAGE;
+	return remote_option(ctx, payload, id, v) == 0 ? 0 : EXIT_USAGE;
 }
 
 static int run(cli_ctx *ctx, int argc, char **argv)

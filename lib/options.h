@@ -21,4 +21,9 @@ extern const size_t wp_registry_options_sizes[WASMPACK_REGISTRY_OPTIONS_VERSION]
 extern const size_t wp_credentials_options_sizes[WASMPACK_CREDENTIALS_OPTIONS_VERSION];
 extern const size_t wp_load_options_sizes[WASMPACK_LOAD_OPTIONS_VERSION];
 
+/* Reads a caller's transfer options of any version (NULL: leaves dst) over
+ * dst, which holds the defaults: versions 1 to 3 in their own layout (the
+ * registry options were shorter then, see transfer.h). */
+int wp_transfer_options_read(wasmpack_transfer_options *dst, const wasmpack_transfer_options *src);
+
 #endif

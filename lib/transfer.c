@@ -68,6 +68,31 @@ static void report(transfer_ctx *t, blob_job *j, wasmpack_progress_state state, 
 	pthread_mutex_unlock(&t->lock);
 }
 
+/* Upload bytes as they go out, for the progress callback. */
+typedef struct upload_watch {
+	transfer_ctx *t;
+	blob_job *j;
+} upload_watch;
+
+static void upload_moved(int64_t sent, int64_t size, void *payload)
+{
+	upload_watch *w = payload;
+	(void)size;
+	report(w->t, w->j, WASMPACK_PROGRESS_UPLOADING, sent);
+}
+
+/* Uploads fd as the job's blob, reporting its bytes as they go. */
+static int upload_blob(transfer_ctx *t, blob_job *j, int64_t size, int fd)
+{
+	upload_watch w = {t, j};
+	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
+	int error = wasmpack_registry_blob_push_progress(
+		t->registry, t->repository, j->desc->digest, size, fd, upload_moved, &w);
+	if (!error)
+		report(t, j, WASMPACK_PROGRESS_UPLOADED, size);
+	return error;
+}
+
 static int push_blob(transfer_ctx *t, blob_job *j)
 {
 	const wasmpack_descriptor *d = j->desc;
@@ -89,11 +114,8 @@ static int push_blob(transfer_ctx *t, blob_job *j)
 				"blob '%s' in the store has %lld bytes, its descriptor says %lld",
 				d->digest, (long long)size, (long long)d->size);
 	}
-	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
-	error = wasmpack_registry_blob_push(t->registry, t->repository, d->digest, size, fd);
+	error = upload_blob(t, j, size, fd);
 	close(fd);
-	if (!error)
-		report(t, j, WASMPACK_PROGRESS_UPLOADED, size);
 	return error;
 }
 
@@ -241,11 +263,7 @@ static int copy_blob(transfer_ctx *t, blob_job *j)
 				 d->digest, (long long)s.got, got);
 		goto done;
 	}
-	report(t, j, WASMPACK_PROGRESS_UPLOADING, 0);
-	if ((error = wasmpack_registry_blob_push(t->registry, t->repository, d->digest, d->size,
-						 s.fd)))
-		goto done;
-	report(t, j, WASMPACK_PROGRESS_UPLOADED, d->size);
+	error = upload_blob(t, j, d->size, s.fd);
 done:
 	if (s.fd >= 0)
 		close(s.fd);
@@ -373,8 +391,7 @@ void wasmpack_transfer_result_dispose(wasmpack_transfer_result *r)
  * *copy, the struct the rest of the call uses, and points *opts at it. */
 static int check_opts(const wasmpack_transfer_options **opts, wasmpack_transfer_options *copy)
 {
-	int error = wp_options_copy(copy, sizeof(*copy), *opts, wp_transfer_options_sizes,
-				    WASMPACK_TRANSFER_OPTIONS_VERSION, "transfer");
+	int error = wp_transfer_options_read(copy, *opts);
 	*opts = copy;
 	return error;
 }

@@ -395,7 +395,28 @@ typedef struct upload {
 	int64_t chunk;  /* bytes per PATCH */
 	char *location; /* newest upload URL */
 	long status;    /* of the last failed answer, 0 = none */
+	int deadline;   /* the retry deadline is set on op->h */
+	wasmpack_upload_cb progress; /* NULL = none */
+	void *payload;
+	int64_t base; /* bytes the registry held before the request in flight */
 } upload;
+
+/* http.c's count of one request's body bytes, as bytes of the blob. */
+static void body_sent(int64_t sent, void *payload)
+{
+	upload *u = payload;
+	u->progress(u->base + sent, u->size, u->payload);
+}
+
+/* Reports for the request about to send the bytes from `offset`. */
+static void watch_body(upload *u, wp_http_request *req, int64_t offset)
+{
+	if (!u->progress)
+		return;
+	u->base = offset;
+	req->upload_progress = body_sent;
+	req->upload_payload = u;
+}
 
 /* Takes the answer's Location (when it sent one) as the session's URL. */
 static int follow_location(upload *u, const wp_http_response *resp, const char *request_url)
@@ -456,6 +477,11 @@ static int upload_start(upload *u)
 		u->status = resp.status;
 		error = wp_reg_status_error(u->op, &resp);
 	} else {
+		/* The registry is back: a later failure gets a new deadline. */
+		if (u->deadline) {
+			wp_http_deadline_set(u->op->h, 0);
+			u->deadline = 0;
+		}
 		free(u->location);
 		u->location = NULL;
 		take_min_chunk(u, &resp);
@@ -489,6 +515,7 @@ static int upload_put(upload *u, int64_t offset)
 		req.body_fd = u->fd;
 		req.body_offset = offset;
 		req.body_fd_len = u->size - offset;
+		watch_body(u, &req, offset);
 	} else {
 		req.body = "";
 		req.body_len = 0;
@@ -570,6 +597,7 @@ static int upload_patches(upload *u, int64_t *done_out)
 		req.body_fd = u->fd;
 		req.body_offset = offset;
 		req.body_fd_len = n;
+		watch_body(u, &req, offset);
 		/* A replayed PATCH lands at the wrong offset (distribution
 		 * 2.8 rejects it): a failed one restarts the session. */
 		req.no_retry = 1;
@@ -682,6 +710,13 @@ static int upload_once(upload *u)
 int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, const char *digest,
 				int64_t size, int fd)
 {
+	return wasmpack_registry_blob_push_progress(r, repository, digest, size, fd, NULL, NULL);
+}
+
+int wasmpack_registry_blob_push_progress(wasmpack_registry *r, const char *repository,
+					 const char *digest, int64_t size, int fd,
+					 wasmpack_upload_cb progress, void *payload)
+{
 	wp_reg_op op;
 	upload u = {0};
 	int error;
@@ -701,12 +736,24 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 	u.digest = digest;
 	u.size = size;
 	u.fd = fd;
+	u.progress = progress;
+	u.payload = payload;
+	/* The retry time cap holds for the restarts too, from the first
+	 * failure until a new session starts (upload_start lifts it): a
+	 * registry that died midway is given up within it, while a long
+	 * upload before a failure uses none of it. */
+	long cap = r->opts.retry_max_time_ms;
+	cap = cap == 0 ? 60000 : cap < 0 ? 0 : cap;
 	for (int session = 1;; session++) {
 		int64_t chunk = r->opts.chunk_size;
 		u.chunk = chunk == 0 ? DEFAULT_CHUNK_SIZE : chunk < 0 ? INT64_MAX : chunk;
 		error = upload_once(&u);
 		if (!error || !restartable(error, u.status))
 			break;
+		if (cap && !u.deadline) {
+			wp_http_deadline_set(op.h, cap);
+			u.deadline = 1;
+		}
 		/* The bytes may have landed even though the answer did not. */
 		wp_error_state saved;
 		wp_error_save(&saved);
@@ -718,10 +765,10 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 			error = 0;
 			break;
 		}
-		if (session >= UPLOAD_SESSIONS_MAX) {
+		if (session >= UPLOAD_SESSIONS_MAX || wp_http_deadline_passed(op.h)) {
 			size_t n = strlen(saved.message);
 			snprintf(saved.message + n, sizeof(saved.message) - n,
-				 " (after %d upload sessions)", session);
+				 " (after %d upload session%s)", session, session == 1 ? "" : "s");
 			error = wp_error_restore(&saved);
 			break;
 		}
@@ -729,6 +776,8 @@ int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository, co
 		error = 0;
 	}
 done:
+	if (op.h)
+		wp_http_deadline_set(op.h, 0);
 	if (error)
 		blob_prefix(r, "push", digest, "to", repository);
 	free(u.location);

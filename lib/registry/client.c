@@ -7,6 +7,7 @@
 #include "registry/stats.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,12 +303,32 @@ static void rate_limit_detail(char *out, size_t outsz, const wp_reg_op *op,
 	char ql[64], qr[64];
 	quote_text(ql, sizeof(ql), limit, limit ? strlen(limit) : 0, sizeof(ql) - 1);
 	quote_text(qr, sizeof(qr), remaining, remaining ? strlen(remaining) : 0, sizeof(qr) - 1);
+	/* When it resets, if the answer says: the user decides whether to
+	 * wait for it (the retries gave up when it was too far off). */
+	char when[96] = "";
+	long reset = wp_http_rate_limit_reset_ms(resp);
+	if (reset > 0) {
+		time_t at = time(NULL) + reset / 1000;
+		struct tm tm;
+		char stamp[32] = "";
+		if (gmtime_r(&at, &tm))
+			strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		long s = (reset + 999) / 1000;
+		if (s >= 3600)
+			snprintf(when, sizeof(when), "; it resets in %ld h %02ld min, at %s",
+				 s / 3600, s / 60 % 60, stamp);
+		else if (s >= 60)
+			snprintf(when, sizeof(when), "; it resets in %ld min %02ld s, at %s",
+				 s / 60, s % 60, stamp);
+		else
+			snprintf(when, sizeof(when), "; it resets in %ld s", s);
+	}
 	if (limit || remaining)
 		snprintf(out, outsz,
-			 " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s)",
-			 op->r->name, limit ? ql : "?", remaining ? qr : "?");
+			 " (rate limit of %s: ratelimit-limit %s, ratelimit-remaining %s%s)",
+			 op->r->name, limit ? ql : "?", remaining ? qr : "?", when);
 	else
-		snprintf(out, outsz, " (%s is rate limiting)", op->r->name);
+		snprintf(out, outsz, " (%s is rate limiting%s)", op->r->name, when);
 }
 
 int wp_reg_status_error(const wp_reg_op *op, const wp_http_response *resp)
@@ -396,10 +417,21 @@ int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 		wp_http_global_cleanup();
 		return wp_error_nomem();
 	}
-	if (opts)
-		r->opts = *opts;
-	else
-		r->opts.version = WASMPACK_REGISTRY_OPTIONS_VERSION;
+	/* A caller built against version 1 has a shorter struct: only its
+	 * prefix is read, the rest stays zero (the defaults). The sizes are
+	 * lib/options.c's, kept here too so the subsystem needs nothing above
+	 * it. */
+	static const size_t sizes[WASMPACK_REGISTRY_OPTIONS_VERSION] = {
+		offsetof(wasmpack_registry_options, notice),
+		sizeof(wasmpack_registry_options),
+	};
+	if ((error = wp_options_copy(&r->opts, sizeof(r->opts), opts, sizes,
+				     WASMPACK_REGISTRY_OPTIONS_VERSION, "registry"))) {
+		free(r);
+		wp_http_global_cleanup();
+		return error;
+	}
+	r->opts.version = WASMPACK_REGISTRY_OPTIONS_VERSION;
 	r->name = wp_strdup(registry);
 	r->host = wp_strdup(wp_auth_api_host(registry));
 	pthread_mutex_init(&r->lock, NULL);
@@ -422,6 +454,9 @@ int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 	r->http_opts.retry_max_ms = r->opts.retry_max_ms;
 	r->http_opts.log = r->opts.log;
 	r->http_opts.log_payload = r->opts.log_payload;
+	r->http_opts.notice = r->opts.notice;
+	r->http_opts.notice_payload = r->opts.notice_payload;
+	r->http_opts.retry_total_ms = r->opts.retry_max_time_ms;
 	*out = r;
 	return 0;
 }

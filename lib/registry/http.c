@@ -36,6 +36,7 @@ struct wp_http {
 	wp_http_options opts; /* defaults applied; strings borrowed */
 	int retries;          /* attempts allowed after the first */
 	uint64_t rng;         /* jitter state */
+	long long deadline_us; /* wp_http_deadline_set; 0 = none */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -316,6 +317,8 @@ int wp_http_new(wp_http **out, const wp_http_options *opts)
 		o->retry_base_ms = 500;
 	if (o->retry_max_ms <= 0)
 		o->retry_max_ms = 10000;
+	if (o->retry_total_ms == 0)
+		o->retry_total_ms = 60000;
 	if (o->max_redirects == 0)
 		o->max_redirects = 5;
 	else if (o->max_redirects < 0)
@@ -407,6 +410,7 @@ typedef struct xfer {
 	const unsigned char *mem;
 	int fd;
 	int64_t offset, len, pos;
+	int64_t reported; /* body bytes last handed to upload_progress */
 } xfer;
 
 static int is_2xx(long status) { return status >= 200 && status < 300; }
@@ -608,6 +612,24 @@ static int seek_cb(void *payload, curl_off_t offset, int whence)
 	return CURL_SEEKFUNC_OK;
 }
 
+/* Upload progress: curl calls this often (also while waiting); the
+ * caller hears of new bytes only, every 64 KiB or so and at the end. */
+static int xferinfo_cb(void *payload, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	xfer *x = payload;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	if (ulnow > x->len)
+		ulnow = (curl_off_t)x->len;
+	if (ulnow > x->reported && (ulnow - x->reported >= 64 * 1024 || ulnow == x->len)) {
+		x->reported = ulnow;
+		x->req->upload_progress((int64_t)ulnow, x->req->upload_payload);
+	}
+	return 0;
+}
+
 /* "name:" at the start of a header line, any case. */
 static int header_named(const char *line, const char *name)
 {
@@ -746,6 +768,11 @@ static int setup(wp_http *h, xfer *x, const char *method, int with_body, struct 
 	} else {
 		SETOPT(CURLOPT_HTTPGET, 1L);
 	}
+	if (with_body && x->req->upload_progress) {
+		SETOPT(CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+		SETOPT(CURLOPT_XFERINFODATA, x);
+		SETOPT(CURLOPT_NOPROGRESS, 0L);
+	}
 	if (cc != CURLE_OK)
 		return wp_error(cc == CURLE_OUT_OF_MEMORY ? WASMPACK_ENOMEM : WASMPACK_ERROR,
 				"cannot set up the request: %s", curl_easy_strerror(cc));
@@ -823,6 +850,69 @@ static long retry_after_ms(const wp_http_response *r)
 	if (secs > RETRY_AFTER_MAX_S)
 		secs = RETRY_AFTER_MAX_S;
 	return secs * 1000;
+}
+
+/* Seconds from a rate-limit header: delta seconds, or (beyond a year's
+ * worth) a Unix time, as GitHub's x-ratelimit-reset is; -1 when absent or
+ * not a number. Values after ';' (IETF's ";w=21600") are ignored. */
+static long reset_header_ms(const wp_http_response *r, const char *name)
+{
+	const char *v = wp_http_header_get(r, name);
+	long long secs = 0;
+	if (!v || *v < '0' || *v > '9')
+		return -1;
+	for (; *v >= '0' && *v <= '9'; v++)
+		if (secs < 100000000000LL)
+			secs = secs * 10 + (*v - '0');
+	if (secs > 365LL * 86400) {
+		time_t now = time(NULL);
+		secs = secs > (long long)now ? secs - (long long)now : 0;
+	}
+	if (secs > RETRY_AFTER_MAX_S)
+		secs = RETRY_AFTER_MAX_S;
+	return (long)secs * 1000;
+}
+
+long wp_http_rate_limit_reset_ms(const wp_http_response *r)
+{
+	long ms = retry_after_ms(r);
+	if (ms < 0)
+		ms = reset_header_ms(r, "ratelimit-reset");
+	if (ms < 0)
+		ms = reset_header_ms(r, "x-ratelimit-reset");
+	return ms;
+}
+
+/* 1 when the answer says no request is left in the window:
+ * ratelimit-remaining (IETF, Docker Hub: "0;w=21600") or
+ * x-ratelimit-remaining (GitHub and others) of 0. */
+static int rate_limit_spent(const wp_http_response *r)
+{
+	const char *names[] = {"ratelimit-remaining", "x-ratelimit-remaining"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = wp_http_header_get(r, names[i]);
+		if (!v)
+			continue;
+		while (*v == ' ')
+			v++;
+		if (v[0] == '0' && (v[1] < '0' || v[1] > '9'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The words after a retried status, for the retry notice. */
+static const char *status_phrase(long s)
+{
+	switch (s) {
+	case 408: return "Request Timeout";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "";
+	}
 }
 
 static void sleep_ms(long ms)
@@ -1051,6 +1141,7 @@ typedef struct exchange {
 	uint64_t sunk;     /* bytes handed to the sink, all attempts */
 	long status;
 	long long started_us; /* before the first attempt */
+	long long failed_us;  /* when the first retry was considered; 0 = not yet */
 } exchange;
 
 static void xfer_init(xfer *x, exchange *e)
@@ -1099,11 +1190,53 @@ static int attempt(exchange *e, xfer *x, CURLcode *cc)
 	return 0;
 }
 
-static void wait_before_retry(exchange *e, long wait)
+void wp_http_deadline_set(wp_http *h, long ms)
 {
+	h->deadline_us = ms > 0 ? monotonic_us() + (long long)ms * 1000 : 0;
+}
+
+int wp_http_deadline_passed(const wp_http *h)
+{
+	return h->deadline_us && monotonic_us() >= h->deadline_us;
+}
+
+/* 1 when a wait of `wait` ms ends within the request's retry time and
+ * before the client's deadline. The retry time counts from the first
+ * failure, so a long transfer before it does not use it up. */
+static int within_budget(exchange *e, long wait)
+{
+	const wp_http *h = e->h;
+	long long now = monotonic_us(), end = now + (long long)wait * 1000;
+	if (!e->failed_us)
+		e->failed_us = now;
+	if (h->opts.retry_total_ms > 0 && end > e->failed_us + h->opts.retry_total_ms * 1000LL)
+		return 0;
+	return !h->deadline_us || end <= h->deadline_us;
+}
+
+/* Waits before the next attempt, telling the notice callback how long and
+ * why; 0 (no wait) when the wait would run past the retry time cap. */
+static int wait_before_retry(exchange *e, long wait, const char *why)
+{
+	wp_http *h = e->h;
+	char line[URL_SHOWN_MAX + 160], secs[32];
+	if (!within_budget(e, wait)) {
+		log_line(h, "* no retry: waiting %ld ms more would pass the retry time cap", wait);
+		return 0;
+	}
 	e->retries++;
-	log_line(e->h, "* retry %d/%d in %ld ms", e->retries, e->h->retries, wait);
+	log_line(h, "* retry %d/%d in %ld ms", e->retries, h->retries, wait);
+	if (h->opts.notice) {
+		if (wait >= 10000)
+			snprintf(secs, sizeof(secs), "%ld", (wait + 500) / 1000);
+		else
+			snprintf(secs, sizeof(secs), "%.1f", (double)wait / 1000.0);
+		snprintf(line, sizeof(line), "retrying in %s s (%s; retry %d of %d)", secs, why,
+			 e->retries, h->retries);
+		h->opts.notice(line, h->opts.notice_payload);
+	}
 	sleep_ms(wait);
+	return 1;
 }
 
 /* The error when no answer came at all: what was tried (the origin, not
@@ -1169,9 +1302,17 @@ static int transport_failure(exchange *e, const xfer *x, CURLcode cc, int *again
 	}
 	if (reason != WASMPACK_REASON_PLAIN_HTTP_TO_TLS && retryable_curl(cc) && e->sunk == 0 &&
 	    !e->req->no_retry && e->retries < h->retries) {
-		wait_before_retry(e, backoff_ms(h, e->retries));
-		*again = 1;
-		return 0;
+		char because[URL_SHOWN_MAX + 64], where[URL_SHOWN_MAX];
+		const char *what = reason == WASMPACK_REASON_CONNECTION_REFUSED
+					   ? "connection refused"
+				   : reason == WASMPACK_REASON_TIMEOUT ? "timed out"
+								       : curl_easy_strerror(cc);
+		snprintf(because, sizeof(because), "%s: %s",
+			 origin_text(where, sizeof(where), e->url), what);
+		if (wait_before_retry(e, backoff_ms(h, e->retries), because)) {
+			*again = 1;
+			return 0;
+		}
 	}
 	/* curl refuses one header line over 100 KB with "out of memory"
 	 * before header_cb sees it: a hostile answer, not our memory, and as
@@ -1316,12 +1457,26 @@ static int retry_status(exchange *e)
 	    e->retries >= h->retries)
 		return 0;
 	long wait = retry_after_ms(&e->resp);
+	/* A spent rate limit that resets later than we would wait: waiting
+	 * in vain helps nobody; the caller reports when it resets. */
+	if (e->status == 429 && rate_limit_spent(&e->resp)) {
+		long reset = wp_http_rate_limit_reset_ms(&e->resp);
+		if (reset < 0 || reset > h->opts.retry_max_ms || !within_budget(e, reset)) {
+			log_line(h, "* rate limit spent, resetting in %ld ms: no retry", reset);
+			return 0;
+		}
+		if (wait < reset)
+			wait = reset;
+	}
 	if (wait < 0)
 		wait = backoff_ms(h, e->retries);
 	if (wait > h->opts.retry_max_ms)
 		wait = h->opts.retry_max_ms;
-	wait_before_retry(e, wait);
-	return 1;
+	char because[URL_SHOWN_MAX + 64], where[URL_SHOWN_MAX];
+	snprintf(because, sizeof(because), "%s answered %ld%s%s",
+		 origin_text(where, sizeof(where), e->url), e->status,
+		 status_phrase(e->status)[0] ? " " : "", status_phrase(e->status));
+	return wait_before_retry(e, wait, because);
 }
 
 /* Attempts until an answer is final: not a redirect to follow, not a

@@ -28,6 +28,15 @@
  * and token-bearing query parameters are redacted before it is called. */
 typedef void (*wp_http_log_cb)(const char *line, void *payload);
 
+/* Receives one line for the user, about a wait they would otherwise sit
+ * through in silence: "retrying in 2.5 s (503 Service Unavailable from
+ * http://h:5000; retry 1 of 4)". Borrowed for the call; never a secret. */
+typedef void (*wp_http_notice_cb)(const char *line, void *payload);
+
+/* Bytes of the request body sent so far in this attempt (0 again when a
+ * retry starts over). */
+typedef void (*wp_http_upload_cb)(int64_t sent, void *payload);
+
 typedef struct wp_http_options {
 	int insecure;            /* skip TLS verification */
 	const char *ca_file;     /* extra CA bundle (PEM), borrowed */
@@ -45,6 +54,12 @@ typedef struct wp_http_options {
 	const char *user_agent; /* NULL = "wasmpack/VERSION" */
 	wp_http_log_cb log;     /* NULL = no log */
 	void *log_payload;
+	wp_http_notice_cb notice; /* each retry's wait; NULL = none */
+	void *notice_payload;
+	/* Cap on the time one request spends on retries, from its first
+	 * failure (and before the deadline of wp_http_deadline_set): a retry
+	 * whose wait would end past it is not made. 0 = 60000, -1 = none. */
+	long retry_total_ms;
 } wp_http_options;
 
 typedef struct wp_http wp_http;
@@ -56,6 +71,13 @@ void wp_http_global_cleanup(void);
  * NULL = defaults. The caller frees it with wp_http_free. */
 int wp_http_new(wp_http **out, const wp_http_options *opts);
 void wp_http_free(wp_http *h);
+
+/* Retries of every request on h stop waiting `ms` from now, for work made
+ * of many requests (an upload and its restarts) whose whole wait is
+ * capped; 0 lifts the deadline. wp_http_deadline_passed: 1 once it is
+ * past (0 without one). */
+void wp_http_deadline_set(wp_http *h, long ms);
+int wp_http_deadline_passed(const wp_http *h);
 
 typedef struct wp_http_request {
 	const char *method;         /* "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE" */
@@ -83,6 +105,10 @@ typedef struct wp_http_request {
 	void *sink_payload;
 	size_t max_body;
 	int no_retry; /* for requests that must not be replayed */
+	/* Called while the body goes out (at most every 64 KiB and at the
+	 * end); NULL = none. */
+	wp_http_upload_cb upload_progress;
+	void *upload_payload;
 } wp_http_request;
 
 typedef struct wp_http_header {
@@ -123,6 +149,10 @@ void wp_http_response_dispose(wp_http_response *r);
 /* Resolves ref (absolute, or relative as in a Location header) against
  * base into a new absolute URL (caller frees). */
 int wp_http_url_resolve(char **out, const char *base, const char *ref);
+
+/* When a rate limit resets, in milliseconds from now, as an answer says
+ * it (Retry-After, ratelimit-reset, x-ratelimit-reset), or -1. */
+long wp_http_rate_limit_reset_ms(const wp_http_response *r);
 
 /* 1 when a and b have the same scheme, host and port, else 0. */
 int wp_http_same_origin(const char *a, const char *b);

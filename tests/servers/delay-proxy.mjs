@@ -3,12 +3,15 @@
 // (the Docker Hub case). Node built-ins only.
 //
 //   node tests/servers/delay-proxy.mjs --upstream 127.0.0.1:PORT [--rtt-ms 50]
-//        [--port-file F] [--log F] [--trace]
+//        [--bytes-per-second N] [--port-file F] [--log F] [--trace]
 //
 // Model: every chunk is delivered half an RTT after it arrived, in order,
 // in each direction; a new connection carries nothing before one full RTT
 // has passed (the TCP handshake a real network would cost). Bandwidth is
-// not limited. The listening port (127.0.0.1 only) is printed on stdout
+// not limited unless --bytes-per-second says so: then each direction of
+// each connection moves at most N bytes a second, and holds at most a
+// quarter second of them before it stops reading (so a sender sees its
+// bytes leave at that rate, not vanish into the proxy). The listening port (127.0.0.1 only) is printed on stdout
 // and written to --port-file. --log gets one line per connection accepted,
 // so a run can count the connections a client opened; with --trace, also
 // one line per HTTP request line and status line seen, with its time.
@@ -25,15 +28,18 @@ const rtt = Number(opt('--rtt-ms', '50'));
 const portFile = opt('--port-file');
 const log = opt('--log');
 const trace = args.includes('--trace');
+const bps = Number(opt('--bytes-per-second', '0'));
 const t0 = Date.now();
-if (!upstream || !/^127\.\d+\.\d+\.\d+:\d+$|^localhost:\d+$/.test(upstream) || !(rtt >= 0)) {
-  process.stderr.write('usage: delay-proxy.mjs --upstream 127.0.0.1:PORT [--rtt-ms N] [--port-file F] [--log F]\n');
+if (!upstream || !/^127\.\d+\.\d+\.\d+:\d+$|^localhost:\d+$/.test(upstream) || !(rtt >= 0) ||
+    !(bps >= 0)) {
+  process.stderr.write('usage: delay-proxy.mjs --upstream 127.0.0.1:PORT [--rtt-ms N] ' +
+    '[--bytes-per-second N] [--port-file F] [--log F]\n');
   process.exit(2);
 }
 const [upHost, upPort] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
 const oneWay = rtt / 2;
 // Bytes held in one direction before its source is paused.
-const HIGH_WATER = 8 * 1024 * 1024;
+const HIGH_WATER = bps > 0 ? Math.max(16 * 1024, Math.floor(bps / 4)) : 8 * 1024 * 1024;
 let connections = 0;
 
 // Delivers src's bytes to dst oneWay ms after they arrived, never before
@@ -44,6 +50,7 @@ function pipeDelayed(src, dst, notBefore, tag) {
   const queue = [];
   let timer = null;
   let held = 0;
+  let linkFree = 0; // with a bandwidth limit: when the bytes queued so far are through
   const pump = () => {
     timer = null;
     const now = Date.now();
@@ -63,7 +70,12 @@ function pipeDelayed(src, dst, notBefore, tag) {
   };
   const push = (item) => {
     const last = queue.length ? queue[queue.length - 1].due : 0;
-    item.due = Math.max(Date.now() + oneWay, notBefore, last);
+    let due = Date.now() + oneWay;
+    if (bps > 0 && item.chunk) {
+      linkFree = Math.max(linkFree, Date.now()) + (item.chunk.length * 1000) / bps;
+      due = linkFree + oneWay;
+    }
+    item.due = Math.max(due, notBefore, last);
     queue.push(item);
     if (!timer) timer = setTimeout(pump, Math.max(0, item.due - Date.now()));
   };

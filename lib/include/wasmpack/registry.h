@@ -19,7 +19,13 @@ extern "C" {
  * push moves blobs in parallel): the callback must be thread-safe. */
 typedef void (*wasmpack_log_cb)(const char *line, void *payload);
 
-#define WASMPACK_REGISTRY_OPTIONS_VERSION 1
+/* Receives one line meant for the user about a wait in progress, such as
+ * "retrying in 2.5 s (http://h:5000 answered 503 Service Unavailable;
+ * retry 1 of 4)". Borrowed for the call; runs on the thread that waits
+ * (thread-safe, as wasmpack_log_cb). */
+typedef void (*wasmpack_notice_cb)(const char *line, void *payload);
+
+#define WASMPACK_REGISTRY_OPTIONS_VERSION 2
 /* Strings are borrowed and must outlive the client. Zero/NULL = default. */
 typedef struct wasmpack_registry_options {
 	unsigned version; /* WASMPACK_REGISTRY_OPTIONS_VERSION */
@@ -39,17 +45,28 @@ typedef struct wasmpack_registry_options {
 				      0 = 64 MiB, -1 = always monolithic */
 	wasmpack_log_cb log;    /* verbose request log; NULL = none */
 	void *log_payload;
+	/* Version 2. Each retry's wait, said before it starts; NULL = none. */
+	wasmpack_notice_cb notice;
+	void *notice_payload;
+	/* Cap on the time spent retrying one request, or a blob upload's
+	 * restarts, from the first failure: no retry is made whose wait would
+	 * end past it.
+	 * 0 = 60000, -1 = no cap. A 429 saying the rate limit is spent
+	 * (ratelimit-remaining: 0) fails at once when it resets later than
+	 * one wait (retry_max_ms) or than this cap allows. */
+	long retry_max_time_ms;
 } wasmpack_registry_options;
 /* Every field, in order: valid C and C++ before C++20 (no designated
  * initialisers), and quiet under -Wmissing-field-initializers. */
 #define WASMPACK_REGISTRY_OPTIONS_INIT                                                             \
 	{                                                                                          \
 		WASMPACK_REGISTRY_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, \
-			NULL                                                                       \
+			NULL, NULL, NULL, 0                                                        \
 	}
 /* Sets *opts to the defaults (WASMPACK_REGISTRY_OPTIONS_INIT) of `version` (pass the *_OPTIONS_VERSION of
  * the headers built against), writing no further than that version's
  * struct reaches: for language bindings, which cannot use the macro.
+ * Version 1 stops before `notice`.
  * WASMPACK_EINVALID for a version this library does not know. */
 WASMPACK_EXTERN int wasmpack_registry_options_init(wasmpack_registry_options *opts,
 						   unsigned version);
@@ -97,6 +114,19 @@ WASMPACK_EXTERN int wasmpack_registry_blob_get(wasmpack_registry *r, const char 
  * not hash to `digest` (sha256 only), nothing is sent (WASMPACK_EDIGEST). */
 WASMPACK_EXTERN int wasmpack_registry_blob_push(wasmpack_registry *r, const char *repository,
 						const char *digest, int64_t size, int fd);
+
+/* Told how many bytes of an upload the registry has taken so far (every
+ * 64 KiB or so, and at the end); `sent` may go back when an upload
+ * session starts over. */
+typedef void (*wasmpack_upload_cb)(int64_t sent, int64_t size, void *payload);
+
+/* wasmpack_registry_blob_push, calling progress (may be NULL) as the
+ * bytes go out, monolithic or chunked; on the calling thread. */
+WASMPACK_EXTERN int wasmpack_registry_blob_push_progress(wasmpack_registry *r,
+							 const char *repository, const char *digest,
+							 int64_t size, int fd,
+							 wasmpack_upload_cb progress,
+							 void *payload);
 
 /* Asks the registry to mount the blob from `from_repository` (same
  * registry). 1 when mounted, 0 when the registry declined (upload it

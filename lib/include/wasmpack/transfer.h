@@ -41,9 +41,14 @@ typedef struct wasmpack_progress {
  * strings are borrowed for the call only. */
 typedef void (*wasmpack_progress_cb)(const wasmpack_progress *p, void *payload);
 
-#define WASMPACK_TRANSFER_OPTIONS_VERSION 3
+#define WASMPACK_TRANSFER_OPTIONS_VERSION 4
 typedef struct wasmpack_transfer_options {
 	unsigned version; /* WASMPACK_TRANSFER_OPTIONS_VERSION */
+	/* Version 4: version 2 of the registry options (notice,
+	 * retry_max_time_ms), which made this member longer. Versions 1 to 3
+	 * held version 1 of them, and the fields below sat that much earlier:
+	 * the library reads (and wasmpack_transfer_options_init writes) a
+	 * struct of those versions in that layout. */
 	wasmpack_registry_options registry;
 	const char *os;                /* platform wanted from an index; */
 	const char *architecture;      /* NULL = the first wasi entry */
@@ -66,7 +71,7 @@ typedef struct wasmpack_transfer_options {
 	}
 /* As WASMPACK_TRANSFER_OPTIONS_INIT, for bindings (see
  * wasmpack_registry_options_init); version 1 stops before `deny`, 2
- * before `allow`. */
+ * before `allow`; 1 to 3 in their own layout (see `registry`). */
 WASMPACK_EXTERN int wasmpack_transfer_options_init(wasmpack_transfer_options *opts,
 						   unsigned version);
 

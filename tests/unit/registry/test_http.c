@@ -850,6 +850,81 @@ static void test_http__caps_retry_after_at_retry_max(void)
 	CHECK(took < 1500);
 }
 
+/* The notices of one exchange, joined. */
+typedef struct notices {
+	int count;
+	char text[1024];
+} notices;
+
+static void notice_collect(const char *line, void *payload)
+{
+	notices *n = payload;
+	size_t len = strlen(n->text);
+	n->count++;
+	snprintf(n->text + len, sizeof(n->text) - len, "%s\n", line);
+}
+
+static void test_http__says_each_retry(void)
+{
+	notices n = {0};
+	wp_http_options o = test_options();
+	o.notice = notice_collect;
+	o.notice_payload = &n;
+	fx *f = fx_server("[{'response':{'status':503}},{'response':{'body':'ok'}}]", 0, &o);
+	if (!f)
+		return;
+	wp_http_response r = {0};
+	wp_http_request q = request("GET", at(f, "/x"));
+	CHECK_OK(wp_http_do(&r, f->h, &q));
+	CHECK(r.status == 200);
+	wp_http_response_dispose(&r);
+	CHECK_INT(n.count, 1);
+	CHECK(strstr(n.text, "retrying in 0.0 s (http://127.0.0.1:") != NULL ||
+	      strstr(n.text, "retrying in 0.1 s (http://127.0.0.1:") != NULL);
+	CHECK(strstr(n.text, " answered 503 Service Unavailable; retry 1 of 4)") != NULL);
+}
+
+/* ratelimit-remaining: 0 with a reset far off: the 429 is the answer at
+ * once, not four waits later. */
+static void test_http__spent_rate_limit_is_not_waited_for(void)
+{
+	wp_http_options o = test_options();
+	o.retry_max_ms = 5000;
+	fx *f = fx_server("[{'response':{'status':429,'headers':{'ratelimit-remaining':'0;w=21600',"
+			  "'ratelimit-reset':'3600'}}},{'response':{'body':'ok'}}]",
+			  0, &o);
+	if (!f)
+		return;
+	wp_http_response r = {0};
+	wp_http_request q = request("GET", at(f, "/x"));
+	CHECK_OK(wp_http_do(&r, f->h, &q));
+	CHECK(r.status == 429 && r.attempts == 1);
+	CHECK_INT(wp_http_rate_limit_reset_ms(&r), 3600 * 1000);
+	wp_http_response_dispose(&r);
+}
+
+/* A wait that would end past retry_total_ms is not made. */
+static void test_http__retry_total_caps_the_waits(void)
+{
+	wp_http_options o = test_options();
+	o.retry_max_ms = 5000;
+	o.retry_total_ms = 1500;
+	fx *f = fx_server("[{'response':{'status':503,'headers':{'Retry-After':'1'}}},"
+			  "{'response':{'status':503,'headers':{'Retry-After':'1'}}},"
+			  "{'response':{'body':'ok'}}]",
+			  0, &o);
+	if (!f)
+		return;
+	wp_http_response r = {0};
+	wp_http_request q = request("GET", at(f, "/x"));
+	long t0 = now_ms();
+	CHECK_OK(wp_http_do(&r, f->h, &q));
+	long took = now_ms() - t0;
+	CHECK(r.status == 503 && r.attempts == 2);
+	CHECK(took >= 900 && took < 1500);
+	wp_http_response_dispose(&r);
+}
+
 static void test_http__no_retry_returns_first_answer(void)
 {
 	fx *f = fx_server("[{'response':{'status':503}},{'response':{'body':'ok'}}]", 0, NULL);
@@ -1204,6 +1279,9 @@ const test_case http_tests[] = {
 	TEST_ENTRY(test_http__returns_final_503_as_response_after_retries),
 	TEST_ENTRY(test_http__honours_retry_after_seconds),
 	TEST_ENTRY(test_http__caps_retry_after_at_retry_max),
+	TEST_ENTRY(test_http__says_each_retry),
+	TEST_ENTRY(test_http__spent_rate_limit_is_not_waited_for),
+	TEST_ENTRY(test_http__retry_total_caps_the_waits),
 	TEST_ENTRY(test_http__no_retry_returns_first_answer),
 	TEST_ENTRY(test_http__does_not_retry_stream_after_bytes_reached_sink),
 	TEST_ENTRY(test_http__retries_stream_before_first_byte),

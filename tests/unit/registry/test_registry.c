@@ -580,6 +580,43 @@ static void test_registry__pushes_a_blob_in_one_put(void)
 
 static void small_chunks(fx *f) { f->o.chunk_size = 64 * 1024; }
 
+/* What an upload's progress callback saw. */
+typedef struct upload_seen {
+	int calls, backwards;
+	int64_t last, size;
+} upload_seen;
+
+static void upload_seen_cb(int64_t sent, int64_t size, void *payload)
+{
+	upload_seen *u = payload;
+	if (sent < u->last)
+		u->backwards++;
+	u->calls++;
+	u->last = sent;
+	u->size = size;
+}
+
+/* Progress comes while the bytes go, monolithic or chunked, ending at
+ * the blob's size. */
+static void test_registry__reports_upload_progress(void)
+{
+	for (int chunked = 0; chunked <= 1; chunked++) {
+		fx *f = fx_kit(&kit_open, AS_ANONYMOUS, chunked ? small_chunks : NULL);
+		if (!f)
+			return;
+		upload_seen u = {0};
+		CHECK_INT(blob_make(&f->b[0], 300 * 1024, 5 + chunked), 0);
+		CHECK_OK(wasmpack_registry_blob_push_progress(
+			f->r, chunked ? "open/progress-chunked" : "open/progress-mono",
+			f->b[0].digest, f->b[0].size, f->b[0].fd, upload_seen_cb, &u));
+		CHECK(chunked ? f->count.patch == 5 : f->count.patch == 0);
+		/* 300 KiB in 64 KiB steps: several calls, never backwards. */
+		CHECK(u.calls >= 3);
+		CHECK_INT(u.backwards, 0);
+		CHECK(u.last == 300 * 1024 && u.size == 300 * 1024);
+	}
+}
+
 static void test_registry__pushes_a_blob_in_chunks(void)
 {
 	fx *f = fx_kit(&kit_open, AS_ANONYMOUS, small_chunks);
@@ -2315,6 +2352,7 @@ const test_case registry_tests[] = {
 	TEST_ENTRY(test_registry__ping_of_nothing_is_a_network_error),
 	TEST_ENTRY(test_registry__pushes_a_blob_in_one_put),
 	TEST_ENTRY(test_registry__pushes_a_blob_in_chunks),
+	TEST_ENTRY(test_registry__reports_upload_progress),
 	TEST_ENTRY(test_registry__gets_a_blob_from_an_offset),
 	TEST_ENTRY(test_registry__absent_blob_is_not_there),
 	TEST_ENTRY(test_registry__mounts_a_blob_from_another_repository),

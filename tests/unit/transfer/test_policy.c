@@ -2,6 +2,7 @@
  * denied capability with WASMPACK_EPOLICY before it stores anything, and
  * pull refuses one before it tags anything, against the real registry of
  * the kit (registry/registry.sh). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,11 +219,18 @@ static void test_transfer_options_versions(void)
 	wasmpack_transfer_options o;
 	memset(&o, 0xa5, sizeof(o));
 	CHECK_OK(wasmpack_transfer_options_init(&o, 1));
-	CHECK(o.version == 1 && o.jobs == 0 && o.progress == NULL);
-	/* Version 1 ends before deny: init wrote nothing there. */
-	CHECK(o.deny == 0xa5a5a5a5u);
+	/* Versions 1 to 3 held registry options of version 1 (shorter by
+	 * notice, notice_payload and retry_max_time_ms), and their fields
+	 * after it sat that much earlier: version 1 ends where deny began. */
+	size_t grew = sizeof(wasmpack_registry_options) -
+		      offsetof(wasmpack_registry_options, notice);
+	size_t v1_end = offsetof(wasmpack_transfer_options, deny) - grew;
+	const unsigned char *bytes = (const unsigned char *)&o;
+	CHECK(o.version == 1 && o.registry.version == 1);
+	CHECK(bytes[v1_end - 1] == 0 && bytes[v1_end] == 0xa5);
 	CHECK_OK(wasmpack_transfer_options_init(&o, WASMPACK_TRANSFER_OPTIONS_VERSION));
-	CHECK(o.deny == 0);
+	CHECK(o.deny == 0 && o.jobs == 0 && o.progress == NULL && o.registry.notice == NULL &&
+	      o.registry.version == WASMPACK_REGISTRY_OPTIONS_VERSION);
 	CHECK_ERR(wasmpack_transfer_options_init(&o, 0), WASMPACK_EINVALID);
 	CHECK_ERR(wasmpack_transfer_options_init(&o, WASMPACK_TRANSFER_OPTIONS_VERSION + 1),
 		  WASMPACK_EINVALID);
