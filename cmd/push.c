@@ -110,8 +110,12 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	remote_defaults(ctx, &a.opts.registry);
 	if (argc - first < 1 || argc - first > 2)
 		return cli_usage_error(ctx, "expected SRC [DST]");
-	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
-	    (rc = remote_parse_ref(ctx, &dst, argv[argc - 1])))
+	/* SRC may be an image ID; then DST is needed. */
+	if ((rc = cli_image_id(ctx, &src, argv[first])) < 0)
+		rc = remote_parse_ref(ctx, &src, argv[first]);
+	else if (!rc && argc - first == 1)
+		rc = cli_usage_error(ctx, "pushing an image ID needs a DST reference");
+	if (rc || (rc = remote_parse_ref(ctx, &dst, argv[argc - 1])))
 		goto done;
 	snprintf(ctx->registry, sizeof(ctx->registry), "%s", dst->registry);
 	if ((rc = cli_open_store(ctx, &store)))

@@ -29,6 +29,7 @@
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/str.h"
 
 #define LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX \
@@ -1069,5 +1070,159 @@ done:
 	free(tmp);
 	if (removed)
 		*removed = count;
+	return error;
+}
+
+/* The hex part of an ID (a digest or a prefix of one), or NULL when id is
+ * not of that form: at least WASMPACK_STORE_ID_MIN lowercase hex digits,
+ * 64 at most, after an optional "sha256:". */
+static const char *id_hex(const char *id)
+{
+	const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
+	size_t n = 0;
+	for (; hex[n]; n++)
+		if (!((hex[n] >= '0' && hex[n] <= '9') || (hex[n] >= 'a' && hex[n] <= 'f')))
+			return NULL;
+	return n >= WASMPACK_STORE_ID_MIN && n <= 64 ? hex : NULL;
+}
+
+/* 1 when the entry at i is the first of idx with its digest. */
+static int first_with_digest(const wasmpack_index *idx, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (idx->manifests[j].digest &&
+		    strcmp(idx->manifests[j].digest, idx->manifests[i].digest) == 0)
+			return 0;
+	return 1;
+}
+
+int wasmpack_store_find_id(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_store *store,
+			   const char *id)
+{
+	wasmpack_index *idx = NULL;
+	const char *hex = id ? id_hex(id) : NULL;
+	const char *found = NULL;
+	wp_str list = WP_STR_INIT;
+	size_t matches = 0;
+	int error = 0;
+
+	if (!digest_out || !store || !id)
+		return wp_error_arg("cannot find image: missing argument");
+	if (!hex)
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "'%s' is not an image ID (%d to 64 hex digits, with or without "
+				    "sha256:)",
+				    id, WASMPACK_STORE_ID_MIN);
+	if ((error = index_load(&idx, store)))
+		return error;
+	size_t hlen = strlen(hex);
+	/* Several entries may name one image: count distinct digests. */
+	for (size_t i = 0; i < idx->manifests_count; i++) {
+		const char *d = idx->manifests[i].digest;
+		const char *dh = d ? wasmpack_digest_hex(d) : NULL;
+		if (!dh || strncmp(d, "sha256:", 7) != 0 || strncmp(dh, hex, hlen) != 0 ||
+		    !first_with_digest(idx, i))
+			continue;
+		if (matches++)
+			wp_str_puts(&list, ", ");
+		wp_str_puts(&list, d);
+		found = found ? found : d;
+	}
+	if (!found) {
+		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+				     "no image with ID '%s' in the store", id);
+	} else if (matches > 1) {
+		char *text = NULL;
+		if (!(error = wp_str_finish(&text, &list)))
+			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+					     "image ID '%s' is ambiguous: it matches %s", id,
+					     text);
+		free(text);
+	} else {
+		snprintf(digest_out, WASMPACK_DIGEST_MAX, "%s", found);
+	}
+	wp_str_dispose(&list);
+	wasmpack_index_free(idx);
+	return error;
+}
+
+int wasmpack_store_probe(wasmpack_store_state *state, const char *path)
+{
+	struct stat st;
+	if (!state || !path || !*path)
+		return wp_error_arg("cannot examine store: no path");
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT) {
+			*state = WASMPACK_STORE_MISSING;
+			return 0;
+		}
+		return wp_error_os("stat", path);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*state = WASMPACK_STORE_OTHER;
+		return 0;
+	}
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return wp_error_os("open directory", path);
+	if (fstatat(fd, "oci-layout", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(fd);
+		*state = WASMPACK_STORE_LAYOUT;
+		return 0;
+	}
+	int error = 0;
+	DIR *d = open_stream(fd, path, &error);
+	close(fd);
+	if (!d)
+		return error;
+	struct dirent *e;
+	*state = WASMPACK_STORE_EMPTY;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			*state = WASMPACK_STORE_OTHER;
+			break;
+		}
+	closedir(d);
+	return 0;
+}
+
+int wasmpack_store_untag_unnamed(wasmpack_store_image **out, size_t *count,
+				 wasmpack_store *store)
+{
+	wasmpack_index *idx = NULL;
+	wasmpack_store_image *list = NULL;
+	size_t n = 0;
+	int lock_fd = -1, error = 0;
+
+	if (!out || !count || !store)
+		return wp_error_arg("cannot prune: missing argument");
+	if ((error = lock_open(&lock_fd, store, "index.lock", LOCK_EX)) ||
+	    (error = index_load(&idx, store)))
+		goto done;
+	list = calloc(idx->manifests_count ? idx->manifests_count : 1, sizeof(*list));
+	if (!list) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	for (size_t i = idx->manifests_count; i-- > 0;) {
+		const wasmpack_descriptor *d = &idx->manifests[i];
+		if (wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME))
+			continue;
+		if ((error = wasmpack_descriptor_copy(&list[n].descriptor, d)))
+			goto done;
+		n++;
+		index_remove_at(idx, i);
+	}
+	if (n && (error = index_save(store, idx)))
+		goto done;
+	*out = list;
+	*count = n;
+	list = NULL;
+	n = 0;
+done:
+	wasmpack_store_images_free(list, n);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	wasmpack_index_free(idx);
 	return error;
 }

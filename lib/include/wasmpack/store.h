@@ -114,6 +114,38 @@ WASMPACK_EXTERN void wasmpack_store_images_free(wasmpack_store_image *images, si
  * wasmpack_store_gc. */
 WASMPACK_EXTERN int wasmpack_store_untag(wasmpack_store *store, const wasmpack_reference *ref);
 
+/* The shortest digest prefix wasmpack_store_find_id accepts, as docker. */
+#define WASMPACK_STORE_ID_MIN 12
+
+/* Finds the image whose manifest digest is `id`: a full digest, or a
+ * prefix of at least WASMPACK_STORE_ID_MIN hex digits with or without
+ * "sha256:" (the ID `images` shows). The full digest goes to digest_out.
+ * WASMPACK_ENOTFOUND when no image matches; WASMPACK_EINVALID (reason
+ * INVALID_ARGUMENT) when id is not of that form, or when it matches
+ * several images (the message lists them). Nothing to free. */
+WASMPACK_EXTERN int wasmpack_store_find_id(char digest_out[WASMPACK_DIGEST_MAX],
+					   wasmpack_store *store, const char *id);
+
+/* What a directory is, before opening it as a store (which creates one
+ * where there is none): see wasmpack_store_probe. */
+typedef enum wasmpack_store_state {
+	WASMPACK_STORE_MISSING = 0, /* nothing at the path */
+	WASMPACK_STORE_EMPTY,       /* an empty directory */
+	WASMPACK_STORE_LAYOUT,      /* a directory holding an oci-layout file */
+	WASMPACK_STORE_OTHER,       /* anything else: not a store */
+} wasmpack_store_state;
+
+/* Looks at path without creating or changing anything: *state says what
+ * is there. Fails only when path cannot be examined (permissions). */
+WASMPACK_EXTERN int wasmpack_store_probe(wasmpack_store_state *state, const char *path);
+
+/* Removes index.json's entries that carry no image name (written by
+ * other tools, or left by an interrupted run). *out gets them as a new
+ * array of *count images (names NULL) the caller frees with
+ * wasmpack_store_images_free. Blobs stay until wasmpack_store_gc. */
+WASMPACK_EXTERN int wasmpack_store_untag_unnamed(wasmpack_store_image **out, size_t *count,
+						 wasmpack_store *store);
+
 /* Deletes blobs no index entry reaches and leftover temporary files of
  * processes that died (in .wasmpack/tmp, and index.json.tmp-XXXXXX). Skips the
  * sweep (0 removed) while another handle writes to the store or has

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Issue 13, first use of the store: images by the ID `images` shows,
+# sorting, patterns and CREATED, prune; the store never appearing where a
+# read looked; info; resumed pulls.
+SUITE=first-store
+source "$(dirname "$0")/lib.sh"
+
+S=$WORK/store
+HELLO=$TD/hello.wasm
+wp() { "$WASMPACK" --store "$S" "$@"; }
+
+# --- item 5: images by ID ---------------------------------------------
+check "build two images" bash -c "
+	'$WASMPACK' --store '$S' build -t demo/zeta:1 '$HELLO' &&
+	'$WASMPACK' --store '$S' build -t demo/alpha:2 --created 2020-01-02T00:00:00Z '$HELLO' &&
+	'$WASMPACK' --store '$S' build -t other/app:1 --label x=y '$HELLO'"
+wp images --json >"$WORK/i.json"
+ID=$(jget "$WORK/i.json" '.images.find(i=>i.name=="docker.io/demo/alpha:2").digest')
+HEX=${ID#sha256:}
+check "images sorts by repository and tag" bash -c "
+	'$WASMPACK' --store '$S' images | awk 'NR>1{print \$1\":\"\$2}' > '$WORK/order' &&
+	sort -c '$WORK/order' && [[ \$(wc -l <'$WORK/order') -eq 3 ]]"
+check "images shows the ID column, as 12 hex" bash -c "
+	'$WASMPACK' --store '$S' images | grep -E '^docker.io/demo/alpha +2 +sha256:${HEX:0:12} '"
+check "images shows CREATED relative to now" bash -c "
+	'$WASMPACK' --store '$S' images | grep -E '^docker.io/demo/alpha .* [0-9]+ years? ago '"
+check "images --json has created" bash -c "
+	[[ \$(jget '$WORK/i.json' '.images.find(i=>i.name==\"docker.io/demo/alpha:2\").created') == 2020-01-02T00:00:00Z ]]"
+check "images PATTERN filters by repository (short form)" bash -c "
+	'$WASMPACK' --store '$S' images 'demo/*' > '$WORK/f' && grep -q demo/alpha '$WORK/f' &&
+	grep -q demo/zeta '$WORK/f' && ! grep -q other/app '$WORK/f'"
+check "images PATTERN matches repository:tag" bash -c "
+	[[ \$('$WASMPACK' --store '$S' images -q 'demo/*:2') == docker.io/demo/alpha:2 ]]"
+check "inspect by a 12-hex prefix" bash -c "'$WASMPACK' --store '$S' inspect ${HEX:0:12} | grep -q alpha"
+check "inspect by sha256:prefix" wp inspect "sha256:${HEX:0:16}"
+check "tag by ID" wp tag "${HEX:0:12}" demo/copy:1
+check "save by ID" wp save -o "$WORK/by-id.tar" "$ID"
+check_exit 2 "a prefix shorter than 12 after sha256: is refused" wp inspect sha256:abc
+check_exit 3 "a sha256: prefix no image has is not found" wp inspect sha256:000000000000
+# Two index entries sharing a 12-digit prefix (hand-made: real digests
+# almost never do) make that prefix ambiguous.
+A=$WORK/amb
+mkdir -p "$A" && cp -r "$S/." "$A/"
+node -e '
+	const fs=require("fs");const p=process.argv[1]+"/index.json";const o=JSON.parse(fs.readFileSync(p));
+	const m=o.manifests[0];const fake=JSON.parse(JSON.stringify(m));
+	fake.digest=m.digest.slice(0,7+12)+"f".repeat(52);fake.annotations={"io.containerd.image.name":"docker.io/fake/x:1"};
+	o.manifests.push(fake);fs.writeFileSync(p,JSON.stringify(o))' "$A"
+AMB=$(node -e 'const o=JSON.parse(require("fs").readFileSync(process.argv[1]+"/index.json"));process.stdout.write(o.manifests[0].digest.slice(7,19))' "$A")
+check_exit 2 "an ambiguous prefix is an error" "$WASMPACK" --store "$A" inspect "$AMB"
+check "which lists the candidates" bash -c "grep -q 'ambiguous' '$LAST_ERR' && [[ \$(grep -o 'sha256:$AMB' '$LAST_ERR' | wc -l) -ge 2 ]]"
+
+# An untagged (<none>) entry, as another tool writes it.
+node -e '
+	const fs=require("fs");const p=process.argv[1]+"/index.json";const o=JSON.parse(fs.readFileSync(p));
+	const m=o.manifests.find(e=>e.annotations["io.containerd.image.name"]=="docker.io/other/app:1");
+	const n=JSON.parse(JSON.stringify(m));delete n.annotations;o.manifests=o.manifests.filter(e=>e!==m);o.manifests.push(n);
+	fs.writeFileSync(p,JSON.stringify(o))' "$S"
+check "an untagged entry shows as <none>" bash -c "'$WASMPACK' --store '$S' images | grep -q '^<none> *<none>'"
+NONE=$(wp images --json | node -e 'const o=JSON.parse(require("fs").readFileSync(0));process.stdout.write(o.images.find(i=>!i.name).digest.slice(7,19))')
+check "rmi by ID removes the <none> entry" wp rmi "$NONE"
+check "and it is gone" bash -c "! '$WASMPACK' --store '$S' images | grep -q '^<none>'"
+check "rmi by ID removes every name of the image" bash -c "
+	'$WASMPACK' --store '$S' rmi ${HEX:0:12} && ! '$WASMPACK' --store '$S' images | grep -Eq 'demo/(alpha|copy)'"
+
+finish
