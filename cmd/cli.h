@@ -173,7 +173,7 @@ int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, cons
 
 /* The commands, each defined beside its code, listed in commands.c. */
 extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push, cmd_pull,
-	cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load;
+	cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load, cmd_prune, cmd_info;
 
 /* format.c: shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);

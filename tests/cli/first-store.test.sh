@@ -63,4 +63,50 @@ check "and it is gone" bash -c "! '$WASMPACK' --store '$S' images | grep -q '^<n
 check "rmi by ID removes every name of the image" bash -c "
 	'$WASMPACK' --store '$S' rmi ${HEX:0:12} && ! '$WASMPACK' --store '$S' images | grep -Eq 'demo/(alpha|copy)'"
 
+# --- prune ---------------------------------------------------------------
+check "a named image to keep" wp build -t keep/me:1 --label keep=1 "$HELLO"
+node -e '
+	const fs=require("fs");const p=process.argv[1]+"/index.json";const o=JSON.parse(fs.readFileSync(p));
+	const m=o.manifests.find(e=>e.annotations["io.containerd.image.name"]=="docker.io/demo/zeta:1");
+	const n=JSON.parse(JSON.stringify(m));delete n.annotations;o.manifests=o.manifests.filter(e=>e!==m);o.manifests.push(n);
+	fs.writeFileSync(p,JSON.stringify(o))' "$S"
+ZETA=$(wp images --json | node -e 'const o=JSON.parse(require("fs").readFileSync(0));process.stdout.write(o.images.find(i=>!i.name).digest)')
+check "prune removes untagged images and says which" bash -c "
+	'$WASMPACK' --store '$S' prune > '$WORK/prune' && grep -q 'removed untagged $ZETA' '$WORK/prune' &&
+	grep -q 'deleted [0-9]* unreferenced blob' '$WORK/prune'"
+check "after prune no <none> is left and named images stay" bash -c "
+	! '$WASMPACK' --store '$S' images | grep -q '^<none>' && '$WASMPACK' --store '$S' inspect keep/me:1 >/dev/null"
+check "prune without a store creates none" bash -c "
+	'$WASMPACK' --store '$WORK/nostore' prune && [[ ! -e '$WORK/nostore' ]]"
+
+# --- item 6: the store never appears where a read looked -----------------
+N=$WORK/nothing
+check "images on a missing store lists nothing" bash -c "
+	[[ \$('$WASMPACK' --store '$N' images -q | wc -l) -eq 0 ]] && [[ ! -e '$N' ]]"
+check_exit 3 "inspect on a missing store: not in the store" wp --store "$N" inspect demo/app:1
+check "and creates nothing" test ! -e "$N"
+D=$WORK/documents
+mkdir -p "$D" && echo letter >"$D/letter.txt"
+check "images on a directory that is not a store: empty, with a note" bash -c "
+	[[ \$('$WASMPACK' --store '$D' images 2>'$WORK/note' | wc -l) -eq 1 ]] &&
+	grep -q 'not an image store' '$WORK/note' && [[ ! -e '$D/oci-layout' && ! -e '$D/.wasmpack' ]]"
+check_exit 1 "build into a non-empty directory that is not a store is refused" \
+	"$WASMPACK" --store "$D" build -t demo/app:1 "$HELLO"
+check "with a clear message, and nothing written" bash -c "
+	grep -q 'refusing to use .* as the store' '$LAST_ERR' && [[ ! -e '$D/oci-layout' && ! -e '$D/index.json' ]]"
+check_exit 1 "load into it is refused too" "$WASMPACK" --store "$D" load -i "$WORK/by-id.tar"
+E=$WORK/empty
+mkdir -p "$E"
+check "build into an empty directory makes a store there" "$WASMPACK" --store "$E" build -t demo/app:1 "$HELLO"
+check "info shows the store, where it came from, config and libraries" bash -c "
+	'$WASMPACK' --store '$E' info > '$WORK/info' && grep -q '^Store: *$E (--store; exists)' '$WORK/info' &&
+	grep -q '^Config: ' '$WORK/info' && grep -q 'libcurl [0-9]' '$WORK/info' && grep -q '^wasmpack [0-9]' '$WORK/info'"
+check "info names \$WASMPACK_STORE as the source" bash -c "
+	WASMPACK_STORE='$N' '$WASMPACK' info | grep -q '^Store: *$N (\\\$WASMPACK_STORE; not created yet)'"
+check "info --json" bash -c "
+	DOCKER_CONFIG='$WORK/dc' '$WASMPACK' info --json > '$WORK/info.json' &&
+	[[ \$(jget '$WORK/info.json' '.config.from') == '\$DOCKER_CONFIG' && -n \$(jget '$WORK/info.json' '.libraries.curl') ]]"
+check "--help shows the store in use" bash -c "
+	'$WASMPACK' --store '$E' --help | grep -q 'Store in use: $E (--store)'"
+
 finish
