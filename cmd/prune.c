@@ -11,7 +11,7 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 {
 	wasmpack_store *store = NULL;
 	wasmpack_store_image *gone = NULL;
-	size_t count = 0, removed = 0;
+	size_t count = 0, removed = 0, partials = 0;
 	int first = 0, rc, err;
 
 	if ((rc = cli_parse(ctx, &cmd_prune, argc, argv, &first, NULL, NULL)))
@@ -28,6 +28,12 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < count; i++)
 		if (!ctx->json)
 			printf("removed untagged %s\n", gone[i].descriptor.digest);
+	if ((err = wasmpack_store_remove_partials(&partials, store))) {
+		rc = cli_fail(ctx, err);
+		goto done;
+	}
+	if (!ctx->json)
+		printf("deleted %zu partial download%s\n", partials, partials == 1 ? "" : "s");
 	if ((err = wasmpack_store_gc(&removed, store))) {
 		rc = cli_fail(ctx, err);
 		goto done;
@@ -39,8 +45,9 @@ done:
 		json_t *arr = json_array();
 		for (size_t i = 0; i < count; i++)
 			json_array_append_new(arr, json_string(gone[i].descriptor.digest));
-		rc = cli_print_json(json_pack("{s:o, s:I}", "untagged", arr, "blobsDeleted",
-					      (json_int_t)removed));
+		rc = cli_print_json(json_pack("{s:o, s:I, s:I}", "untagged", arr, "blobsDeleted",
+					      (json_int_t)removed, "partialsDeleted",
+					      (json_int_t)partials));
 	}
 	wasmpack_store_images_free(gone, count);
 	wasmpack_store_free(store);

@@ -109,4 +109,69 @@ check "info --json" bash -c "
 check "--help shows the store in use" bash -c "
 	'$WASMPACK' --store '$E' --help | grep -q 'Store in use: $E (--store)'"
 
+# --- item 8: an interrupted pull resumes --------------------------------
+# A throttling HTTP proxy (250 kB/s towards wasmpack for requests without
+# a Range, so only the first download is slow) that logs each request's
+# method, path and Range header: kill a pull midway, rerun it.
+cat >"$WORK/throttle.mjs" <<'JS'
+import fs from 'node:fs';
+import http from 'node:http';
+const [up, log] = process.argv.slice(2);
+const [host, port] = up.split(':');
+const srv = http.createServer((req, res) => {
+  fs.appendFileSync(log, `${req.method} ${req.url} range=${req.headers.range || '-'}\n`);
+  const u = http.request({ host, port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.on('data', (c) => {
+      res.write(c);
+      if (req.headers.range) return;
+      r.pause();
+      setTimeout(() => r.resume(), Math.ceil(c.length / 250));
+    });
+    r.on('end', () => res.end());
+  });
+  u.on('error', () => res.destroy());
+  req.pipe(u);
+});
+srv.listen(0, '127.0.0.1', () => console.log(`PORT=${srv.address().port}`));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+JS
+if kit_start open; then
+	R=$REGISTRY_ADDR
+	pad_wasm "$HELLO" "$WORK/pad3m.wasm" 3000000 7
+	wp build -t "$R/big/mod:1" "$WORK/pad3m.wasm" >/dev/null 2>&1
+	wp push "$R/big/mod:1" >/dev/null 2>&1
+	helper_start throttle node "$WORK/throttle.mjs" "$R" "$WORK/throttle.log"
+	TP=127.0.0.1:$HELPER_PORT
+	P=$WORK/resume
+	"$WASMPACK" --store "$P" --no-progress pull "$TP/big/mod:1" >/dev/null 2>&1 &
+	pull_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		part=$(ls "$P/.wasmpack/tmp"/partial-* 2>/dev/null | head -n 1)
+		[[ -n $part && $(stat -c %s "$part" 2>/dev/null || echo 0) -gt 300000 ]] && break
+		sleep 0.1
+	done
+	kill -9 "$pull_pid" 2>/dev/null
+	wait "$pull_pid" 2>/dev/null
+	got=$(stat -c %s "$part" 2>/dev/null || echo 0)
+	check "the killed pull left a partial download named by its digest" bash -c "
+		[[ '$part' =~ /partial-[0-9a-f]{64}\$ && $got -gt 300000 && $got -lt 3000000 ]]"
+	: >"$WORK/throttle.log"
+	check "the rerun succeeds" "$WASMPACK" --store "$P" --no-progress pull -o "$WORK/resumed.wasm" "$TP/big/mod:1"
+	check "its blob GET carried a Range from where the first stopped" bash -c "
+		grep -E '^GET /v2/big/mod/blobs/sha256:[0-9a-f]{64} range=bytes=$got-' '$WORK/throttle.log'"
+	check "the module is right and the partial is gone" bash -c "
+		cmp '$WORK/resumed.wasm' '$WORK/pad3m.wasm' && [[ -z \$(ls '$P/.wasmpack/tmp' | grep partial-) ]]"
+	check "the resumed store is sound" store_sound "$P"
+	# A partial nobody holds is kept by gc (so a rerun can resume) and
+	# removed by prune.
+	head -c 1000 "$WORK/pad3m.wasm" >"$P/.wasmpack/tmp/partial-$(printf 'a%.0s' {1..64})"
+	check "gc (after rmi) keeps a recent partial download" bash -c "
+		'$WASMPACK' --store '$P' rmi '$TP/big/mod:1' && ls '$P/.wasmpack/tmp' | grep -q partial-"
+	check "prune removes leftover partial downloads" bash -c "
+		'$WASMPACK' --store '$P' prune | grep -Eq 'deleted [1-9][0-9]* partial download' &&
+		[[ -z \$(ls '$P/.wasmpack/tmp' | grep partial-) ]]"
+fi
+
 finish
