@@ -100,8 +100,15 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 		}
 		rc = 0;
 	}
-	if ((rc = cli_open_store(ctx, &store)))
+	/* Saving reads: without a store, nothing named is in it. */
+	if ((rc = cli_open_store_ro(ctx, &store)))
 		goto done;
+	if (!store) {
+		rc = cli_fail(ctx, wasmpack_error_set_str(WASMPACK_ENOTFOUND,
+							  WASMPACK_REASON_NOT_IN_STORE,
+							  "no image is in the store (it is empty)"));
+		goto done;
+	}
 	if (to_stdout) {
 		fd = STDOUT_FILENO;
 	} else {

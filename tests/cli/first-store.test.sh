@@ -84,7 +84,8 @@ N=$WORK/nothing
 check "images on a missing store lists nothing" bash -c "
 	[[ \$('$WASMPACK' --store '$N' images -q | wc -l) -eq 0 ]] && [[ ! -e '$N' ]]"
 check_exit 3 "inspect on a missing store: not in the store" wp --store "$N" inspect demo/app:1
-check "and creates nothing" test ! -e "$N"
+check_exit 3 "save on a missing store: not in the store" wp --store "$N" save -o "$WORK/none.tar" demo/app:1
+check "and creates nothing" bash -c "[[ ! -e '$N' && ! -e '$WORK/none.tar' ]]"
 D=$WORK/documents
 mkdir -p "$D" && echo letter >"$D/letter.txt"
 check "images on a directory that is not a store: empty, with a note" bash -c "
