@@ -143,6 +143,10 @@ if kit_start open; then
 	pad_wasm "$HELLO" "$WORK/pad3m.wasm" 3000000 7
 	wp build -t "$R/big/mod:1" "$WORK/pad3m.wasm" >/dev/null 2>&1
 	wp push "$R/big/mod:1" >/dev/null 2>&1
+	BIG=$(wp images --json | node -e 'const o=JSON.parse(require("fs").readFileSync(0));process.stdout.write(o.images.find(i=>/big\/mod:1$/.test(i.name)).digest)')
+	check "push by ID to a named destination" bash -c "
+		[[ \$('$WASMPACK' --store '$S' push ${BIG:7:12} '$R/byid/mod:2' 2>/dev/null | tail -n 1) == '$BIG' ]]"
+	check_exit 2 "push by ID without a destination is a usage error" wp push "${BIG:7:12}"
 	helper_start throttle node "$WORK/throttle.mjs" "$R" "$WORK/throttle.log"
 	TP=127.0.0.1:$HELPER_PORT
 	P=$WORK/resume
