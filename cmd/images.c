@@ -70,7 +70,8 @@ static int matches(const char *pattern, const char *name)
 	split_name(name, repo, sizeof(repo), &tag);
 	const char *full[] = {repo, name};
 	for (size_t i = 0; i < 2; i++)
-		if (fnmatch(pattern, full[i], 0) == 0 || fnmatch(pattern, familiar(full[i]), 0) == 0)
+		if (fnmatch(pattern, full[i], 0) == 0 ||
+		    fnmatch(pattern, familiar(full[i]), 0) == 0)
 			return 1;
 	return 0;
 }
@@ -153,12 +154,12 @@ static int run(cli_ctx *ctx, int argc, char **argv)
 		}
 		if (ctx->json) {
 			json_array_append_new(
-				arr, json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:I, s:s?}", "name",
-					       im->name, "repository", im->name ? repo : NULL,
-					       "tag", tag, "digest", im->descriptor.digest,
-					       "mediaType", im->descriptor.media_type, "platform",
-					       platform, "size", (json_int_t)total, "created",
-					       created));
+				arr,
+				json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:I, s:s?}", "name",
+					  im->name, "repository", im->name ? repo : NULL, "tag",
+					  tag, "digest", im->descriptor.digest, "mediaType",
+					  im->descriptor.media_type, "platform", platform, "size",
+					  (json_int_t)total, "created", created));
 		} else if (ctx->quiet) {
 			printf("%s\n", cli_safe(name));
 		} else {

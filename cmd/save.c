@@ -104,9 +104,9 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_open_store_ro(ctx, &store)))
 		goto done;
 	if (!store) {
-		rc = cli_fail(ctx, wasmpack_error_set_str(WASMPACK_ENOTFOUND,
-							  WASMPACK_REASON_NOT_IN_STORE,
-							  "no image is in the store (it is empty)"));
+		rc = cli_fail(ctx, wasmpack_error_set_str(
+					   WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+					   "no image is in the store (it is empty)"));
 		goto done;
 	}
 	if (to_stdout) {

@@ -47,7 +47,8 @@ int cli_open_store(const cli_ctx *ctx, wasmpack_store **out)
 			 "refusing to use '%s' as the store: it is not empty and holds no "
 			 "image store (oci-layout); name an empty or new directory with --store",
 			 path);
-		return cli_fail(ctx, wasmpack_error_set_str(WASMPACK_EIO, WASMPACK_REASON_NONE, msg));
+		return cli_fail(ctx,
+				wasmpack_error_set_str(WASMPACK_EIO, WASMPACK_REASON_NONE, msg));
 	}
 	rc = wasmpack_store_open(out, path);
 	return rc ? cli_fail(ctx, rc) : 0;
@@ -100,9 +101,9 @@ int cli_image_id(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
 		/* Bare hex may still be a repository name. */
 		if (!explicit)
 			return -1;
-		return cli_fail(ctx, wasmpack_error_set_str(WASMPACK_ENOTFOUND,
-							    WASMPACK_REASON_NOT_IN_STORE,
-							    "no image with that ID: the store is empty"));
+		return cli_fail(ctx, wasmpack_error_set_str(
+					     WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+					     "no image with that ID: the store is empty"));
 	}
 	err = wasmpack_store_find_id(digest, store, text);
 	if (err == WASMPACK_ENOTFOUND && !explicit) {

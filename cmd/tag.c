@@ -94,13 +94,20 @@ done:
 }
 
 const cli_command cmd_tag = {
-	"tag", run_tag, "SRC DST",
-	"Give a stored image another name. SRC may be an image ID (12 or more hex\ndigits of the digest `images` shows, with or without sha256:).",
+	"tag",
+	run_tag,
+	"SRC DST",
+	"Give a stored image another name. SRC may be an image ID (12 or more hex\n"
+	"digits of the digest `images` shows, with or without sha256:).",
 	no_options,
 };
 
 const cli_command cmd_rmi = {
-	"rmi",      run_rmi,
-	"REF...",   "Remove image names from the store, then delete the blobs no image uses.\nAn image ID (see tag) removes every name of that image, <none> entries\nincluded.",
+	"rmi",
+	run_rmi,
+	"REF...",
+	"Remove image names from the store, then delete the blobs no image uses.\n"
+	"An image ID (see tag) removes every name of that image, <none> entries\n"
+	"included.",
 	no_options,
 };

@@ -589,8 +589,8 @@ int wasmpack_store_blob_writer_resume(wasmpack_blob_writer **out, int64_t *have,
 		goto done;
 	}
 	if ((error = wasmpack_sha256_new(&w->hash)) ||
-	    (error = open_regular(&w->fd, store->tmp_fd, w->tmp_name, w->tmp_path,
-				  O_RDWR | O_CREAT, 0600)))
+	    (error = open_regular(&w->fd, store->tmp_fd, w->tmp_name, w->tmp_path, O_RDWR | O_CREAT,
+				  0600)))
 		goto done;
 	w->resumable = 1;
 	if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
@@ -1309,8 +1309,7 @@ int wasmpack_store_find_id(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_store 
 		char *text = NULL;
 		if (!(error = wp_str_finish(&text, &list)))
 			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
-					     "image ID '%s' is ambiguous: it matches %s", id,
-					     text);
+					     "image ID '%s' is ambiguous: it matches %s", id, text);
 		free(text);
 	} else {
 		snprintf(digest_out, WASMPACK_DIGEST_MAX, "%s", found);
@@ -1367,8 +1366,7 @@ int wasmpack_store_probe(wasmpack_store_state *state, const char *path)
 	return 0;
 }
 
-int wasmpack_store_untag_unnamed(wasmpack_store_image **out, size_t *count,
-				 wasmpack_store *store)
+int wasmpack_store_untag_unnamed(wasmpack_store_image **out, size_t *count, wasmpack_store *store)
 {
 	wasmpack_index *idx = NULL;
 	wasmpack_store_image *list = NULL;
