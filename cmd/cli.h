@@ -138,6 +138,19 @@ void cli_note(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(pr
 /* store.c: opens the store named by the context (--store, else the
  * environment), or prints why not and returns the exit code. */
 int cli_open_store(const cli_ctx *ctx, wasmpack_store **out);
+/* For commands that only read: *out stays NULL (and 0 comes back) when
+ * there is no store yet, with a note when the directory is something
+ * else; nothing is created. */
+int cli_open_store_ro(const cli_ctx *ctx, wasmpack_store **out);
+/* The store path in use; *from (may be NULL) says where it came from
+ * ("--store", "$WASMPACK_STORE", "default, ..."). */
+const char *cli_store_path(const cli_ctx *ctx, const char **from);
+/* When text is an image ID (a digest, or 12+ hex digits of one, with or
+ * without "sha256:") of a stored image, *out (caller frees) names it by
+ * digest and 0 comes back; -1 when text is to be read as a reference
+ * instead (not ID-shaped, or bare hex no image has); else the exit code
+ * of the error printed (ambiguous, or a "sha256:" no image has). */
+int cli_image_id(const cli_ctx *ctx, wasmpack_reference **out, const char *text);
 
 /* format.c: text that came from outside (a module, an image, a registry,
  * the store) made safe for a terminal: C0 controls, DEL, C1 code points
@@ -160,7 +173,7 @@ int cli_add_kv(const cli_ctx *ctx, wasmpack_kvlist *list, const char *text, cons
 
 /* The commands, each defined beside its code, listed in commands.c. */
 extern const cli_command cmd_build, cmd_images, cmd_inspect, cmd_tag, cmd_rmi, cmd_push, cmd_pull,
-	cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load;
+	cmd_login, cmd_logout, cmd_copy, cmd_tags, cmd_save, cmd_load, cmd_prune, cmd_info;
 
 /* format.c: shared renderings of OCI and wasm facts for inspect and images. */
 const char *cli_wasm_kind(const wasmpack_wasm *w);

@@ -29,9 +29,9 @@ static const cli_command cmd_version = {
 };
 
 static const cli_command *const commands[] = {
-	&cmd_build, &cmd_push,   &cmd_pull,   &cmd_copy,    &cmd_tags,
-	&cmd_login, &cmd_logout, &cmd_images, &cmd_inspect, &cmd_tag,
-	&cmd_rmi,   &cmd_save,   &cmd_load,   &cmd_version, NULL,
+	&cmd_build, &cmd_push,    &cmd_pull,   &cmd_copy, &cmd_tags,  &cmd_login,
+	&cmd_logout, &cmd_images, &cmd_inspect, &cmd_tag, &cmd_rmi,  &cmd_prune,
+	&cmd_save,  &cmd_load,    &cmd_info,   &cmd_version, NULL,
 };
 
 const cli_command *const *cli_commands(void) { return commands; }

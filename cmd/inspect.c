@@ -356,11 +356,22 @@ static int inspect_image(cli_ctx *ctx, const char *text, const inspect_args *a)
 	memset(&info, 0, sizeof(info));
 	if ((rc = remote_check_scheme(ctx, text)))
 		return rc;
-	if (wasmpack_reference_parse(&ref, text) != 0)
+	if ((rc = cli_image_id(ctx, &ref, text)) > 0)
+		return rc;
+	if (rc < 0 && wasmpack_reference_parse(&ref, text) != 0)
 		return cli_usage_error(ctx, "'%s' is neither a file nor a valid reference: %s",
 				       text, wasmpack_error_last());
-	if ((rc = cli_open_store(ctx, &store)))
+	/* Reading never creates a store: with none, nothing is in it. */
+	if ((rc = cli_open_store_ro(ctx, &store)))
 		goto done;
+	if (!store) {
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "image '%s' is not in the store (the store is empty)",
+			 text);
+		rc = cli_fail(ctx, wasmpack_error_set_str(WASMPACK_ENOTFOUND,
+							  WASMPACK_REASON_NOT_IN_STORE, msg));
+		goto done;
+	}
 	if ((err = wasmpack_store_resolve(&desc, store, ref)) ||
 	    (err = image_info_load(&info, store, &desc)) ||
 	    (err = wasmpack_reference_format(&name, ref))) {

@@ -90,6 +90,12 @@ int main(int argc, char **argv)
 		return print_version();
 	if (i >= argc) {
 		cli_main_help(rc == CLI_HELP ? stdout : stderr);
+		if (rc == CLI_HELP) {
+			/* Where images go, so a user need not guess (see info). */
+			const char *from, *store = cli_store_path(&ctx, &from);
+			printf("\nStore in use: %s (%s).\n'wasmpack info' says more.\n",
+			       cli_safe(store), from);
+		}
 		return rc == CLI_HELP ? EXIT_OK : EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "help") == 0)

@@ -110,9 +110,13 @@ static int run_push(cli_ctx *ctx, int argc, char **argv)
 	remote_defaults(ctx, &a.opts.registry);
 	if (argc - first < 1 || argc - first > 2)
 		return cli_usage_error(ctx, "expected SRC [DST]");
-	if ((rc = remote_parse_ref(ctx, &src, argv[first])) ||
-	    (rc = argc - first == 2 ? remote_parse_dest(ctx, &dst, argv[first + 1], src)
-				    : remote_parse_ref(ctx, &dst, argv[first])))
+	/* SRC may be an image ID; then DST is needed. */
+	if ((rc = cli_image_id(ctx, &src, argv[first])) < 0)
+		rc = remote_parse_ref(ctx, &src, argv[first]);
+	else if (!rc && argc - first == 1)
+		rc = cli_usage_error(ctx, "pushing an image ID needs a DST reference");
+	if (rc || (rc = argc - first == 2 ? remote_parse_dest(ctx, &dst, argv[first + 1], src)
+					  : remote_parse_ref(ctx, &dst, argv[first])))
 		goto done;
 	snprintf(ctx->registry, sizeof(ctx->registry), "%s", dst->registry);
 	if ((rc = cli_open_store(ctx, &store)))

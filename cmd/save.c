@@ -91,13 +91,24 @@ static int run_save(cli_ctx *ctx, int argc, char **argv)
 	if (!(refs = calloc((size_t)(argc - first), sizeof(*refs))))
 		return cli_usage_error(ctx, "out of memory");
 	for (int i = first; i < argc; i++, n++) {
-		if (wasmpack_reference_parse(&refs[n], argv[i]) != 0) {
+		/* An image ID names the image by its digest. */
+		if ((rc = cli_image_id(ctx, &refs[n], argv[i])) > 0)
+			goto done;
+		if (rc < 0 && wasmpack_reference_parse(&refs[n], argv[i]) != 0) {
 			rc = cli_usage_error(ctx, "%s", wasmpack_error_last());
 			goto done;
 		}
+		rc = 0;
 	}
-	if ((rc = cli_open_store(ctx, &store)))
+	/* Saving reads: without a store, nothing named is in it. */
+	if ((rc = cli_open_store_ro(ctx, &store)))
 		goto done;
+	if (!store) {
+		rc = cli_fail(ctx, wasmpack_error_set_str(
+					   WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+					   "no image is in the store (it is empty)"));
+		goto done;
+	}
 	if (to_stdout) {
 		fd = STDOUT_FILENO;
 	} else {

@@ -10,6 +10,13 @@ static int parse_ref(const cli_ctx *ctx, wasmpack_reference **out, const char *t
 	return remote_parse_ref(ctx, out, text);
 }
 
+/* An image argument: an ID of a stored image, else a reference. */
+static int image_arg(const cli_ctx *ctx, wasmpack_reference **out, const char *text)
+{
+	int rc = cli_image_id(ctx, out, text);
+	return rc < 0 ? parse_ref(ctx, out, text) : rc;
+}
+
 static int run_tag(cli_ctx *ctx, int argc, char **argv)
 {
 	wasmpack_store *store = NULL;
@@ -21,7 +28,7 @@ static int run_tag(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (argc - first != 2)
 		return cli_usage_error(ctx, "expected SRC and DST");
-	if ((rc = parse_ref(ctx, &src, argv[first])) ||
+	if ((rc = image_arg(ctx, &src, argv[first])) ||
 	    (rc = parse_ref(ctx, &dst, argv[first + 1])))
 		goto done;
 	if (!dst->tag) {
@@ -57,19 +64,16 @@ static int run_rmi(cli_ctx *ctx, int argc, char **argv)
 	if (argc == first)
 		return cli_usage_error(ctx, "expected at least one image reference");
 	/* Check every name before removing any. */
-	for (int i = first; i < argc; i++) {
-		wasmpack_reference *ref = NULL;
-		if ((rc = parse_ref(ctx, &ref, argv[i])))
-			return rc;
-		wasmpack_reference_free(ref);
-	}
+	wasmpack_reference **refs = calloc((size_t)(argc - first), sizeof(*refs));
+	if (!refs)
+		return cli_fail(ctx, WASMPACK_ENOMEM);
+	for (int i = first; i < argc; i++)
+		if ((rc = image_arg(ctx, &refs[i - first], argv[i])))
+			goto done;
 	if ((rc = cli_open_store(ctx, &store)))
-		return rc;
+		goto done;
 	for (int i = first; i < argc; i++) {
-		wasmpack_reference *ref = NULL;
-		wasmpack_reference_parse(&ref, argv[i]);
-		err = wasmpack_store_untag(store, ref);
-		wasmpack_reference_free(ref);
+		err = wasmpack_store_untag(store, refs[i - first]);
 		if (err) {
 			rc = cli_fail(ctx, err);
 			continue;
@@ -80,16 +84,29 @@ static int run_rmi(cli_ctx *ctx, int argc, char **argv)
 		rc = rc ? rc : cli_fail(ctx, err);
 	else if (removed)
 		cli_note(ctx, "deleted %zu unreferenced blob%s", removed, removed == 1 ? "" : "s");
+done:
+	for (int i = first; i < argc; i++)
+		wasmpack_reference_free(refs[i - first]);
+	free(refs);
 	wasmpack_store_free(store);
 	return rc;
 }
 
 const cli_command cmd_tag = {
-	"tag", run_tag, "SRC DST", "Give a stored image another name.", no_options,
+	"tag",
+	run_tag,
+	"SRC DST",
+	"Give a stored image another name. SRC may be an image ID (12 or more hex\n"
+	"digits of the digest `images` shows, with or without sha256:).",
+	no_options,
 };
 
 const cli_command cmd_rmi = {
-	"rmi",      run_rmi,
-	"REF...",   "Remove image names from the store, then delete the blobs no image uses.",
+	"rmi",
+	run_rmi,
+	"REF...",
+	"Remove image names from the store, then delete the blobs no image uses.\n"
+	"An image ID (see tag) removes every name of that image, <none> entries\n"
+	"included.",
 	no_options,
 };

@@ -172,19 +172,30 @@ static int pull_blob(transfer_ctx *t, blob_job *j)
 	 * wrong (short, long, another digest) get a fresh download or two, as
 	 * docker retries layer downloads. Nothing wrong is ever committed. */
 	for (int attempt = 0; attempt < PULL_ATTEMPTS; attempt++) {
-		s.got = 0;
-		s.last_report = 0;
-		if ((error = wasmpack_store_blob_writer(&s.w, t->store)))
+		int64_t have = 0;
+		/* What an interrupted pull left is continued from where it
+		 * stopped (a Range request); the whole is still verified. */
+		if ((error = wasmpack_store_blob_writer_resume(&s.w, &have, t->store, d->digest,
+							       d->size)))
 			return error;
-		report(t, j, WASMPACK_PROGRESS_DOWNLOADING, 0);
-		error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest, 0,
-						   fetch_write, &s);
+		s.got = have;
+		s.last_report = have;
+		report(t, j, WASMPACK_PROGRESS_DOWNLOADING, have);
+		error = 0;
+		if (have < d->size)
+			error = wasmpack_registry_blob_get(t->registry, t->repository, d->digest,
+							   have, fetch_write, &s);
 		if (!error && s.got != d->size)
 			error = wp_error(WASMPACK_EDIGEST,
 					 "blob '%s' ended after %lld of %lld bytes", d->digest,
 					 (long long)s.got, (long long)d->size);
 		if (!error)
 			error = wasmpack_blob_writer_commit(NULL, NULL, s.w, d->digest);
+		/* A broken connection or a killed process keeps its bytes for
+		 * a rerun; bytes found wrong (too few, too many, another
+		 * digest) are dropped, and the next attempt starts afresh. */
+		if (error == WASMPACK_EDIGEST)
+			wasmpack_blob_writer_abandon(s.w);
 		wasmpack_blob_writer_free(s.w);
 		s.w = NULL;
 		if (error != WASMPACK_EDIGEST)

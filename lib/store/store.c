@@ -25,10 +25,12 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/str.h"
 
 #define LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX \
@@ -41,6 +43,15 @@
 #define TEMP_PREFIX "blob-"
 #define TEMP_SUFFIX_MIN 6
 #define TEMP_SUFFIX_LEN 16
+
+/* Resumable downloads: .wasmpack/tmp/partial-<hex of the digest>, one
+ * stable name per blob so a rerun finds what an interrupted pull got.
+ * Whoever writes one holds an flock on it; gc and prune remove only
+ * partials nobody holds. */
+#define PARTIAL_PREFIX "partial-"
+/* gc leaves a partial nobody holds this long, so a rerun can resume it
+ * (prune removes them all). */
+#define PARTIAL_KEEP_SECONDS (24 * 3600)
 
 struct wasmpack_store {
 	char *path;
@@ -55,8 +66,9 @@ struct wasmpack_store {
 struct wasmpack_blob_writer {
 	wasmpack_store *store;
 	char *tmp_path; /* for messages */
-	char tmp_name[sizeof(TEMP_PREFIX) + TEMP_SUFFIX_LEN];
+	char tmp_name[sizeof(PARTIAL_PREFIX) + 64];
 	int fd;
+	int resumable; /* a partial-<hex>: kept when freed uncommitted */
 	wasmpack_sha256 *hash;
 	int64_t size;
 	int committed;
@@ -468,9 +480,15 @@ int wasmpack_blob_writer_commit(char digest_out[WASMPACK_DIGEST_MAX], int64_t *s
 		return wp_error_arg("cannot commit blob: writer is closed");
 	if ((error = wasmpack_sha256_final(digest, w->hash)))
 		return error;
-	if (expected_digest && !wasmpack_digest_equal(digest, expected_digest))
+	if (expected_digest && !wasmpack_digest_equal(digest, expected_digest)) {
+		/* Wrong bytes are never resumed: empty the partial (kept,
+		 * and still locked, rather than unlinked, so no other
+		 * process's file of that name can be removed by mistake). */
+		if (w->resumable && ftruncate(w->fd, 0) != 0)
+			wp_error_os("truncate", w->tmp_path);
 		return wp_error(WASMPACK_EDIGEST, "blob digest mismatch: expected '%s', got '%s'",
 				expected_digest, digest);
+	}
 	if (fsync(w->fd) != 0)
 		return wp_error_os("sync", w->tmp_path);
 	if (fchmod(w->fd, 0644) != 0)
@@ -493,11 +511,17 @@ done:
 	return error;
 }
 
+void wasmpack_blob_writer_abandon(wasmpack_blob_writer *w)
+{
+	if (w)
+		w->resumable = 0;
+}
+
 void wasmpack_blob_writer_free(wasmpack_blob_writer *w)
 {
 	if (!w)
 		return;
-	if (w->fd >= 0 && !w->committed)
+	if (w->fd >= 0 && !w->committed && !w->resumable)
 		unlinkat(w->store->tmp_fd, w->tmp_name, 0);
 	if (w->fd >= 0)
 		close(w->fd);
@@ -505,6 +529,99 @@ void wasmpack_blob_writer_free(wasmpack_blob_writer *w)
 	wasmpack_sha256_free(w->hash);
 	w->store->writers--;
 	free(w);
+}
+
+/* Hashes what fd already holds (from its start), leaving the offset at
+ * its end: the hash state of a partial is not kept on disk, the bytes
+ * are, and reading them back costs far less than downloading them. */
+static int rehash(wasmpack_blob_writer *w)
+{
+	unsigned char *buf = malloc(BLOB_CHUNK);
+	int error = 0;
+	if (!buf)
+		return wp_error_nomem();
+	if (lseek(w->fd, 0, SEEK_SET) != 0) {
+		free(buf);
+		return wp_error_os("seek", w->tmp_path);
+	}
+	for (;;) {
+		ssize_t r = read(w->fd, buf, BLOB_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			error = wp_error_os("read", w->tmp_path);
+			break;
+		}
+		if (r == 0)
+			break;
+		if ((error = wasmpack_sha256_update(w->hash, buf, (size_t)r)))
+			break;
+		w->size += r;
+	}
+	free(buf);
+	return error;
+}
+
+int wasmpack_store_blob_writer_resume(wasmpack_blob_writer **out, int64_t *have,
+				      wasmpack_store *store, const char *digest, int64_t size)
+{
+	wasmpack_blob_writer *w = NULL;
+	const char *hex;
+	char *dir = NULL;
+	int error = 0;
+
+	if (!out || !have || !store)
+		return wp_error_arg("cannot write blob: missing argument");
+	*have = 0;
+	if (!(hex = blob_name(digest)))
+		return wasmpack_error_last_code();
+	if ((error = hold_writer_lock(store)))
+		return error;
+	if (!(w = calloc(1, sizeof(*w))))
+		return wp_error_nomem();
+	w->fd = -1;
+	w->store = store;
+	store->writers++;
+	snprintf(w->tmp_name, sizeof(w->tmp_name), "%s%s", PARTIAL_PREFIX, hex);
+	if (!(dir = store_file(store, ".wasmpack/tmp")) ||
+	    !(w->tmp_path = wp_asprintf("%s/%s", dir, w->tmp_name))) {
+		error = WASMPACK_ENOMEM;
+		goto done;
+	}
+	if ((error = wasmpack_sha256_new(&w->hash)) ||
+	    (error = open_regular(&w->fd, store->tmp_fd, w->tmp_name, w->tmp_path, O_RDWR | O_CREAT,
+				  0600)))
+		goto done;
+	w->resumable = 1;
+	if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
+		/* Another process downloads this blob now: write a private
+		 * temp file as before rather than wait. */
+		wasmpack_blob_writer_free(w);
+		w = NULL;
+		free(dir);
+		return wasmpack_store_blob_writer(out, store);
+	}
+	if ((error = rehash(w)))
+		goto done;
+	if (size >= 0 && w->size > size) {
+		/* Longer than the blob: not a prefix of it. Start over. */
+		wasmpack_sha256_free(w->hash);
+		w->hash = NULL;
+		w->size = 0;
+		if (ftruncate(w->fd, 0) != 0 || lseek(w->fd, 0, SEEK_SET) != 0) {
+			error = wp_error_os("truncate", w->tmp_path);
+			goto done;
+		}
+		if ((error = wasmpack_sha256_new(&w->hash)))
+			goto done;
+	}
+	*have = w->size;
+	*out = w;
+	w = NULL;
+done:
+	free(dir);
+	wasmpack_blob_writer_free(w);
+	return error;
 }
 
 int wasmpack_store_blob_put(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_store *store,
@@ -1012,6 +1129,63 @@ static int sweep_index_temps(const wasmpack_store *s)
 	return error;
 }
 
+/* Removes the partial downloads in .wasmpack/tmp that no process holds
+ * (their lock died with their writer) and that have not changed for
+ * min_age seconds. Only regular files named partial-<64 hex>; the lock is
+ * taken before the unlink, so a writer that opens the name meanwhile
+ * either holds it first (and the file stays) or gets a new file. */
+static int sweep_partials(size_t *removed, wasmpack_store *s, int64_t min_age)
+{
+	int error = 0;
+	char *shown = store_file(s, ".wasmpack/tmp");
+	if (!shown)
+		return WASMPACK_ENOMEM;
+	DIR *d = open_stream(s->tmp_fd, shown, &error);
+	if (!d) {
+		free(shown);
+		return error;
+	}
+	time_t now = time(NULL);
+	size_t plen = strlen(PARTIAL_PREFIX);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (strncmp(e->d_name, PARTIAL_PREFIX, plen) != 0 || !is_hex64(e->d_name + plen))
+			continue;
+		int fd = openat(dirfd(d), e->d_name,
+				O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (int64_t)(now - st.st_mtime) < min_age || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			close(fd);
+			continue;
+		}
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
+			error = wp_error_os("remove", e->d_name);
+			close(fd);
+			break;
+		}
+		close(fd);
+		if (removed)
+			(*removed)++;
+	}
+	closedir(d);
+	free(shown);
+	return error;
+}
+
+int wasmpack_store_remove_partials(size_t *removed, wasmpack_store *store)
+{
+	size_t count = 0;
+	if (!store)
+		return wp_error_arg("cannot remove partial downloads: no store");
+	int error = sweep_partials(&count, store, 0);
+	if (removed)
+		*removed = count;
+	return error;
+}
+
 int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 {
 	digest_set set = {NULL, 0};
@@ -1054,7 +1228,8 @@ int wasmpack_store_gc(size_t *removed, wasmpack_store *store)
 		goto done;
 	}
 	if ((error = sweep(&count, store->blobs_fd, blobs, &set)) ||
-	    (error = sweep(NULL, store->tmp_fd, tmp, NULL)) || (error = sweep_index_temps(store)))
+	    (error = sweep(NULL, store->tmp_fd, tmp, NULL)) || (error = sweep_index_temps(store)) ||
+	    (error = sweep_partials(NULL, store, PARTIAL_KEEP_SECONDS)))
 		goto done;
 done:
 	if (exclusive)
@@ -1069,5 +1244,164 @@ done:
 	free(tmp);
 	if (removed)
 		*removed = count;
+	return error;
+}
+
+/* The hex part of an ID (a digest or a prefix of one), or NULL when id is
+ * not of that form: at least WASMPACK_STORE_ID_MIN lowercase hex digits,
+ * 64 at most, after an optional "sha256:". */
+static const char *id_hex(const char *id)
+{
+	const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
+	size_t n = 0;
+	for (; hex[n]; n++)
+		if (!((hex[n] >= '0' && hex[n] <= '9') || (hex[n] >= 'a' && hex[n] <= 'f')))
+			return NULL;
+	return n >= WASMPACK_STORE_ID_MIN && n <= 64 ? hex : NULL;
+}
+
+/* 1 when the entry at i is the first of idx with its digest. */
+static int first_with_digest(const wasmpack_index *idx, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (idx->manifests[j].digest &&
+		    strcmp(idx->manifests[j].digest, idx->manifests[i].digest) == 0)
+			return 0;
+	return 1;
+}
+
+int wasmpack_store_find_id(char digest_out[WASMPACK_DIGEST_MAX], wasmpack_store *store,
+			   const char *id)
+{
+	wasmpack_index *idx = NULL;
+	const char *hex = id ? id_hex(id) : NULL;
+	const char *found = NULL;
+	wp_str list = WP_STR_INIT;
+	size_t matches = 0;
+	int error = 0;
+
+	if (!digest_out || !store || !id)
+		return wp_error_arg("cannot find image: missing argument");
+	if (!hex)
+		return wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+				    "'%s' is not an image ID (%d to 64 hex digits, with or without "
+				    "sha256:)",
+				    id, WASMPACK_STORE_ID_MIN);
+	if ((error = index_load(&idx, store)))
+		return error;
+	size_t hlen = strlen(hex);
+	/* Several entries may name one image: count distinct digests. */
+	for (size_t i = 0; i < idx->manifests_count; i++) {
+		const char *d = idx->manifests[i].digest;
+		const char *dh = d ? wasmpack_digest_hex(d) : NULL;
+		if (!dh || strncmp(d, "sha256:", 7) != 0 || strncmp(dh, hex, hlen) != 0 ||
+		    !first_with_digest(idx, i))
+			continue;
+		if (matches++)
+			wp_str_puts(&list, ", ");
+		wp_str_puts(&list, d);
+		found = found ? found : d;
+	}
+	if (!found) {
+		error = wp_error_why(WASMPACK_ENOTFOUND, WASMPACK_REASON_NOT_IN_STORE,
+				     "no image with ID '%s' in the store", id);
+	} else if (matches > 1) {
+		char *text = NULL;
+		if (!(error = wp_str_finish(&text, &list)))
+			error = wp_error_why(WASMPACK_EINVALID, WASMPACK_REASON_INVALID_ARGUMENT,
+					     "image ID '%s' is ambiguous: it matches %s", id, text);
+		free(text);
+	} else {
+		snprintf(digest_out, WASMPACK_DIGEST_MAX, "%s", found);
+	}
+	wp_str_dispose(&list);
+	wasmpack_index_free(idx);
+	return error;
+}
+
+int wasmpack_store_probe(wasmpack_store_state *state, const char *path)
+{
+	struct stat st;
+	if (!state || !path || !*path)
+		return wp_error_arg("cannot examine store: no path");
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT) {
+			*state = WASMPACK_STORE_MISSING;
+			return 0;
+		}
+		return wp_error_os("stat", path);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*state = WASMPACK_STORE_OTHER;
+		return 0;
+	}
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return wp_error_os("open directory", path);
+	if (fstatat(fd, "oci-layout", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(fd);
+		*state = WASMPACK_STORE_LAYOUT;
+		return 0;
+	}
+	int error = 0;
+	DIR *d = open_stream(fd, path, &error);
+	close(fd);
+	if (!d)
+		return error;
+	/* What wasmpack_store_open creates before oci-layout: a store whose
+	 * creation was interrupted, which the next open completes. */
+	static const char *const skeleton[] = {".", "..", ".wasmpack", "blobs", "index.json"};
+	struct dirent *e;
+	*state = WASMPACK_STORE_EMPTY;
+	while ((e = readdir(d)) != NULL) {
+		size_t i = 0;
+		while (i < sizeof(skeleton) / sizeof(skeleton[0]) && strcmp(e->d_name, skeleton[i]))
+			i++;
+		if (i == sizeof(skeleton) / sizeof(skeleton[0])) {
+			*state = WASMPACK_STORE_OTHER;
+			break;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int wasmpack_store_untag_unnamed(wasmpack_store_image **out, size_t *count, wasmpack_store *store)
+{
+	wasmpack_index *idx = NULL;
+	wasmpack_store_image *list = NULL;
+	size_t n = 0;
+	int lock_fd = -1, error = 0;
+
+	if (!out || !count || !store)
+		return wp_error_arg("cannot prune: missing argument");
+	if ((error = lock_open(&lock_fd, store, "index.lock", LOCK_EX)) ||
+	    (error = index_load(&idx, store)))
+		goto done;
+	list = calloc(idx->manifests_count ? idx->manifests_count : 1, sizeof(*list));
+	if (!list) {
+		error = wp_error_nomem();
+		goto done;
+	}
+	for (size_t i = idx->manifests_count; i-- > 0;) {
+		const wasmpack_descriptor *d = &idx->manifests[i];
+		if (wasmpack_kvlist_get(&d->annotations, WASMPACK_ANNOTATION_IMAGE_NAME))
+			continue;
+		if ((error = wasmpack_descriptor_copy(&list[n].descriptor, d)))
+			goto done;
+		n++;
+		index_remove_at(idx, i);
+	}
+	if (n && (error = index_save(store, idx)))
+		goto done;
+	*out = list;
+	*count = n;
+	list = NULL;
+	n = 0;
+done:
+	wasmpack_store_images_free(list, n);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	wasmpack_index_free(idx);
 	return error;
 }

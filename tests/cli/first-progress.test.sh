@@ -46,13 +46,15 @@ http_start() {
 	HTTP_ADDR=127.0.0.1:$(cat "$WORK/$name.port")
 }
 
-pad_wasm "$TD/hello.wasm" "$WORK/big.wasm" $((6 * 1024 * 1024)) 13
-wp build -t demo/big:v1 "$WORK/big.wasm" >/dev/null 2>"$ERR" || not_ok "a 6 MB image builds" "$ERR"
+# 24 MB: loopback socket buffers swallow the first few MB at once, so the
+# layer must be large enough for the rest to take seconds through the proxy.
+pad_wasm "$TD/hello.wasm" "$WORK/big.wasm" $((24 * 1024 * 1024)) 13
+wp build -t demo/big:v1 "$WORK/big.wasm" >/dev/null 2>"$ERR" || not_ok "a 24 MB image builds" "$ERR"
 
 # ---- 1. upload progress ----------------------------------------------------
 if kit_start open; then
-	# 1.5 MB/s: the 6 MB layer takes about 4 s.
-	delay_start slow "$REGISTRY_ADDR" --rtt-ms 2 --bytes-per-second 1500000
+	# 4 MB/s: the 24 MB layer takes about 6 s.
+	delay_start slow "$REGISTRY_ADDR" --rtt-ms 2 --bytes-per-second 4000000
 	tty "$WORK/push.tty" "$WASMPACK" --store "$S" push demo/big:v1 "$DELAY_ADDR/demo/big:v1"
 	# The layer's line while uploading: "<id> layer [===>  ] 1.2MB/6.3MB 1.5MB/s ETA 0:03".
 	tr '\r' '\n' <"$WORK/push.tty" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |

@@ -41,6 +41,19 @@ WASMPACK_EXTERN const char *wasmpack_store_path(const wasmpack_store *store);
  * on different threads at once (the library's pull does). */
 WASMPACK_EXTERN int wasmpack_store_blob_writer(wasmpack_blob_writer **out, wasmpack_store *store);
 
+/* Like wasmpack_store_blob_writer, for a download that may be resumed:
+ * the bytes go to .wasmpack/tmp/partial-<hex of digest>, locked while the
+ * writer lives and kept when it is freed uncommitted, so a later writer
+ * for the same digest continues it. *have gets the bytes already there
+ * (fetch from that offset); what is there is hashed again, and dropped
+ * when longer than size (-1: unknown) or when commit finds the wrong
+ * digest. When another process holds the partial, a private temporary
+ * file is used instead (*have 0). *out is the caller's, as for
+ * wasmpack_store_blob_writer. */
+WASMPACK_EXTERN int wasmpack_store_blob_writer_resume(wasmpack_blob_writer **out, int64_t *have,
+						      wasmpack_store *store, const char *digest,
+						      int64_t size);
+
 /* Appends len bytes (data is only read during the call). */
 WASMPACK_EXTERN int wasmpack_blob_writer_write(wasmpack_blob_writer *w, const void *data,
 					       size_t len);
@@ -57,7 +70,14 @@ WASMPACK_EXTERN int wasmpack_blob_writer_commit(char digest_out[WASMPACK_DIGEST_
 						int64_t *size_out, wasmpack_blob_writer *w,
 						const char *expected_digest);
 
-/* Frees the writer; an uncommitted temporary file is removed. NULL-safe. */
+/* Says the bytes written are wrong (not a prefix of the blob): freeing
+ * the writer then removes its file even when it is a resumable partial.
+ * NULL-safe. */
+WASMPACK_EXTERN void wasmpack_blob_writer_abandon(wasmpack_blob_writer *w);
+
+/* Frees the writer; an uncommitted temporary file is removed (a
+ * resumable partial is kept, see wasmpack_store_blob_writer_resume).
+ * NULL-safe. */
 WASMPACK_EXTERN void wasmpack_blob_writer_free(wasmpack_blob_writer *w);
 
 /* Writes len bytes as a blob in one call (see commit for expected). */
@@ -114,11 +134,50 @@ WASMPACK_EXTERN void wasmpack_store_images_free(wasmpack_store_image *images, si
  * wasmpack_store_gc. */
 WASMPACK_EXTERN int wasmpack_store_untag(wasmpack_store *store, const wasmpack_reference *ref);
 
+/* The shortest digest prefix wasmpack_store_find_id accepts, as docker. */
+#define WASMPACK_STORE_ID_MIN 12
+
+/* Finds the image whose manifest digest is `id`: a full digest, or a
+ * prefix of at least WASMPACK_STORE_ID_MIN hex digits with or without
+ * "sha256:" (the ID `images` shows). The full digest goes to digest_out.
+ * WASMPACK_ENOTFOUND when no image matches; WASMPACK_EINVALID (reason
+ * INVALID_ARGUMENT) when id is not of that form, or when it matches
+ * several images (the message lists them). Nothing to free. */
+WASMPACK_EXTERN int wasmpack_store_find_id(char digest_out[WASMPACK_DIGEST_MAX],
+					   wasmpack_store *store, const char *id);
+
+/* What a directory is, before opening it as a store (which creates one
+ * where there is none): see wasmpack_store_probe. */
+typedef enum wasmpack_store_state {
+	WASMPACK_STORE_MISSING = 0, /* nothing at the path */
+	WASMPACK_STORE_EMPTY,       /* an empty directory, or a store whose
+				       creation stopped before oci-layout */
+	WASMPACK_STORE_LAYOUT,      /* a directory holding an oci-layout file */
+	WASMPACK_STORE_OTHER,       /* anything else: not a store */
+} wasmpack_store_state;
+
+/* Looks at path without creating or changing anything: *state says what
+ * is there. Fails only when path cannot be examined (permissions). */
+WASMPACK_EXTERN int wasmpack_store_probe(wasmpack_store_state *state, const char *path);
+
+/* Removes index.json's entries that carry no image name (written by
+ * other tools, or left by an interrupted run). *out gets them as a new
+ * array of *count images (names NULL) the caller frees with
+ * wasmpack_store_images_free. Blobs stay until wasmpack_store_gc. */
+WASMPACK_EXTERN int wasmpack_store_untag_unnamed(wasmpack_store_image **out, size_t *count,
+						 wasmpack_store *store);
+
 /* Deletes blobs no index entry reaches and leftover temporary files of
- * processes that died (in .wasmpack/tmp, and index.json.tmp-XXXXXX). Skips the
+ * processes that died (in .wasmpack/tmp, and index.json.tmp-XXXXXX), and
+ * partial downloads nobody has touched for a day. Skips the
  * sweep (0 removed) while another handle writes to the store or has
  * looked for a blob in it. *removed (may be NULL) gets the blob count. */
 WASMPACK_EXTERN int wasmpack_store_gc(size_t *removed, wasmpack_store *store);
+
+/* Removes the partial downloads (see wasmpack_store_blob_writer_resume)
+ * no running process is writing; gc leaves them for a day so a rerun of
+ * an interrupted pull can resume. *removed (may be NULL) gets the count. */
+WASMPACK_EXTERN int wasmpack_store_remove_partials(size_t *removed, wasmpack_store *store);
 
 #ifdef __cplusplus
 }

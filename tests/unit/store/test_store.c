@@ -359,6 +359,95 @@ static void test_store__hostile_index_is_an_error_not_a_crash(void)
 	wasmpack_store_free(s);
 }
 
+static void test_store__find_id_by_prefix(void)
+{
+	wasmpack_store *s = NULL;
+	wasmpack_reference *r = NULL;
+	wasmpack_descriptor m = {0};
+	char d[WASMPACK_DIGEST_MAX], id[80];
+	CHECK_OK(wasmpack_store_open(&s, store_dir("ids")));
+	CHECK_OK(put_image(s, "layer-ids", &m));
+	CHECK_OK(wasmpack_reference_parse(&r, "user/ids:1"));
+	CHECK_OK(wasmpack_store_tag(s, r, &m));
+	const char *hex = wasmpack_digest_hex(m.digest);
+	snprintf(id, sizeof(id), "%.12s", hex);
+	CHECK_OK(wasmpack_store_find_id(d, s, id));
+	CHECK_STR(d, m.digest);
+	snprintf(id, sizeof(id), "sha256:%.20s", hex);
+	CHECK_OK(wasmpack_store_find_id(d, s, id));
+	CHECK_OK(wasmpack_store_find_id(d, s, m.digest));
+	CHECK_STR(d, m.digest);
+	/* Too short, not hex, or no such image. */
+	snprintf(id, sizeof(id), "%.11s", hex);
+	CHECK_ERR(wasmpack_store_find_id(d, s, id), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_store_find_id(d, s, "user/ids:1"), WASMPACK_EINVALID);
+	CHECK_ERR(wasmpack_store_find_id(d, s, "000000000000"), WASMPACK_ENOTFOUND);
+	wasmpack_descriptor_dispose(&m);
+	wasmpack_reference_free(r);
+	wasmpack_store_free(s);
+}
+
+static void test_store__probe_says_what_a_directory_is(void)
+{
+	wasmpack_store *s = NULL;
+	wasmpack_store_state st;
+	char p[700];
+	CHECK_OK(wasmpack_store_probe(&st, store_dir("probe/none")));
+	CHECK_INT(st, WASMPACK_STORE_MISSING);
+	CHECK(!file_exists(store_dir("probe"), "none"));
+	CHECK_INT(mkdir(store_dir("probe"), 0755), 0);
+	CHECK_OK(wasmpack_store_probe(&st, store_dir("probe")));
+	CHECK_INT(st, WASMPACK_STORE_EMPTY);
+	snprintf(p, sizeof(p), "%s/letter.txt", store_dir("probe"));
+	FILE *f = fopen(p, "w");
+	CHECK(f);
+	fclose(f);
+	CHECK_OK(wasmpack_store_probe(&st, store_dir("probe")));
+	CHECK_INT(st, WASMPACK_STORE_OTHER);
+	CHECK_OK(wasmpack_store_open(&s, store_dir("probe2")));
+	wasmpack_store_free(s);
+	CHECK_OK(wasmpack_store_probe(&st, store_dir("probe2")));
+	CHECK_INT(st, WASMPACK_STORE_LAYOUT);
+}
+
+static void test_store__untag_unnamed_and_partials(void)
+{
+	wasmpack_store *s = NULL;
+	wasmpack_store_image *gone = NULL;
+	wasmpack_blob_writer *w = NULL;
+	size_t n = 0, removed = 0;
+	int64_t have = 0;
+	const char *digest =
+		"sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+	CHECK_OK(wasmpack_store_open(&s, store_dir("partials")));
+	/* A partial download is kept when its writer goes uncommitted... */
+	CHECK_OK(wasmpack_store_blob_writer_resume(&w, &have, s, digest, 5));
+	CHECK_INT(have, 0);
+	CHECK_OK(wasmpack_blob_writer_write(w, "hel", 3));
+	wasmpack_blob_writer_free(w);
+	CHECK(count_entries(store_dir("partials/.wasmpack/tmp")) == 1);
+	/* ...continued by the next writer for that digest... */
+	CHECK_OK(wasmpack_store_blob_writer_resume(&w, &have, s, digest, 5));
+	CHECK_INT(have, 3);
+	CHECK_OK(wasmpack_blob_writer_write(w, "lo", 2));
+	CHECK_OK(wasmpack_blob_writer_commit(NULL, NULL, w, digest));
+	wasmpack_blob_writer_free(w);
+	CHECK_INT(wasmpack_store_blob_exists(s, digest), 1);
+	CHECK(count_entries(store_dir("partials/.wasmpack/tmp")) == 0);
+	/* ...and removed by remove_partials once nobody holds it. */
+	char other[72] = "sha256:";
+	memset(other + 7, 'a', 64);
+	other[71] = '\0';
+	CHECK_OK(wasmpack_store_blob_writer_resume(&w, &have, s, other, -1));
+	wasmpack_blob_writer_free(w);
+	CHECK_OK(wasmpack_store_remove_partials(&removed, s));
+	CHECK_INT(removed, 1);
+	CHECK_OK(wasmpack_store_untag_unnamed(&gone, &n, s));
+	CHECK_INT(n, 0);
+	wasmpack_store_images_free(gone, n);
+	wasmpack_store_free(s);
+}
+
 const test_case store_tests[] = {
 	TEST_ENTRY(test_store__open_creates_a_layout),
 	TEST_ENTRY(test_store__refuses_another_layout_version),
@@ -373,5 +462,8 @@ const test_case store_tests[] = {
 	TEST_ENTRY(test_store__gc_elsewhere_spares_blobs_a_handle_found),
 	TEST_ENTRY(test_store__skipped_gc_keeps_the_handle_protected),
 	TEST_ENTRY(test_store__gc_removes_temp_files_of_dead_processes),
+	TEST_ENTRY(test_store__find_id_by_prefix),
+	TEST_ENTRY(test_store__probe_says_what_a_directory_is),
+	TEST_ENTRY(test_store__untag_unnamed_and_partials),
 	TEST_END,
 };
