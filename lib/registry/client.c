@@ -456,6 +456,9 @@ int wasmpack_registry_new(wasmpack_registry **out, const char *registry,
 	r->http_opts.log_payload = r->opts.log_payload;
 	r->http_opts.notice = r->opts.notice;
 	r->http_opts.notice_payload = r->opts.notice_payload;
+	/* A day at most: the waits are summed in microseconds. */
+	if (r->opts.retry_max_time_ms > 86400000L)
+		r->opts.retry_max_time_ms = 86400000L;
 	r->http_opts.retry_total_ms = r->opts.retry_max_time_ms;
 	*out = r;
 	return 0;

@@ -319,6 +319,8 @@ int wp_http_new(wp_http **out, const wp_http_options *opts)
 		o->retry_max_ms = 10000;
 	if (o->retry_total_ms == 0)
 		o->retry_total_ms = 60000;
+	else if (o->retry_total_ms > 86400000L)
+		o->retry_total_ms = 86400000L; /* a day; summed in microseconds */
 	if (o->max_redirects == 0)
 		o->max_redirects = 5;
 	else if (o->max_redirects < 0)

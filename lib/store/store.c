@@ -562,6 +562,18 @@ static int rehash(wasmpack_blob_writer *w)
 	return error;
 }
 
+/* 1 when `name` in dirfd still is the file open at fd. A lock taken on a
+ * partial download's inode proves nothing once another process has
+ * renamed that inode into blobs/ (its commit) and maybe made a new file of
+ * the same name: whoever then gets the lock must check this before using
+ * or removing the name. */
+static int still_named(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+	return fstatat(dirfd, name, &a, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int wasmpack_store_blob_writer_resume(wasmpack_blob_writer **out, int64_t *have,
 				      wasmpack_store *store, const char *digest, int64_t size)
 {
@@ -593,7 +605,7 @@ int wasmpack_store_blob_writer_resume(wasmpack_blob_writer **out, int64_t *have,
 				  0600)))
 		goto done;
 	w->resumable = 1;
-	if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
+	if (flock(w->fd, LOCK_EX | LOCK_NB) != 0 || !still_named(store->tmp_fd, w->tmp_name, w->fd)) {
 		/* Another process downloads this blob now: write a private
 		 * temp file as before rather than wait. */
 		wasmpack_blob_writer_free(w);
@@ -1157,7 +1169,8 @@ static int sweep_partials(size_t *removed, wasmpack_store *s, int64_t min_age)
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    (int64_t)(now - st.st_mtime) < min_age || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		    (int64_t)(now - st.st_mtime) < min_age || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+		    !still_named(dirfd(d), e->d_name, fd)) {
 			close(fd);
 			continue;
 		}

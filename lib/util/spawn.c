@@ -240,24 +240,33 @@ static int reap(wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long st
 	return 0;
 }
 
+/* 1 once the child has exited, without reaping it: while it stays a
+ * zombie its pid, and so its process group's id, cannot be given to
+ * another process, and kill_group cannot hit a stranger. */
+static int has_exited(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /* Feeds stdin and drains stdout and stderr until both of those close, the
- * child has exited and EXIT_GRACE_MS passed, or the timeout. *exited is
- * set (and res->status filled) once the child has been reaped. */
-static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start,
-		int *exited)
+ * child has exited and EXIT_GRACE_MS passed, or the timeout. The child is
+ * not reaped here (reap does it, after the last kill_group). */
+static int pump(spawn_fds *f, wp_spawn_result *res, const wp_spawn_opts *o, pid_t pid, long start)
 {
 	size_t written = 0;
 	long grace_end = 0;
-	int error = 0;
+	int error = 0, gone = 0;
 	while (f->out[0] >= 0 || f->err[0] >= 0) {
 		struct pollfd pfd[3];
 		int n = 0, iw = -1, io = -1, ie = -1;
 		long now = now_ms(), wait = EXIT_POLL_MS;
-		if (!*exited && waitpid(pid, &res->status, WNOHANG) == pid) {
-			*exited = 1;
+		if (!gone && has_exited(pid)) {
+			gone = 1;
 			grace_end = now + EXIT_GRACE_MS;
 		}
-		if (*exited && now >= grace_end) {
+		if (gone && now >= grace_end) {
 			/* Exited, but something it left holds the pipes. */
 			kill_group(pid);
 			break;
@@ -315,7 +324,7 @@ int wp_spawn_run(wp_spawn_result *res, const wp_spawn_opts *o)
 	close_fd(&f.err[1]);
 	if (o->input_len == 0)
 		close_fd(&f.in[0]);
-	if ((error = pump(&f, res, o, pid, start, &exited)) < 0)
+	if ((error = pump(&f, res, o, pid, start)) < 0)
 		goto done;
 	close_fd(&f.in[0]);
 	if ((error = reap(res, o, pid, start, &exited)) < 0)
