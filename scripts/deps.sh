@@ -18,6 +18,8 @@ packages=(
 	openssl curl valgrind groff-base bsdutils time
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
+# npm fetches esbuild-wasm for the capability tests (a Go module with host imports).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
