@@ -140,8 +140,8 @@ if kit_start open; then
 	sed -n '/^## Embedding the library/,/^## /p' "$REPO/README.md" |
 		awk '/^```c$/ { on = 1; next } /^```$/ { on = 0 } on' >"$WORK/app.c"
 	check "the README's embedding example compiles" \
-		cc -std=c11 -Wall -Wextra -Werror -I"$REPO/lib/include" -o "$WORK/app" "$WORK/app.c" \
-		-L"$REPO/$BUILD" -lwasmpack
+		cc -std=c11 -Wall -Wextra -Werror ${SANITIZE:+-fsanitize=$SANITIZE} \
+		-I"$REPO/lib/include" -o "$WORK/app" "$WORK/app.c" -L"$REPO/$BUILD" -lwasmpack
 	mkdir -p "$WORK/app-run"
 	cp "$HELLO" "$WORK/app-run/app.wasm"
 	check "the README's embedding example pushes to the registry given as its argument" bash -c "
