@@ -61,7 +61,8 @@ static char *json_escaped(const char *s, int go)
 			memcpy(o, two, 2);
 			o += 2;
 		} else if (*p < 0x20 || (go && (*p == '<' || *p == '>' || *p == '&'))) {
-			o += sprintf(o, go ? "\\u%04x" : "\\u%04X", *p);
+			/* 6 bytes and the NUL, within the 6 per input byte + 1. */
+			o += snprintf(o, 7, go ? "\\u%04x" : "\\u%04X", *p);
 		} else {
 			*o++ = (char)*p;
 		}

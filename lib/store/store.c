@@ -142,56 +142,6 @@ static int open_regular(int *fd_out, int dir, const char *name, const char *show
 	return 0;
 }
 
-/* Reads all of fd (a regular file) into out, NUL-terminated; more than
- * max bytes is WASMPACK_ETOOLARGE. */
-static int read_fd(wasmpack_buf *out, int fd, const char *shown, size_t max)
-{
-	size_t cap = 4096, len = 0;
-	unsigned char *data = malloc(cap + 1);
-	int error = 0;
-	if (!data)
-		return wp_error_nomem();
-	for (;;) {
-		if (len == cap) {
-			if (cap > max) {
-				error = wp_error(WASMPACK_ETOOLARGE,
-						 "cannot read '%s': larger than %zu bytes", shown,
-						 max);
-				goto done;
-			}
-			unsigned char *n = realloc(data, cap * 2 + 1);
-			if (!n) {
-				error = wp_error_nomem();
-				goto done;
-			}
-			data = n;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, data + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			error = wp_error_os("read", shown);
-			goto done;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > max) {
-		error = wp_error(WASMPACK_ETOOLARGE, "cannot read '%s': larger than %zu bytes",
-				 shown, max);
-		goto done;
-	}
-	data[len] = '\0';
-	out->data = data;
-	out->size = len;
-	data = NULL;
-done:
-	free(data);
-	return error;
-}
-
 /* Reads the regular file `rel` of directory dir (shown as `shown`). */
 static int read_regular(wasmpack_buf *out, int dir, const char *rel, const char *shown, size_t max)
 {
@@ -199,7 +149,7 @@ static int read_regular(wasmpack_buf *out, int dir, const char *rel, const char 
 	int error = open_regular(&fd, dir, rel, shown, O_RDONLY, 0);
 	if (error)
 		return error;
-	error = read_fd(out, fd, shown, max);
+	error = wp_read_fd(out, fd, shown, max);
 	close(fd);
 	return error;
 }

@@ -64,40 +64,34 @@ int wp_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int wp_read_file(wasmpack_buf *out, const char *path, size_t max)
+int wp_read_fd(wasmpack_buf *out, int fd, const char *shown, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return wp_error_os("open", path);
-	int error = 0;
 	size_t cap = 4096, len = 0;
 	unsigned char *data = malloc(cap + 1);
-	if (!data) {
-		error = wp_error_nomem();
-		goto done;
-	}
+	int error = 0;
+	if (!data)
+		return wp_error_nomem();
 	for (;;) {
 		if (len == cap) {
 			if (cap > max) {
 				error = wp_error(WASMPACK_ETOOLARGE,
-						 "cannot read '%s': larger than %zu bytes", path,
+						 "cannot read '%s': larger than %zu bytes", shown,
 						 max);
 				goto done;
 			}
-			size_t ncap = cap * 2;
-			unsigned char *n = realloc(data, ncap + 1);
+			unsigned char *n = realloc(data, cap * 2 + 1);
 			if (!n) {
 				error = wp_error_nomem();
 				goto done;
 			}
 			data = n;
-			cap = ncap;
+			cap *= 2;
 		}
 		ssize_t r = read(fd, data + len, cap - len);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			error = wp_error_os("read", path);
+			error = wp_error_os("read", shown);
 			goto done;
 		}
 		if (r == 0)
@@ -106,7 +100,7 @@ int wp_read_file(wasmpack_buf *out, const char *path, size_t max)
 	}
 	if (len > max) {
 		error = wp_error(WASMPACK_ETOOLARGE, "cannot read '%s': larger than %zu bytes",
-				 path, max);
+				 shown, max);
 		goto done;
 	}
 	data[len] = '\0';
@@ -115,6 +109,15 @@ int wp_read_file(wasmpack_buf *out, const char *path, size_t max)
 	data = NULL;
 done:
 	free(data);
+	return error;
+}
+
+int wp_read_file(wasmpack_buf *out, const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wp_error_os("open", path);
+	int error = wp_read_fd(out, fd, path, max);
 	close(fd);
 	return error;
 }

@@ -22,6 +22,10 @@ char *wp_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * WASMPACK_ETOOLARGE when the file is larger than max bytes. */
 int wp_read_file(wasmpack_buf *out, const char *path, size_t max);
 
+/* The same for an open fd, read from where it stands to its end; `shown`
+ * names it in errors. The caller keeps and closes fd. */
+int wp_read_fd(wasmpack_buf *out, int fd, const char *shown, size_t max);
+
 /* Writes data to path atomically: a temp file in the same directory,
  * fsync, chmod to mode, rename over path. */
 int wp_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
